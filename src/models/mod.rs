@@ -1,0 +1,123 @@
+//! Models of every record the streams emit, and the catalog's JSON Schemas generated from them.
+//!
+//! Each stream's record is Gong's object for that stream (field names, types and descriptions from
+//! Gong's OpenAPI document) plus the top-level fields the connector adds; see [`records`]. The schemas
+//! are draft-07, self-contained (every subschema inlined: Airbyte destinations handle `$ref` poorly), and
+//! deliberately lenient where Gong is:
+//!
+//! * every field is optional and nullable (Gong omits fields freely), except the stream's primary key
+//!   fields, which the connector guarantees;
+//! * additional properties are allowed everywhere, so a field Gong adds tomorrow never fails validation;
+//! * Gong's enums are plain strings, with the known values listed in the description;
+//! * date-times are `format: date-time`, dates `format: date`;
+//! * ids Gong's spec types as integers also accept strings, as real Gong sends both.
+//!
+//! `schemas/<stream>.json` holds the generated schemas; `tests/schemas.rs` keeps them in sync
+//! (`UPDATE_SCHEMAS=1 cargo test --test schemas` rewrites them).
+
+pub mod calls;
+pub mod coaching;
+pub mod library;
+pub mod media;
+pub mod records;
+pub mod scorecards;
+pub mod settings;
+pub mod stats;
+pub mod transcripts;
+pub mod types;
+pub mod users;
+
+use schemars::gen::SchemaSettings;
+use schemars::JsonSchema;
+use serde_json::{Map, Value};
+
+/// Every stream the connector offers, in catalog order.
+pub const STREAM_NAMES: &[&str] = &[
+    "users",
+    "calls",
+    "calls_extensive",
+    "workspaces",
+    "call_transcripts",
+    "stats_activity_aggregate",
+    "stats_activity_day_by_day",
+    "stats_interaction",
+    "settings_scorecards",
+    "settings_trackers",
+    "library_folders",
+    "library_folder_content",
+    "coaching",
+    "stats_activity_scorecards",
+    "call_media",
+];
+
+/// The draft-07 JSON Schema of the records of `stream`, or `None` for an unknown stream name.
+pub fn stream_schema(stream: &str) -> Option<Value> {
+    use records::*;
+    let schema = match stream {
+        "users" => schema_for::<UsersRecord>(),
+        "calls" => schema_for::<CallsRecord>(),
+        "calls_extensive" => schema_for::<CallsExtensiveRecord>(),
+        "workspaces" => schema_for::<WorkspacesRecord>(),
+        "call_transcripts" => schema_for::<CallTranscriptsRecord>(),
+        "stats_activity_aggregate" => schema_for::<StatsActivityAggregateRecord>(),
+        "stats_activity_day_by_day" => schema_for::<StatsActivityDayByDayRecord>(),
+        "stats_interaction" => schema_for::<StatsInteractionRecord>(),
+        "settings_scorecards" => schema_for::<SettingsScorecardsRecord>(),
+        "settings_trackers" => schema_for::<SettingsTrackersRecord>(),
+        "library_folders" => schema_for::<LibraryFoldersRecord>(),
+        "library_folder_content" => schema_for::<LibraryFolderContentRecord>(),
+        "coaching" => schema_for::<CoachingRecord>(),
+        "stats_activity_scorecards" => schema_for::<StatsActivityScorecardsRecord>(),
+        "call_media" => schema_for::<CallMediaRecord>(),
+        _ => return None,
+    };
+    Some(schema)
+}
+
+/// Generates `T`'s schema as self-contained draft-07 and allows additional properties on every object.
+fn schema_for<T: JsonSchema>() -> Value {
+    let generator = SchemaSettings::draft07()
+        .with(|settings| settings.inline_subschemas = true)
+        .into_generator();
+    let root = generator.into_root_schema_for::<T>();
+    let mut schema = serde_json::to_value(root).expect("a generated schema serializes to JSON");
+    allow_additional_properties(&mut schema);
+    schema
+}
+
+/// Adds `"additionalProperties": true` to every object schema that does not constrain them, so the
+/// schemas say explicitly that unknown fields are accepted. Walks only schema positions, never the
+/// names inside `properties` (a Gong field may well be called `type` or `items`).
+fn allow_additional_properties(schema: &mut Value) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    if is_object_schema(object) && !object.contains_key("additionalProperties") {
+        object.insert("additionalProperties".to_owned(), Value::Bool(true));
+    }
+    if let Some(Value::Object(properties)) = object.get_mut("properties") {
+        properties
+            .values_mut()
+            .for_each(allow_additional_properties);
+    }
+    for key in ["items", "additionalProperties"] {
+        match object.get_mut(key) {
+            Some(Value::Array(schemas)) => schemas.iter_mut().for_each(allow_additional_properties),
+            Some(value) => allow_additional_properties(value),
+            None => {}
+        }
+    }
+    for key in ["anyOf", "allOf", "oneOf"] {
+        if let Some(Value::Array(schemas)) = object.get_mut(key) {
+            schemas.iter_mut().for_each(allow_additional_properties);
+        }
+    }
+}
+
+fn is_object_schema(schema: &Map<String, Value>) -> bool {
+    match schema.get("type") {
+        Some(Value::String(kind)) => kind == "object",
+        Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "object"),
+        _ => schema.contains_key("properties"),
+    }
+}

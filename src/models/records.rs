@@ -1,0 +1,221 @@
+//! The record of each stream: Gong's object for that stream, flattened, plus the top-level fields the
+//! connector adds (see docs/ARCHITECTURE.md, "Streams").
+//!
+//! Why fields are added: PyAirbyte and Airbyte destinations reject nested primary keys and cursors, so
+//! where a stream's key or cursor is not at the top level of Gong's object (or not in it at all, like the
+//! period a stats record covers), the connector copies the identifying value to the top level. Each
+//! record's doc comment becomes its schema's top-level description and names those fields.
+
+use super::calls::{CallBasicData, CallData};
+use super::coaching::CoachingMetricsData;
+use super::library::{LibraryCall, LibraryFolder};
+use super::scorecards::AnsweredScorecard;
+use super::settings::{KeywordTracker, Scorecard};
+use super::stats::{InteractionStats, UserActivity, UserDayByDayActivity};
+use super::transcripts::CallTranscript;
+use super::types::{Date, DateTime};
+use super::users::{UserMetadata, WorkspaceMetadata};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `users` stream: one Gong user (Gong's `UserMetadata`, GET /v2/users) exactly as Gong sends it. The
+/// connector adds no fields: the primary key `id` is already at the top level.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct UsersRecord {
+    /// The user.
+    #[serde(flatten)]
+    pub user: UserMetadata,
+}
+
+/// `calls` stream: one call (Gong's `CallBasicData`, GET /v2/calls) exactly as Gong sends it. The
+/// connector adds no fields: the primary key `id` and the cursor `started` are already at the top level.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct CallsRecord {
+    /// The call.
+    #[serde(flatten)]
+    pub call: CallBasicData<String>,
+}
+
+/// `calls_extensive` stream: one call with its extensive data (Gong's `CallData`, POST
+/// /v2/calls/extensive: metaData, context, parties, content, interaction, collaboration, media). The
+/// connector adds two top-level fields, `id` and `started`, copied from `metaData.id` and
+/// `metaData.started`: PyAirbyte and Airbyte destinations reject nested primary keys and cursors, so the
+/// identifying values are copied to the top level. Primary key `id`, cursor `started`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct CallsExtensiveRecord {
+    /// Added by the connector: Gong's unique numeric identifier for the call (up to 20 digits), copied
+    /// from `metaData.id`.
+    pub id: String,
+    /// Added by the connector: the date and time when the call was recorded in the ISO-8601 format,
+    /// copied from `metaData.started`.
+    pub started: Option<DateTime>,
+    /// The call.
+    #[serde(flatten)]
+    pub call: CallData,
+}
+
+/// `workspaces` stream: one workspace (Gong's `WorkspaceMetadata`, GET /v2/workspaces) exactly as Gong
+/// sends it. The connector adds no fields: the primary key `id` is already at the top level.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct WorkspacesRecord {
+    /// The workspace.
+    #[serde(flatten)]
+    pub workspace: WorkspaceMetadata,
+}
+
+/// `call_transcripts` stream: the transcript of one call (Gong's `CallTranscript`, POST
+/// /v2/calls/transcript). The connector adds one top-level field, `callStarted`, the call's
+/// `metaData.started`: a transcript carries no time of its own, and PyAirbyte and Airbyte destinations
+/// need the cursor at the top level of the record. Primary key `callId`, cursor `callStarted`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CallTranscriptsRecord {
+    /// Added by the connector: the date and time when the call was recorded in the ISO-8601 format (the
+    /// call's `metaData.started`).
+    pub call_started: Option<DateTime>,
+    /// The transcript.
+    #[serde(flatten)]
+    pub transcript: CallTranscript,
+}
+
+/// `stats_activity_aggregate` stream: one user's aggregated activity over one day (Gong's
+/// `UserActivity`, POST /v2/stats/activity/aggregate). The connector requests one day per request and
+/// adds two top-level fields, `fromDate` and `toDate`, the requested day (`toDate` is exclusive, the
+/// next day): Gong's object does not say which period it covers, the period is part of the primary key,
+/// and PyAirbyte and Airbyte destinations reject nested primary keys, so it is added at the top level.
+/// Primary key (`userId`, `fromDate`), cursor `fromDate`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsActivityAggregateRecord {
+    /// Added by the connector: the first day of the period (inclusive), in the company's time zone.
+    pub from_date: Date,
+    /// Added by the connector: the day after the period (exclusive), in the company's time zone.
+    pub to_date: Option<Date>,
+    /// The user's activity.
+    #[serde(flatten)]
+    pub activity: UserActivity,
+}
+
+/// `stats_activity_day_by_day` stream: one user's daily activity for one day (Gong's
+/// `UserDayByDayActivity`, POST /v2/stats/activity/day-by-day). The connector requests one day per
+/// request and adds two top-level fields, `fromDate` and `toDate`, the requested day (`toDate` is
+/// exclusive, the next day): the day sits only inside the nested `userDailyActivityStats`, and
+/// PyAirbyte and Airbyte destinations reject nested primary keys, so it is copied to the top level.
+/// Primary key (`userId`, `fromDate`), cursor `fromDate`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsActivityDayByDayRecord {
+    /// Added by the connector: the first day of the period (inclusive), in the company's time zone.
+    pub from_date: Date,
+    /// Added by the connector: the day after the period (exclusive), in the company's time zone.
+    pub to_date: Option<Date>,
+    /// The user's activity.
+    #[serde(flatten)]
+    pub activity: UserDayByDayActivity,
+}
+
+/// `stats_interaction` stream: one user's interaction statistics over one day (Gong's
+/// `InteractionStats`, POST /v2/stats/interaction). The connector requests one day per request and adds
+/// two top-level fields, `fromDate` and `toDate`, the requested day (`toDate` is exclusive, the next
+/// day): Gong's object does not say which period it covers, the period is part of the primary key, and
+/// PyAirbyte and Airbyte destinations reject nested primary keys, so it is added at the top level.
+/// Primary key (`userId`, `fromDate`), cursor `fromDate`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsInteractionRecord {
+    /// Added by the connector: the first day of the period (inclusive), in the company's time zone.
+    pub from_date: Date,
+    /// Added by the connector: the day after the period (exclusive), in the company's time zone.
+    pub to_date: Option<Date>,
+    /// The user's interaction statistics.
+    #[serde(flatten)]
+    pub stats: InteractionStats,
+}
+
+/// `settings_scorecards` stream: one scorecard definition (Gong's `Scorecard`, GET
+/// /v2/settings/scorecards) exactly as Gong sends it. The connector adds no fields: the primary key
+/// `scorecardId` is already at the top level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SettingsScorecardsRecord {
+    /// The scorecard.
+    #[serde(flatten)]
+    pub scorecard: Scorecard,
+}
+
+/// `settings_trackers` stream: one keyword tracker definition (Gong's `KeywordTracker`, GET
+/// /v2/settings/trackers) exactly as Gong sends it. The connector adds no fields: the primary key
+/// `trackerId` is already at the top level.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct SettingsTrackersRecord {
+    /// The tracker.
+    #[serde(flatten)]
+    pub tracker: KeywordTracker,
+}
+
+/// `library_folders` stream: one call library folder (Gong's `LibraryFolder`, GET
+/// /v2/library/folders?workspaceId=). The connector adds one top-level field, `workspaceId`, the
+/// workspace it requested the folders of: Gong's object does not carry it, so without it a folder
+/// cannot be attributed to its workspace; like every identifying value the connector adds, it sits at the
+/// top level, as PyAirbyte and Airbyte destinations reject nested keys. Primary key `id`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LibraryFoldersRecord {
+    /// Added by the connector: Gong's unique numeric identifier for the workspace the folder belongs to
+    /// (up to 20 digits).
+    pub workspace_id: Option<String>,
+    /// The folder.
+    #[serde(flatten)]
+    pub folder: LibraryFolder,
+}
+
+/// `library_folder_content` stream: one call in one library folder (Gong's `LibraryCall`, GET
+/// /v2/library/folder-content?folderId=). The connector adds two top-level fields, `folderId` and
+/// `folderName`, the folder's `id` and `name` from the response around the calls: a call can be in
+/// several folders, so the folder is part of the primary key, and PyAirbyte and Airbyte destinations
+/// require primary keys at the top level. Primary key (`folderId`, `id`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LibraryFolderContentRecord {
+    /// Added by the connector: Gong's unique numeric identifier for the library folder (up to 20
+    /// digits).
+    pub folder_id: String,
+    /// Added by the connector: display name of the folder.
+    pub folder_name: Option<String>,
+    /// The call in the folder.
+    #[serde(flatten)]
+    pub call: LibraryCall,
+}
+
+/// `coaching` stream: one manager's coaching data for one calendar month (Gong's
+/// `CoachingMetricsData`, GET /v2/coaching). The connector adds four top-level fields, `workspaceId`,
+/// `managerId`, `from` and `to`, the request's parameters: Gong's object does not say which workspace
+/// and period it covers, the manager id sits only inside the nested `manager`, and PyAirbyte and Airbyte
+/// destinations reject nested primary keys, so the identifying values are copied to the top level.
+/// Primary key (`workspaceId`, `managerId`, `from`), cursor `from`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CoachingRecord {
+    /// Added by the connector: Gong's unique numeric identifier for the workspace (up to 20 digits).
+    pub workspace_id: String,
+    /// Added by the connector: Gong's unique numeric identifier for the manager (up to 20 digits).
+    pub manager_id: String,
+    /// Added by the connector: the start of the period (inclusive) in the ISO-8601 format.
+    pub from: DateTime,
+    /// Added by the connector: the end of the period (exclusive) in the ISO-8601 format.
+    pub to: Option<DateTime>,
+    /// The manager's coaching data.
+    #[serde(flatten)]
+    pub coaching: CoachingMetricsData,
+}
+
+/// `stats_activity_scorecards` stream: one answered scorecard (Gong's `AnsweredScorecard`, POST
+/// /v2/stats/activity/scorecards) exactly as Gong sends it. The connector adds no fields: the primary key
+/// `answeredScorecardId` and the cursor `reviewTime` are already at the top level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StatsActivityScorecardsRecord {
+    /// The answered scorecard.
+    #[serde(flatten)]
+    pub scorecard: AnsweredScorecard,
+}
+
+pub use super::media::CallMedia as CallMediaRecord;
