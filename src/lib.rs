@@ -1,1 +1,13 @@
+//! source-gong: an Airbyte source for Gong's API v2.
+//!
+//! `main.rs` is a thin CLI over [`commands`]; see `docs/ARCHITECTURE.md` for the module map.
 
+pub mod client;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod models;
+pub mod protocol;
+pub mod state;
+pub mod streams;
+pub mod sync;

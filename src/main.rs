@@ -1,1 +1,63 @@
-fn main() {}
+//! The `source-gong` binary: parse arguments, run the command, exit with its code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Airbyte source connector for Gong (API v2).
+#[derive(Parser)]
+#[command(name = "source-gong", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the connector specification (the config form).
+    Spec,
+    /// Check that the config can connect to Gong.
+    Check {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Print the catalog of streams.
+    Discover {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Read the configured streams.
+    Read {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        catalog: PathBuf,
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("source-gong: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(async move {
+        match cli.command {
+            Command::Spec => source_gong::commands::spec(),
+            Command::Check { config } => source_gong::commands::check(&config).await,
+            Command::Discover { config } => source_gong::commands::discover(&config),
+            Command::Read { config, catalog, state } => {
+                source_gong::commands::read(&config, &catalog, state.as_deref()).await
+            }
+        }
+    });
+    // Don't wait for stray tasks (aborted readers) at shutdown.
+    runtime.shutdown_background();
+    ExitCode::from(code)
+}

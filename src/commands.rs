@@ -1,0 +1,187 @@
+//! The Airbyte commands. Each writes protocol messages through one [`Output`] and returns the process
+//! exit code: 0 on success, 1 when anything failed (after an error TRACE that says what and why).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use crate::client::{ApiRequest, GongClient, Reply, RetryPolicy};
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result};
+use crate::protocol::{ConnectionStatus, Message, Output};
+use crate::state::{parse_catalog, parse_state};
+use crate::streams::STREAMS;
+use crate::sync::{Engine, SharedOutput};
+
+fn read_file(what: &str, path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Error::config(format!("Could not read the {what} file {}: {e}", path.display()))
+    })
+}
+
+fn load_config(path: &Path) -> Result<Config> {
+    Config::parse(&read_file("config", path)?)
+}
+
+fn emit_error(out: &mut Output, e: &Error) {
+    let _ = out.emit(&Message::Error {
+        message: e.message.clone(),
+        internal_message: e.internal.clone(),
+        failure_type: e.failure_type(),
+        stream: None,
+    });
+}
+
+pub fn spec() -> u8 {
+    let mut out = Output::stdout();
+    match out.emit(&Message::Spec(crate::config::spec())) {
+        Ok(()) => 0,
+        Err(_) => u8::from(!crate::protocol::stdout_closed()),
+    }
+}
+
+pub fn discover(config: &Path) -> u8 {
+    let mut out = Output::stdout();
+    if let Err(e) = load_config(config) {
+        emit_error(&mut out, &e);
+        return 1;
+    }
+    let streams = STREAMS.iter().map(|s| s.catalog_entry()).collect();
+    match out.emit(&Message::Catalog(streams)) {
+        Ok(()) => 0,
+        Err(_) => u8::from(!crate::protocol::stdout_closed()),
+    }
+}
+
+/// `check`: one real request. FAILED with an actionable message on any problem; the exit code is 0
+/// whenever the status was reported, as the platform expects.
+pub async fn check(config: &Path) -> u8 {
+    let mut out = Output::stdout();
+    let result = match load_config(config) {
+        Ok(cfg) => check_connection(&cfg).await,
+        Err(e) => Err(e),
+    };
+    let message = match result {
+        Ok(()) => Message::ConnectionStatus {
+            status: ConnectionStatus::Succeeded,
+            message: None,
+        },
+        Err(e) => Message::ConnectionStatus {
+            status: ConnectionStatus::Failed,
+            message: Some(e.message),
+        },
+    };
+    match out.emit(&message) {
+        Ok(()) => 0,
+        Err(_) => 1,
+    }
+}
+
+/// Lists workspaces: cheap, needs only read access, and proves host, credentials and the workspace filter.
+pub async fn check_connection(cfg: &Config) -> Result<()> {
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        max_rate_limit_wait: std::time::Duration::from_secs(30),
+        ..RetryPolicy::default()
+    };
+    let client = GongClient::with_policy(cfg, policy)?;
+    let reply = client.send(&ApiRequest::get("/v2/workspaces")).await?;
+    let body = match reply {
+        Reply::Ok(body) => body,
+        Reply::NotFound(text) => {
+            return Err(Error::config(format!(
+                "{} answered 404 for /v2/workspaces ({text}); is base_url Gong's API host (e.g. https://api.gong.io or https://us-12345.api.gong.io)?",
+                client.base_url()
+            )))
+        }
+    };
+    let value: Value = serde_json::from_slice(&body).map_err(|_| {
+        Error::config(format!(
+            "{} did not answer like Gong's API (the response is not JSON); check base_url.",
+            client.base_url()
+        ))
+    })?;
+    if let Some(ws) = &cfg.workspace_id {
+        let known = value
+            .get("workspaces")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .any(|w| w.get("id").map(|id| id.as_str() == Some(ws) || id.to_string() == *ws).unwrap_or(false))
+            })
+            .unwrap_or(false);
+        if !known {
+            return Err(Error::config(format!(
+                "workspace_id {ws} is not one of this company's workspaces; copy an id from Gong or leave it empty."
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub async fn read(config: &Path, catalog: &Path, state: Option<&Path>) -> u8 {
+    let out: SharedOutput = Arc::new(Mutex::new(Output::stdout()));
+    let fail = |e: &Error| {
+        let mut o = out.lock().unwrap_or_else(|p| p.into_inner());
+        emit_error(&mut o, e);
+        1
+    };
+    let prepared = (|| -> Result<_> {
+        let cfg = load_config(config)?;
+        let selected = parse_catalog(&read_file("catalog", catalog)?)?;
+        let states = match state {
+            Some(path) => parse_state(&read_file("state", path)?)?,
+            None => Default::default(),
+        };
+        Ok((cfg, selected, states))
+    })();
+    let (cfg, selected, states) = match prepared {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let client = match GongClient::new(&cfg) {
+        Ok(c) => Arc::new(c),
+        Err(e) => return fail(&e),
+    };
+    let sink_out = out.clone();
+    client.set_config_sink(Arc::new(move |config: Value| {
+        let mut o = sink_out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = o.emit(&Message::ConnectorConfig(config));
+    }));
+    let engine = Engine::new(client, Arc::new(cfg), out.clone());
+    let outcome = engine.read(&selected, &states).await;
+    let mut o = out.lock().unwrap_or_else(|p| p.into_inner());
+    let _ = o.flush();
+    if crate::protocol::stdout_closed() {
+        return 0;
+    }
+    if outcome.failures.is_empty() {
+        0
+    } else {
+        let kinds: Vec<ErrorKind> = outcome.failures.iter().map(|(_, e)| e.kind).collect();
+        let names: Vec<&str> = outcome.failures.iter().map(|(n, _)| n.as_str()).collect();
+        let kind = if kinds.contains(&ErrorKind::Config) {
+            ErrorKind::Config
+        } else if kinds.iter().all(|k| *k == ErrorKind::Transient) {
+            ErrorKind::Transient
+        } else {
+            ErrorKind::System
+        };
+        emit_error(
+            &mut o,
+            &Error {
+                kind,
+                message: format!(
+                    "{} of {} streams failed: {}. The other streams synced; see the errors above.",
+                    names.len(),
+                    selected.len(),
+                    names.join(", ")
+                ),
+                internal: None,
+                status: None,
+            },
+        );
+        1
+    }
+}

@@ -1,0 +1,802 @@
+//! The generic pager and sync engine.
+//!
+//! [`Pager`] follows Gong's pagination rules for any endpoint: the cursor goes in the query of a GET and in
+//! the JSON body of a POST (Gong ignores a POST's query cursor and serves page 0 again), the chain stops
+//! when a page has no `records.cursor`, and an endpoint's "no data" 404 is an empty result.
+//!
+//! The engine reads each selected stream as an ordered list of [`Slice`]s (see `state.rs` for the
+//! checkpoint model). Up to `max_concurrent_requests` slices are fetched at once inside the shared request
+//! budget, each into a small bounded channel, while records are written strictly in slice order; a STATE
+//! follows a slice only once all its records are written, so a STATE never claims data that was not
+//! emitted, and memory stays bounded by a few pages per slice in flight.
+
+use std::collections::{HashMap, VecDeque};
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, OnceCell};
+
+use crate::client::{ApiRequest, GongClient, Reply};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::protocol::{now_millis, LogLevel, Message, Output, StreamStatus, SyncMode};
+use crate::state::{checkpoint_for, Checkpoint, Selected};
+use crate::streams::{Lift, Plan, StreamDef};
+
+/// The one place protocol output goes during a read; shared with the client for CONTROL messages.
+pub type SharedOutput = Arc<Mutex<Output>>;
+
+/// Gong's page size; batches of call ids follow it.
+pub const PAGE_SIZE: usize = 100;
+
+/// One page of records, kept as the bytes Gong sent.
+#[derive(Debug)]
+pub struct Page {
+    pub body: Vec<u8>,
+    /// Byte ranges of each record inside `body`.
+    pub records: Vec<Range<usize>>,
+    pub total_records: Option<u64>,
+}
+
+impl Page {
+    pub fn record(&self, i: usize) -> &str {
+        // The ranges come from serde_json's parse of `body`, which checked it is UTF-8.
+        std::str::from_utf8(&self.body[self.records[i].clone()]).unwrap_or("{}")
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Records parsed as values, for parent lists (workspaces, users, folders).
+    pub fn values(&self) -> Vec<Value> {
+        (0..self.len())
+            .filter_map(|i| serde_json::from_str(self.record(i)).ok())
+            .collect()
+    }
+}
+
+#[derive(Deserialize)]
+struct Records {
+    #[serde(rename = "totalRecords")]
+    total_records: Option<u64>,
+    cursor: Option<String>,
+}
+
+/// Splits a page into record byte ranges without building the records.
+pub fn parse_page(body: &[u8], record_key: &str) -> std::result::Result<(Vec<Range<usize>>, Option<u64>, Option<String>), String> {
+    let top: HashMap<String, &RawValue> =
+        serde_json::from_slice(body).map_err(|e| format!("the body is not a JSON object: {e}"))?;
+    let (total, cursor) = match top.get("records") {
+        Some(raw) if raw.get() != "null" => {
+            let r: Records =
+                serde_json::from_str(raw.get()).map_err(|e| format!("`records` is malformed: {e}"))?;
+            (r.total_records, r.cursor.filter(|c| !c.is_empty()))
+        }
+        _ => (None, None),
+    };
+    let ranges = match top.get(record_key) {
+        None => Vec::new(),
+        Some(raw) if raw.get() == "null" => Vec::new(),
+        Some(raw) => {
+            let items: Vec<&RawValue> = serde_json::from_str(raw.get())
+                .map_err(|e| format!("`{record_key}` is not an array: {e}"))?;
+            let base = body.as_ptr() as usize;
+            items
+                .iter()
+                .map(|item| {
+                    let start = item.get().as_ptr() as usize - base;
+                    start..start + item.get().len()
+                })
+                .collect()
+        }
+    };
+    Ok((ranges, total, cursor))
+}
+
+/// Follows one endpoint's pages for one set of inputs.
+pub struct Pager<'a> {
+    client: &'a GongClient,
+    request: ApiRequest,
+    post: bool,
+    record_key: &'a str,
+    empty_404: &'a [&'a str],
+    cursor: Option<String>,
+    done: bool,
+    restarts: u32,
+}
+
+impl<'a> Pager<'a> {
+    pub fn new(client: &'a GongClient, request: ApiRequest, record_key: &'a str, empty_404: &'a [&'a str]) -> Self {
+        let post = request.method == reqwest::Method::POST;
+        Pager {
+            client,
+            request,
+            post,
+            record_key,
+            empty_404,
+            cursor: None,
+            done: false,
+            restarts: 0,
+        }
+    }
+
+    fn page_request(&self) -> ApiRequest {
+        let mut req = self.request.clone();
+        if let Some(cursor) = &self.cursor {
+            if self.post {
+                let body = req.body.get_or_insert_with(|| json!({}));
+                body["cursor"] = Value::String(cursor.clone());
+            } else {
+                req.query.push(("cursor".into(), cursor.clone()));
+            }
+        }
+        req
+    }
+
+    /// The next page, or `None` after the last. A cursor Gong no longer accepts (they expire) restarts the
+    /// chain from page 0, up to three times.
+    pub async fn next_page(&mut self) -> Result<Option<Page>> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            let req = self.page_request();
+            let key = self.record_key;
+            let reply = self
+                .client
+                .send_parsed(&req, |body| parse_page(body, key).map(|parsed| (body.to_vec(), parsed)))
+                .await;
+            match reply {
+                Ok(Reply::Ok((body, (records, total_records, cursor)))) => {
+                    self.done = cursor.is_none();
+                    self.cursor = cursor;
+                    return Ok(Some(Page {
+                        body,
+                        records,
+                        total_records,
+                    }));
+                }
+                Ok(Reply::NotFound(text)) => {
+                    if self.empty_404.iter().any(|t| text.contains(t)) {
+                        self.done = true;
+                        return Ok(None);
+                    }
+                    return Err(Error::system(format!(
+                        "{} answered 404: {text}",
+                        self.request.describe()
+                    ))
+                    .with_status(404));
+                }
+                Err(e) if e.status == Some(400) && self.cursor.is_some() && self.restarts < 3 && e.message.to_lowercase().contains("cursor") => {
+                    self.restarts += 1;
+                    self.cursor = None;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Every record of every page, parsed (for small parent lists only).
+    pub async fn collect_values(mut self) -> Result<Vec<Value>> {
+        let mut all = Vec::new();
+        while let Some(page) = self.next_page().await? {
+            all.extend(page.values());
+        }
+        Ok(all)
+    }
+}
+
+/// A part of a stream read as one request chain (or, for transcripts, one window's batches).
+#[derive(Debug, Clone)]
+pub struct Slice {
+    pub request: ApiRequest,
+    /// Pre-serialised `"key":value` pairs added to every record of the slice.
+    pub added: String,
+    /// Emit STATE with this cursor once the slice is written.
+    pub checkpoint: Option<DateTime<Utc>>,
+}
+
+/// What a slice producer hands the writer: a page and, per record, fields lifted out of it.
+struct Batch {
+    page: Page,
+    lifted: Vec<String>,
+}
+
+/// Outcome of a read: which streams failed.
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    pub failures: Vec<(String, Error)>,
+    pub records: u64,
+}
+
+pub struct Engine {
+    pub client: Arc<GongClient>,
+    pub config: Arc<Config>,
+    pub out: SharedOutput,
+    pub now: DateTime<Utc>,
+    workspaces: OnceCell<Vec<String>>,
+    users: OnceCell<Vec<Value>>,
+}
+
+fn midnight(date: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN))
+}
+
+fn fmt_dt(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn fmt_date(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+fn month_start(t: DateTime<Utc>) -> DateTime<Utc> {
+    midnight(NaiveDate::from_ymd_opt(t.year(), t.month(), 1).unwrap_or(t.date_naive()))
+}
+
+fn next_month(t: DateTime<Utc>) -> DateTime<Utc> {
+    let (y, m) = if t.month() == 12 { (t.year() + 1, 1) } else { (t.year(), t.month() + 1) };
+    midnight(NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(t.date_naive()))
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "null".into())
+}
+
+impl Engine {
+    pub fn new(client: Arc<GongClient>, config: Arc<Config>, out: SharedOutput) -> Self {
+        Engine {
+            client,
+            config,
+            out,
+            now: Utc::now(),
+            workspaces: OnceCell::new(),
+            users: OnceCell::new(),
+        }
+    }
+
+    fn emit(&self, message: &Message) {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = out.emit(message);
+    }
+
+    fn log(&self, level: LogLevel, message: String) {
+        self.emit(&Message::Log { level, message });
+    }
+
+    fn status(&self, stream: &str, status: StreamStatus) {
+        self.emit(&Message::StreamStatus {
+            stream: stream.to_string(),
+            status,
+            reasons: Vec::new(),
+        });
+    }
+
+    /// Reads every selected stream; a failing stream does not stop the others.
+    pub async fn read(&self, selected: &[Selected], states: &HashMap<String, Value>) -> ReadOutcome {
+        let mut outcome = ReadOutcome::default();
+        for sel in selected {
+            let name = sel.def.name;
+            self.status(name, StreamStatus::Started);
+            match self.read_stream(sel, states.get(name)).await {
+                Ok(count) => {
+                    outcome.records += count;
+                    self.status(name, StreamStatus::Complete);
+                }
+                Err(e) => {
+                    self.emit(&Message::Error {
+                        message: format!("Stream `{name}` failed: {}", e.message),
+                        internal_message: e.internal.clone(),
+                        failure_type: e.failure_type(),
+                        stream: Some(name.to_string()),
+                    });
+                    self.status(name, StreamStatus::Incomplete);
+                    outcome.failures.push((name.to_string(), e));
+                }
+            }
+            if crate::protocol::stdout_closed() {
+                break;
+            }
+        }
+        self.log(
+            LogLevel::Info,
+            format!(
+                "Read {} records from {} streams with {} requests ({} retried, {} rate-limited).",
+                outcome.records,
+                selected.len(),
+                self.client.requests_sent(),
+                self.client.stats.retries.load(std::sync::atomic::Ordering::Relaxed),
+                self.client.stats.rate_limited.load(std::sync::atomic::Ordering::Relaxed)
+            ),
+        );
+        outcome
+    }
+
+    async fn read_stream(&self, sel: &Selected, state: Option<&Value>) -> Result<u64> {
+        let def = sel.def;
+        let incremental = sel.sync_mode == SyncMode::Incremental;
+        let saved = if incremental { checkpoint_for(def.name, state)? } else { None };
+        let date_only = def.plan == Plan::Days || def.plan == Plan::ReviewWindows;
+        let slices = self.plan(def, saved.as_ref()).await?;
+        let concurrency = self.config.max_concurrent_requests.max(1);
+        let mut pending = slices.into_iter();
+        let mut inflight: VecDeque<(Option<DateTime<Utc>>, tokio::task::JoinHandle<Result<()>>, mpsc::Receiver<Batch>)> =
+            VecDeque::new();
+        let mut since_state: u64 = 0;
+        let mut total: u64 = 0;
+        let mut estimate: u64 = 0;
+        let mut last_checkpoint = saved.clone();
+        let mut states_emitted = 0u32;
+        let mut running = false;
+        let result: Result<()> = async {
+            loop {
+                while inflight.len() < concurrency {
+                    let Some(slice) = pending.next() else { break };
+                    let (tx, rx) = mpsc::channel(2);
+                    let client = self.client.clone();
+                    let checkpoint = slice.checkpoint;
+                    let handle = tokio::spawn(produce(client, def, slice, tx));
+                    inflight.push_back((checkpoint, handle, rx));
+                }
+                let Some((checkpoint, handle, mut rx)) = inflight.pop_front() else { break };
+                let mut first = true;
+                while let Some(batch) = rx.recv().await {
+                    if first {
+                        first = false;
+                        if let Some(t) = batch.page.total_records {
+                            estimate += t;
+                            self.emit(&Message::Estimate {
+                                stream: def.name.to_string(),
+                                row_estimate: estimate.max(total + t),
+                            });
+                        }
+                    }
+                    if !running && !batch.page.is_empty() {
+                        running = true;
+                        self.status(def.name, StreamStatus::Running);
+                    }
+                    let n = self.write_batch(def.name, &batch)?;
+                    since_state += n;
+                    total += n;
+                }
+                match handle.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => return Err(e),
+                    Err(join) => {
+                        return Err(Error::system(format!("A reader task of stream `{}` crashed: {join}", def.name)))
+                    }
+                }
+                if incremental {
+                    if let Some(cursor) = checkpoint {
+                        // Never move a saved cursor backwards (a state from the future stays put).
+                        if last_checkpoint.as_ref().is_none_or(|c| c.cursor <= cursor) {
+                            last_checkpoint = Some(Checkpoint { cursor });
+                        }
+                        if let Some(cp) = &last_checkpoint {
+                            self.emit_state(def.name, cp.to_state(date_only), since_state);
+                            since_state = 0;
+                            states_emitted += 1;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            for (_, handle, _) in inflight {
+                handle.abort();
+            }
+            // Records already written are not lost: their count goes into a final state of the last
+            // checkpoint, so the platform's counts match.
+            if since_state > 0 || states_emitted == 0 {
+                if let (true, Some(cp)) = (incremental, &last_checkpoint) {
+                    self.emit_state(def.name, cp.to_state(date_only), since_state);
+                }
+            }
+            return Err(e);
+        }
+        if !incremental {
+            self.emit_state(def.name, json!({"__ab_no_cursor_state_message": true}), since_state);
+        } else if since_state > 0 || states_emitted == 0 {
+            let state = match &last_checkpoint {
+                Some(cp) => cp.to_state(date_only),
+                None => json!({}),
+            };
+            self.emit_state(def.name, state, since_state);
+        }
+        Ok(total)
+    }
+
+    fn emit_state(&self, stream: &str, state: Value, count: u64) {
+        self.emit(&Message::StreamState {
+            stream: stream.to_string(),
+            state,
+            record_count: count,
+        });
+    }
+
+    fn write_batch(&self, stream: &str, batch: &Batch) -> Result<u64> {
+        let emitted_at = now_millis();
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        for i in 0..batch.page.len() {
+            let lifted = batch.lifted.get(i).map(String::as_str).unwrap_or("");
+            let added: &[&str] = if lifted.is_empty() { &[] } else { std::slice::from_ref(&lifted) };
+            if let Err(e) = out.record(stream, batch.page.record(i), added, emitted_at) {
+                return Err(Error::system(format!("Could not write to stdout: {e}")));
+            }
+        }
+        Ok(batch.page.len() as u64)
+    }
+
+    /// Workspace ids: the configured one, or all of the company's.
+    async fn workspace_ids(&self) -> Result<Vec<String>> {
+        if let Some(id) = &self.config.workspace_id {
+            return Ok(vec![id.clone()]);
+        }
+        self.workspaces
+            .get_or_try_init(|| async {
+                let values = Pager::new(&self.client, ApiRequest::get("/v2/workspaces"), "workspaces", &[])
+                    .collect_values()
+                    .await?;
+                Ok::<_, Error>(values.iter().filter_map(|w| id_string(w.get("id"))).collect())
+            })
+            .await
+            .cloned()
+    }
+
+    async fn users(&self) -> Result<Vec<Value>> {
+        self.users
+            .get_or_try_init(|| async {
+                Pager::new(&self.client, ApiRequest::get("/v2/users"), "users", &[])
+                    .collect_values()
+                    .await
+            })
+            .await
+            .cloned()
+    }
+
+    /// The ordered slices of a stream for this sync.
+    pub async fn plan(&self, def: &'static StreamDef, saved: Option<&Checkpoint>) -> Result<Vec<Slice>> {
+        let cfg = &self.config;
+        let end = cfg.end_or(self.now);
+        let from_saved = |lookback: Duration| match saved {
+            Some(cp) => (cp.cursor - lookback).max(cfg.start),
+            None => cfg.start,
+        };
+        let mut slices = Vec::new();
+        let base = || {
+            if def.post {
+                ApiRequest::post(def.path, json!({}))
+            } else {
+                ApiRequest::get(def.path)
+            }
+        };
+        match def.plan {
+            Plan::Single => {
+                let mut req = base();
+                if def.name == "settings_trackers" {
+                    if let Some(ws) = &cfg.workspace_id {
+                        req = req.query("workspaceId", ws.clone());
+                    }
+                }
+                slices.push(Slice {
+                    request: req,
+                    added: String::new(),
+                    checkpoint: None,
+                });
+            }
+            Plan::PerWorkspace => {
+                for ws in self.workspace_ids().await? {
+                    slices.push(Slice {
+                        request: base().query("workspaceId", ws.clone()),
+                        added: format!("\"workspaceId\":{}", json_str(&ws)),
+                        checkpoint: None,
+                    });
+                }
+            }
+            Plan::PerFolder => {
+                for ws in self.workspace_ids().await? {
+                    let folders = Pager::new(
+                        &self.client,
+                        ApiRequest::get("/v2/library/folders").query("workspaceId", ws.clone()),
+                        "folders",
+                        &["No folders found"],
+                    )
+                    .collect_values()
+                    .await?;
+                    for folder in folders {
+                        let Some(id) = id_string(folder.get("id")) else { continue };
+                        let name = folder.get("name").cloned().unwrap_or(Value::Null);
+                        slices.push(Slice {
+                            request: base().query("folderId", id.clone()),
+                            added: format!("\"folderId\":{},\"folderName\":{}", json_str(&id), name),
+                            checkpoint: None,
+                        });
+                    }
+                }
+            }
+            Plan::CallWindows | Plan::CallIdBatches => {
+                let mut t = from_saved(cfg.lookback);
+                while t < end {
+                    let w_end = (t + cfg.window).min(end);
+                    let request = if def.post && def.plan == Plan::CallWindows {
+                        let mut filter = json!({"fromDateTime": fmt_dt(t), "toDateTime": fmt_dt(w_end)});
+                        if let Some(ws) = &cfg.workspace_id {
+                            filter["workspaceId"] = json!(ws);
+                        }
+                        let mut body = json!({ "filter": filter });
+                        if def.name == "calls_extensive" {
+                            body["contentSelector"] = cfg.extensive.content_selector();
+                        }
+                        ApiRequest::post(def.path, body)
+                    } else {
+                        // calls, and the call listing of id-batched streams.
+                        let mut req = ApiRequest::get("/v2/calls")
+                            .query("fromDateTime", fmt_dt(t))
+                            .query("toDateTime", fmt_dt(w_end));
+                        if let Some(ws) = &cfg.workspace_id {
+                            req = req.query("workspaceId", ws.clone());
+                        }
+                        req
+                    };
+                    slices.push(Slice {
+                        request,
+                        added: String::new(),
+                        checkpoint: Some(w_end),
+                    });
+                    t = w_end;
+                }
+            }
+            Plan::Days => {
+                // Stats take dates in the company's time zone and refuse a toDate after its today; the
+                // day before today in UTC is closed in every time zone.
+                let last_to = midnight(self.now.date_naive()) - Duration::days(1);
+                let last_to = last_to.min(midnight(end.date_naive()) + if end.time() > NaiveTime::MIN { Duration::days(1) } else { Duration::zero() });
+                let mut day = midnight(from_saved(cfg.lookback).date_naive());
+                while day + Duration::days(1) <= last_to {
+                    let next = day + Duration::days(1);
+                    slices.push(Slice {
+                        request: ApiRequest::post(
+                            def.path,
+                            json!({"filter": {"fromDate": fmt_date(day), "toDate": fmt_date(next)}}),
+                        ),
+                        added: format!("\"fromDate\":\"{}\",\"toDate\":\"{}\"", fmt_date(day), fmt_date(next)),
+                        checkpoint: Some(next),
+                    });
+                    day = next;
+                }
+            }
+            Plan::ReviewWindows => {
+                let today = midnight(self.now.date_naive());
+                let end_day = midnight(end.date_naive()) + Duration::days(1);
+                let mut day = midnight(from_saved(cfg.lookback).date_naive());
+                let step = Duration::days(cfg.window.num_days().max(1));
+                while day < end_day {
+                    let next = (day + step).min(end_day);
+                    slices.push(Slice {
+                        request: ApiRequest::post(
+                            def.path,
+                            json!({"filter": {"reviewFromDate": fmt_date(day), "reviewToDate": fmt_date(next)}}),
+                        ),
+                        added: String::new(),
+                        // Today is not over: the next sync reads it again.
+                        checkpoint: Some(next.min(today).max(day)),
+                    });
+                    day = next;
+                }
+            }
+            Plan::CoachingMonths => {
+                let today = midnight(self.now.date_naive());
+                let stop = today.min(end);
+                // Months are re-read whole: the current month stays open until it ends.
+                let mut month = month_start(saved.map(|c| c.cursor.max(cfg.start)).unwrap_or(cfg.start));
+                let workspaces = if month < stop { self.workspace_ids().await? } else { Vec::new() };
+                let managers = if month < stop { self.manager_ids().await? } else { Vec::new() };
+                while month < stop {
+                    let to = next_month(month).min(stop);
+                    let closed = to == next_month(month);
+                    let pairs: Vec<(&String, &String)> =
+                        workspaces.iter().flat_map(|w| managers.iter().map(move |m| (w, m))).collect();
+                    let count = pairs.len();
+                    for (i, (ws, manager)) in pairs.into_iter().enumerate() {
+                        let last = i + 1 == count;
+                        slices.push(Slice {
+                            request: ApiRequest::get(def.path)
+                                .query("workspace-id", ws.clone())
+                                .query("manager-id", manager.clone())
+                                .query("from", fmt_dt(month))
+                                .query("to", fmt_dt(to)),
+                            added: format!(
+                                "\"workspaceId\":{},\"managerId\":{},\"from\":\"{}\",\"to\":\"{}\"",
+                                json_str(ws),
+                                json_str(manager),
+                                fmt_dt(month),
+                                fmt_dt(to)
+                            ),
+                            checkpoint: last.then(|| if closed { to } else { month }),
+                        });
+                    }
+                    month = next_month(month);
+                }
+            }
+        }
+        Ok(slices)
+    }
+
+    /// Users who manage someone: the coaching endpoint's managers.
+    async fn manager_ids(&self) -> Result<Vec<String>> {
+        let users = self.users().await?;
+        let mut ids: Vec<String> = users.iter().filter_map(|u| id_string(u.get("managerId"))).collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+}
+
+/// Gong ids arrive as strings, sometimes as numbers.
+fn id_string(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Fetches one slice and sends its pages, in order, to the writer.
+async fn produce(client: Arc<GongClient>, def: &'static StreamDef, slice: Slice, tx: mpsc::Sender<Batch>) -> Result<()> {
+    if def.plan == Plan::CallIdBatches {
+        return produce_by_ids(&client, def, &slice, &tx).await;
+    }
+    let mut pager = Pager::new(&client, slice.request.clone(), def.record_key, def.empty_404);
+    while let Some(page) = pager.next_page().await? {
+        let lifted = lift(def, &page, &slice.added, None)?;
+        if tx.send(Batch { page, lifted }).await.is_err() {
+            break; // the writer stopped (another slice failed)
+        }
+    }
+    Ok(())
+}
+
+/// Lists the window's calls, then fetches the stream's records for them 100 ids at a time.
+async fn produce_by_ids(client: &GongClient, def: &'static StreamDef, slice: &Slice, tx: &mpsc::Sender<Batch>) -> Result<()> {
+    let mut started: HashMap<String, String> = HashMap::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut calls = Pager::new(client, slice.request.clone(), "calls", &["No calls found"]);
+    #[derive(Deserialize)]
+    struct CallStart {
+        id: Option<Value>,
+        started: Option<String>,
+    }
+    while let Some(page) = calls.next_page().await? {
+        for i in 0..page.len() {
+            let call: CallStart = serde_json::from_str(page.record(i))
+                .map_err(|e| Error::system(format!("A call in GET /v2/calls is malformed: {e}")))?;
+            if let Some(id) = id_string(call.id.as_ref()) {
+                started.insert(id.clone(), call.started.unwrap_or_default());
+                ids.push(id);
+            }
+        }
+    }
+    for chunk in ids.chunks(PAGE_SIZE) {
+        let request = ApiRequest::post(def.path, json!({"filter": {"callIds": chunk}}));
+        let mut pager = Pager::new(client, request, def.record_key, def.empty_404);
+        while let Some(page) = pager.next_page().await? {
+            let lifted = lift(def, &page, &slice.added, Some(&started))?;
+            if tx.send(Batch { page, lifted }).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct MetaOnly<'a> {
+    #[serde(rename = "metaData", borrow)]
+    meta: Option<MetaIds<'a>>,
+}
+
+#[derive(Deserialize)]
+struct MetaIds<'a> {
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    started: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct CallIdOnly<'a> {
+    #[serde(rename = "callId", borrow)]
+    call_id: Option<&'a RawValue>,
+}
+
+/// Per record, the pre-serialised fields added at its top level: the slice's fixed fields plus any
+/// lifted from inside the record.
+fn lift(def: &StreamDef, page: &Page, fixed: &str, started: Option<&HashMap<String, String>>) -> Result<Vec<String>> {
+    match def.lift {
+        Lift::None if fixed.is_empty() => Ok(Vec::new()),
+        Lift::None => Ok(vec![fixed.to_string(); page.len()]),
+        Lift::MetaData => (0..page.len())
+            .map(|i| {
+                let parsed: MetaOnly = serde_json::from_str(page.record(i))
+                    .map_err(|e| Error::system(format!("A record of {} is malformed: {e}", def.path)))?;
+                let meta = parsed.meta.ok_or_else(|| {
+                    Error::system(format!("A record of {} has no metaData, so it has no id.", def.path))
+                })?;
+                let id = meta
+                    .id
+                    .filter(|r| r.get() != "null")
+                    .ok_or_else(|| Error::system(format!("A record of {} has no metaData.id.", def.path)))?;
+                let started = meta.started.map(RawValue::get).unwrap_or("null");
+                Ok(join_fields(fixed, &format!("\"id\":{},\"started\":{}", id.get(), started)))
+            })
+            .collect(),
+        Lift::CallStarted => (0..page.len())
+            .map(|i| {
+                let parsed: CallIdOnly = serde_json::from_str(page.record(i))
+                    .map_err(|e| Error::system(format!("A record of {} is malformed: {e}", def.path)))?;
+                let id = parsed
+                    .call_id
+                    .and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
+                    .and_then(|v| id_string(Some(&v)));
+                let value = id
+                    .and_then(|id| started.and_then(|m| m.get(&id)))
+                    .filter(|s| !s.is_empty())
+                    .map(|s| json_str(s))
+                    .unwrap_or_else(|| "null".into());
+                Ok(join_fields(fixed, &format!("\"callStarted\":{value}")))
+            })
+            .collect(),
+    }
+}
+
+fn join_fields(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a},{b}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_ranges_point_at_records() {
+        let body = br#"{"requestId":"r","records":{"totalRecords":2,"currentPageSize":2,"currentPageNumber":0,"cursor":"abc"},"calls":[{"id":"1","x":[1,2]} , {"id":"2"}]}"#;
+        let (ranges, total, cursor) = parse_page(body, "calls").unwrap();
+        assert_eq!(total, Some(2));
+        assert_eq!(cursor.as_deref(), Some("abc"));
+        let texts: Vec<&str> = ranges.iter().map(|r| std::str::from_utf8(&body[r.clone()]).unwrap()).collect();
+        assert_eq!(texts, vec![r#"{"id":"1","x":[1,2]}"#, r#"{"id":"2"}"#]);
+    }
+
+    #[test]
+    fn missing_or_null_records_are_empty_and_bad_bodies_are_errors() {
+        let (r, _, c) = parse_page(br#"{"requestId":"r","workspaces":null}"#, "workspaces").unwrap();
+        assert!(r.is_empty() && c.is_none());
+        let (r, _, _) = parse_page(br#"{"requestId":"r"}"#, "users").unwrap();
+        assert!(r.is_empty());
+        assert!(parse_page(b"<html>", "users").is_err());
+        assert!(parse_page(br#"{"users": 5}"#, "users").is_err());
+        assert!(parse_page(br#"{"users": [{"id": 1}"#, "users").is_err());
+    }
+
+    #[test]
+    fn months() {
+        let t = Utc.with_ymd_and_hms(2024, 12, 15, 3, 0, 0).unwrap();
+        assert_eq!(fmt_dt(month_start(t)), "2024-12-01T00:00:00Z");
+        assert_eq!(fmt_dt(next_month(t)), "2025-01-01T00:00:00Z");
+    }
+}
