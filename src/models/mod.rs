@@ -82,7 +82,32 @@ fn schema_for<T: JsonSchema>() -> Value {
     let root = generator.into_root_schema_for::<T>();
     let mut schema = serde_json::to_value(root).expect("a generated schema serializes to JSON");
     allow_additional_properties(&mut schema);
-    schema
+    sorted(schema)
+}
+
+/// Rebuilds every object with its keys, and every `required` list, in sorted order. With the
+/// `preserve_order` features of serde_json and schemars (on or off depending on what the build unifies)
+/// schemars emits fields in declaration order; sorting makes the schema, and `schemas/*.json`, the same
+/// either way.
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|(a, _), (b, _)| a.cmp(b));
+            let entries = entries
+                .into_iter()
+                .map(|(key, value)| match (key.as_str(), value) {
+                    ("required", Value::Array(mut names)) => {
+                        names.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                        (key, Value::Array(names))
+                    }
+                    (_, value) => (key, sorted(value)),
+                });
+            Value::Object(entries.collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 /// Adds `"additionalProperties": true` to every object schema that does not constrain them, so the
