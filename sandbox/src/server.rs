@@ -1248,16 +1248,6 @@ async fn answered_scorecards(
         .collect();
     let rec = records(&st, chosen.len(), offset, page.len(), fh);
     let mut m = Map::new();
-    for k in [
-        "totalRecords",
-        "currentPageSize",
-        "currentPageNumber",
-        "cursor",
-    ] {
-        if let Some(x) = rec.get(k) {
-            m.insert(k.to_string(), x.clone());
-        }
-    }
     m.insert("records".into(), rec);
     m.insert("answeredScorecards".into(), Value::Array(page));
     Ok(ok(&st, m))
