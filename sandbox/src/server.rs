@@ -463,13 +463,26 @@ async fn gate(State(st): St, mut req: Request, next: Next) -> Response {
             .await
             .unwrap_or_default();
         let half = full.slice(..full.len() / 2);
-        let s = futures_util::stream::iter([
-            Ok::<Bytes, std::io::Error>(half),
-            Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionReset,
-                "injected truncation",
-            )),
-        ]);
+        // Yield the first half, then (after hyper has flushed it) fail, which closes the connection.
+        let s = futures_util::stream::unfold(0u8, move |step| {
+            let half = half.clone();
+            async move {
+                match step {
+                    0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
+                    1 => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Some((
+                            Err(std::io::Error::new(
+                                std::io::ErrorKind::ConnectionReset,
+                                "injected truncation",
+                            )),
+                            2,
+                        ))
+                    }
+                    _ => None,
+                }
+            }
+        });
         let mut r = Response::from_parts(parts, Body::from_stream(s));
         r.headers_mut()
             .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
