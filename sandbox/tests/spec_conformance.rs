@@ -75,22 +75,14 @@ impl Checker {
                     }
                 }
             },
-            "integer" => {
-                if !(v.is_i64() || v.is_u64()) {
-                    self.errors
-                        .push(format!("{vpath}: expected integer, got {v}"));
-                }
-            }
-            "number" => {
-                if !v.is_number() {
-                    self.errors
-                        .push(format!("{vpath}: expected number, got {v}"));
-                }
-            }
-            "boolean" => {
-                if !v.is_boolean() {
-                    self.errors
-                        .push(format!("{vpath}: expected boolean, got {v}"));
+            "integer" | "number" | "boolean" => {
+                let good = match t {
+                    "integer" => v.is_i64() || v.is_u64(),
+                    "number" => v.is_number(),
+                    _ => v.is_boolean(),
+                };
+                if !good {
+                    self.errors.push(format!("{vpath}: expected {t}, got {v}"));
                 }
             }
             "array" => match v.as_array() {
