@@ -157,11 +157,8 @@ async fn run(args: Args) -> Result<(), String> {
     let sandbox = Sandbox::start_on(cfg, SocketAddr::new(host, args.port))
         .await
         .map_err(|e| format!("cannot bind {host}:{}: {e}", args.port))?;
-    let url = if host.is_loopback() {
-        sandbox.base_url()
-    } else {
-        format!("http://{}", sandbox.local_addr())
-    };
+    // For 0.0.0.0 the base URL names 127.0.0.1, which is what a local client should use.
+    let url = sandbox.base_url();
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {url}").map_err(|e| e.to_string())?;
