@@ -148,7 +148,8 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// Backoff before attempt `attempt + 1` (attempt counts from 1), with full jitter.
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.base_backoff.as_secs_f64() * 2f64.powi(attempt.saturating_sub(1).min(20) as i32);
+        let exp =
+            self.base_backoff.as_secs_f64() * 2f64.powi(attempt.saturating_sub(1).min(20) as i32);
         let capped = exp.min(self.max_backoff.as_secs_f64());
         Duration::from_secs_f64(capped * (0.5 + 0.5 * jitter()))
     }
@@ -321,7 +322,10 @@ impl GongClient {
     }
 
     pub fn base_url(&self) -> Url {
-        self.base_url.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.base_url
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn requests_sent(&self) -> u64 {
@@ -388,14 +392,15 @@ impl GongClient {
                                 self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                             }
                             if attempt >= self.retry.max_attempts {
-                                return Err(self.status_error(req, status, &body).context(format!(
-                                    "gave up after {attempt} attempts"
-                                )));
+                                return Err(self
+                                    .status_error(req, status, &body)
+                                    .context(format!("gave up after {attempt} attempts")));
                             }
                             let wait = after.unwrap_or_else(|| self.retry.backoff(attempt));
                             if status == StatusCode::TOO_MANY_REQUESTS {
                                 if wait > self.retry.max_rate_limit_wait {
-                                    let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                                    let at = Utc::now()
+                                        + chrono::Duration::from_std(wait).unwrap_or_default();
                                     return Err(Error::transient(format!(
                                         "Gong's rate limit asks to wait {} s (its daily quota is likely spent), more than max_rate_limit_wait_seconds ({} s). Progress is saved; run the sync again after {}.",
                                         wait.as_secs(),
@@ -412,7 +417,10 @@ impl GongClient {
                 }
                 Err(e) => {
                     if e.kind != ErrorKind::Transient || attempt >= self.retry.max_attempts {
-                        return Err(e.context(format!("{} failed after {attempt} attempts", req.describe())));
+                        return Err(e.context(format!(
+                            "{} failed after {attempt} attempts",
+                            req.describe()
+                        )));
                     }
                     self.retry.backoff(attempt)
                 }
@@ -431,27 +439,47 @@ impl GongClient {
         self.budget.acquire().await?;
         self.ensure_token().await?;
         let url = self.url_for(req)?;
-        let mut builder = self.http.request(req.method.clone(), url).timeout(self.timeout);
+        let mut builder = self
+            .http
+            .request(req.method.clone(), url)
+            .timeout(self.timeout);
         builder = self.authorize(builder);
         if let Some(body) = &req.body {
             builder = builder.json(body);
         }
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        let response = builder.send().await.map_err(|e| self.transport_error(req, &e))?;
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| self.transport_error(req, &e))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| self.transport_error(req, &e))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(req, &e))?;
         Ok((status, headers, body.to_vec()))
     }
 
     /// Adds the Authorization header for the configured auth.
     pub fn authorize(&self, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.auth {
-            Auth::Basic { access_key, secret } => builder.basic_auth(access_key.expose(), Some(secret.expose())),
-            Auth::Bearer { token } => builder.header(AUTHORIZATION, format!("Bearer {}", token.expose())),
+            Auth::Basic { access_key, secret } => {
+                builder.basic_auth(access_key.expose(), Some(secret.expose()))
+            }
+            Auth::Bearer { token } => {
+                builder.header(AUTHORIZATION, format!("Bearer {}", token.expose()))
+            }
             Auth::OAuthRefresh { .. } => {
-                match self.bearer.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-                    Some(token) => builder.header(AUTHORIZATION, format!("Bearer {}", token.expose())),
+                match self
+                    .bearer
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .as_ref()
+                {
+                    Some(token) => {
+                        builder.header(AUTHORIZATION, format!("Bearer {}", token.expose()))
+                    }
                     None => builder,
                 }
             }
@@ -485,10 +513,16 @@ impl GongClient {
 
     fn status_error(&self, req: &ApiRequest, status: StatusCode, body: &[u8]) -> Error {
         let gong = gong_errors(body);
-        let detail = if gong.is_empty() { String::new() } else { format!(" Gong said: {gong}") };
-        let request_id = serde_json::from_slice::<Value>(body)
-            .ok()
-            .and_then(|v| v.get("requestId").and_then(Value::as_str).map(str::to_string));
+        let detail = if gong.is_empty() {
+            String::new()
+        } else {
+            format!(" Gong said: {gong}")
+        };
+        let request_id = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+            v.get("requestId")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
         let (kind, message) = match status.as_u16() {
             401 => (
                 ErrorKind::Config,
@@ -522,7 +556,11 @@ impl GongClient {
     /// In OAuth refresh mode, makes sure there is an access token before the first request.
     async fn ensure_token(&self) -> Result<()> {
         if matches!(self.auth, Auth::OAuthRefresh { .. })
-            && self.bearer.lock().unwrap_or_else(|p| p.into_inner()).is_none()
+            && self
+                .bearer
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_none()
         {
             self.refresh_token(false).await?;
         }
@@ -542,11 +580,21 @@ impl GongClient {
         else {
             return Ok(());
         };
-        let rejected = self.bearer.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let rejected = self
+            .bearer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let mut guard = self.oauth.lock().await;
-        let Some(state) = guard.as_mut() else { return Ok(()) };
+        let Some(state) = guard.as_mut() else {
+            return Ok(());
+        };
         // Another task refreshed while this one waited for the lock.
-        let current = self.bearer.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let current = self
+            .bearer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         if current.is_some() && (!force || current != rejected) {
             return Ok(());
         }
@@ -555,17 +603,26 @@ impl GongClient {
             .post(token_url.clone())
             .timeout(self.timeout)
             .basic_auth(client_id.expose(), Some(client_secret.expose()))
-            .query(&[("grant_type", "refresh_token"), ("refresh_token", state.refresh_token.expose())])
+            .query(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", state.refresh_token.expose()),
+            ])
             .send()
             .await
             .map_err(|e| {
-                Error::transient(format!("Could not reach Gong's OAuth token endpoint {token_url}."))
-                    .with_internal(error_chain(&e))
+                Error::transient(format!(
+                    "Could not reach Gong's OAuth token endpoint {token_url}."
+                ))
+                .with_internal(error_chain(&e))
             })?;
         let status = response.status();
         let body = response.bytes().await.unwrap_or_default();
         if !status.is_success() {
-            let kind = if status.is_server_error() { ErrorKind::Transient } else { ErrorKind::Config };
+            let kind = if status.is_server_error() {
+                ErrorKind::Transient
+            } else {
+                ErrorKind::Config
+            };
             return Err(Error {
                 kind,
                 message: format!(
@@ -576,14 +633,26 @@ impl GongClient {
                 status: Some(status.as_u16()),
             });
         }
-        let token: Value = serde_json::from_slice(&body)
-            .map_err(|_| Error::system("Gong's OAuth token endpoint sent a response that is not JSON."))?;
-        let access = token.get("access_token").and_then(Value::as_str).unwrap_or_default();
-        let refresh = token.get("refresh_token").and_then(Value::as_str).unwrap_or_default();
+        let token: Value = serde_json::from_slice(&body).map_err(|_| {
+            Error::system("Gong's OAuth token endpoint sent a response that is not JSON.")
+        })?;
+        let access = token
+            .get("access_token")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let refresh = token
+            .get("refresh_token")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if access.is_empty() {
-            return Err(Error::system("Gong's OAuth token response has no access_token."));
+            return Err(Error::system(
+                "Gong's OAuth token response has no access_token.",
+            ));
         }
-        let expires_in = token.get("expires_in").and_then(Value::as_i64).unwrap_or(3600);
+        let expires_in = token
+            .get("expires_in")
+            .and_then(Value::as_i64)
+            .unwrap_or(3600);
         let expiry = Utc::now() + chrono::Duration::seconds(expires_in);
         let new_base = token
             .get("api_base_url_for_customer")
@@ -600,12 +669,19 @@ impl GongClient {
         if let Some(creds) = config.get_mut("credentials").and_then(Value::as_object_mut) {
             creds.insert("access_token".into(), json!(access));
             creds.insert("refresh_token".into(), json!(state.refresh_token.expose()));
-            creds.insert("token_expiry_date".into(), json!(expiry.format("%Y-%m-%dT%H:%M:%SZ").to_string()));
+            creds.insert(
+                "token_expiry_date".into(),
+                json!(expiry.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            );
         }
         if let Some(base) = &new_base {
             config["base_url"] = json!(base.as_str().trim_end_matches('/'));
         }
-        let sink = self.config_sink.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let sink = self
+            .config_sink
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         if let Some(sink) = sink {
             sink(config);
         }
@@ -619,8 +695,13 @@ impl GongClient {
 
 fn is_loopback(host: &str) -> bool {
     host == "localhost"
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-        || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Gong's `errors` array joined, or a short prefix of a non-JSON body.
@@ -629,7 +710,11 @@ pub fn gong_errors(body: &[u8]) -> String {
         if let Some(errors) = v.get("errors").and_then(Value::as_array) {
             return errors
                 .iter()
-                .map(|e| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string()))
+                .map(|e| {
+                    e.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| e.to_string())
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
         }
@@ -687,8 +772,12 @@ mod tests {
         for attempt in 1..30 {
             let b = p.backoff(attempt);
             assert!(b <= p.max_backoff, "{b:?}");
-            let floor = (p.base_backoff.as_secs_f64() * 2f64.powi(attempt as i32 - 1)).min(60.0) * 0.5;
-            assert!(b.as_secs_f64() >= floor - 1e-9, "attempt {attempt}: {b:?} < {floor}");
+            let floor =
+                (p.base_backoff.as_secs_f64() * 2f64.powi(attempt as i32 - 1)).min(60.0) * 0.5;
+            assert!(
+                b.as_secs_f64() >= floor - 1e-9,
+                "attempt {attempt}: {b:?} < {floor}"
+            );
         }
     }
 

@@ -16,7 +16,10 @@ use crate::sync::{Engine, SharedOutput};
 
 fn read_file(what: &str, path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| {
-        Error::config(format!("Could not read the {what} file {}: {e}", path.display()))
+        Error::config(format!(
+            "Could not read the {what} file {}: {e}",
+            path.display()
+        ))
     })
 }
 
@@ -107,8 +110,11 @@ pub async fn check_connection(cfg: &Config) -> Result<()> {
             .get("workspaces")
             .and_then(Value::as_array)
             .map(|list| {
-                list.iter()
-                    .any(|w| w.get("id").map(|id| id.as_str() == Some(ws) || id.to_string() == *ws).unwrap_or(false))
+                list.iter().any(|w| match w.get("id") {
+                    Some(Value::String(id)) => id == ws,
+                    Some(Value::Number(id)) => id.to_string() == *ws,
+                    _ => false,
+                })
             })
             .unwrap_or(false);
         if !known {

@@ -61,7 +61,9 @@ impl JsonSchema for Secret {
             instance_type: Some(InstanceType::String.into()),
             ..Default::default()
         };
-        schema.extensions.insert("airbyte_secret".into(), json!(true));
+        schema
+            .extensions
+            .insert("airbyte_secret".into(), json!(true));
         Schema::Object(schema)
     }
 }
@@ -176,7 +178,11 @@ pub struct RawConfig {
     /// own host such as `https://us-12345.api.gong.io`. Plain `http` is allowed only for loopback addresses
     /// (a local sandbox).
     #[serde(default)]
-    #[schemars(title = "API base URL", default = "default_base_url", example = "example_base_url")]
+    #[schemars(
+        title = "API base URL",
+        default = "default_base_url",
+        example = "example_base_url"
+    )]
     pub base_url: Option<String>,
     /// Replicate data from this date-time on (UTC, `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DD`). Defaults to one
     /// year before the sync. Applies to calls, transcripts, stats, coaching and answered scorecards.
@@ -196,12 +202,20 @@ pub struct RawConfig {
     /// happen: transcripts, extensive content and scorecards can appear hours later, and a sync that only
     /// reads forward would miss them. 3 days covers Gong's processing delays with margin.
     #[serde(default)]
-    #[schemars(title = "Lookback window (days)", default = "default_lookback_days", range(min = 0, max = 60))]
+    #[schemars(
+        title = "Lookback window (days)",
+        default = "default_lookback_days",
+        range(min = 0, max = 60)
+    )]
     pub lookback_days: Option<u32>,
     /// Size of the time windows a sync reads calls in. A STATE checkpoint follows each window, so smaller
     /// windows lose less on interruption; larger ones need fewer requests for sparse data.
     #[serde(default)]
-    #[schemars(title = "Window size (days)", default = "default_window_days", range(min = 1, max = 366))]
+    #[schemars(
+        title = "Window size (days)",
+        default = "default_window_days",
+        range(min = 1, max = 366)
+    )]
     pub window_days: Option<u32>,
     /// Which parts of calls `calls_extensive` fetches.
     #[serde(default)]
@@ -210,7 +224,11 @@ pub struct RawConfig {
     /// Requests per second the connector allows itself. Gong allows 3 per second per company; keep this at
     /// or below your company's limit so Gong's 429 stays rare.
     #[serde(default)]
-    #[schemars(title = "Requests per second", default = "default_rps", range(min = 0.01, max = 1000))]
+    #[schemars(
+        title = "Requests per second",
+        default = "default_rps",
+        range(min = 0.01, max = 1000)
+    )]
     pub requests_per_second: Option<f64>,
     /// Requests per day the connector allows itself in one sync (Gong allows 10,000 per day per company).
     #[serde(default)]
@@ -219,16 +237,28 @@ pub struct RawConfig {
     /// Longest wait (seconds) for a rate limit to clear. If Gong asks for a longer wait (its daily quota
     /// is spent), the sync saves its progress and stops with a transient error that says when to retry.
     #[serde(default)]
-    #[schemars(title = "Longest rate-limit wait (seconds)", default = "default_max_wait", range(min = 0))]
+    #[schemars(
+        title = "Longest rate-limit wait (seconds)",
+        default = "default_max_wait",
+        range(min = 0)
+    )]
     pub max_rate_limit_wait_seconds: Option<u64>,
     /// Requests in flight at once. Independent windows and partitions are fetched concurrently inside the
     /// request budget, so Gong's response time does not idle the budget.
     #[serde(default)]
-    #[schemars(title = "Concurrent requests", default = "default_concurrency", range(min = 1, max = 32))]
+    #[schemars(
+        title = "Concurrent requests",
+        default = "default_concurrency",
+        range(min = 1, max = 32)
+    )]
     pub max_concurrent_requests: Option<usize>,
     /// Seconds before one request is abandoned and retried.
     #[serde(default)]
-    #[schemars(title = "Request timeout (seconds)", default = "default_timeout", range(min = 1, max = 600))]
+    #[schemars(
+        title = "Request timeout (seconds)",
+        default = "default_timeout",
+        range(min = 1, max = 600)
+    )]
     pub request_timeout_seconds: Option<u64>,
     /// OAuth token endpoint. Only change it for testing.
     #[serde(default)]
@@ -389,7 +419,10 @@ impl Config {
             raw.oauth_token_url.as_deref().unwrap_or(DEFAULT_TOKEN_URL),
         )?;
         let auth = validate_auth(&raw, token_url)?;
-        let base_url = parse_url("base_url", raw.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let base_url = parse_url(
+            "base_url",
+            raw.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+        )?;
 
         let start = match raw.start_date.as_deref() {
             Some(s) => parse_datetime("start_date", s)?,
@@ -446,15 +479,21 @@ impl Config {
         }
         let rpd = raw.requests_per_day.unwrap_or(default_rpd());
         if rpd == 0 {
-            return Err(Error::config("requests_per_day must be at least 1 (Gong allows 10,000)."));
+            return Err(Error::config(
+                "requests_per_day must be at least 1 (Gong allows 10,000).",
+            ));
         }
         let concurrency = raw.max_concurrent_requests.unwrap_or(default_concurrency());
         if !(1..=32).contains(&concurrency) {
-            return Err(Error::config("max_concurrent_requests must be between 1 and 32."));
+            return Err(Error::config(
+                "max_concurrent_requests must be between 1 and 32.",
+            ));
         }
         let timeout = raw.request_timeout_seconds.unwrap_or(default_timeout());
         if !(1..=600).contains(&timeout) {
-            return Err(Error::config("request_timeout_seconds must be between 1 and 600."));
+            return Err(Error::config(
+                "request_timeout_seconds must be between 1 and 600.",
+            ));
         }
         Ok(Config {
             auth,
@@ -474,7 +513,10 @@ impl Config {
             },
             requests_per_second: rps,
             requests_per_day: rpd,
-            max_rate_limit_wait: Duration::from_secs(raw.max_rate_limit_wait_seconds.unwrap_or(default_max_wait())),
+            max_rate_limit_wait: Duration::from_secs(
+                raw.max_rate_limit_wait_seconds
+                    .unwrap_or(default_max_wait()),
+            ),
             max_concurrent_requests: concurrency,
             request_timeout: Duration::from_secs(timeout),
             original: value,
@@ -492,7 +534,9 @@ impl Config {
 
 fn nonempty(field: &str, secret: &Secret) -> Result<()> {
     if secret.expose().trim().is_empty() {
-        Err(Error::config(format!("credentials.{field} is empty; paste the value from Gong.")))
+        Err(Error::config(format!(
+            "credentials.{field} is empty; paste the value from Gong."
+        )))
     } else {
         Ok(())
     }
@@ -599,7 +643,9 @@ fn parse_url(field: &str, text: &str) -> Result<Url> {
         )));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::config(format!("{field} must not have a query or fragment.")));
+        return Err(Error::config(format!(
+            "{field} must not have a query or fragment."
+        )));
     }
     if field == "base_url" {
         // Users paste the API root with or without `/v2`; paths are added per request.
@@ -632,7 +678,9 @@ pub fn connection_specification() -> Value {
         s.option_nullable = false;
         s.option_add_null_type = false;
     });
-    let schema = settings.into_generator().into_root_schema_for::<RawConfig>();
+    let schema = settings
+        .into_generator()
+        .into_root_schema_for::<RawConfig>();
     let mut value = serde_json::to_value(schema).unwrap_or(Value::Null);
     decorate(&mut value);
     if let Some(obj) = value.as_object_mut() {
@@ -787,12 +835,14 @@ mod tests {
 
     #[test]
     fn oauth_forms() {
-        let c = parse(json!({"credentials": {"auth_type": "oauth2.0", "access_token": "t"}})).unwrap();
+        let c =
+            parse(json!({"credentials": {"auth_type": "oauth2.0", "access_token": "t"}})).unwrap();
         assert!(matches!(c.auth, Auth::Bearer { .. }));
         let c = parse(json!({"credentials": {"auth_type": "oauth2.0", "client_id": "i", "client_secret": "s", "refresh_token": "r"}}))
             .unwrap();
         assert!(matches!(c.auth, Auth::OAuthRefresh { .. }));
-        let e = parse(json!({"credentials": {"auth_type": "oauth2.0", "client_id": "i"}})).unwrap_err();
+        let e =
+            parse(json!({"credentials": {"auth_type": "oauth2.0", "client_id": "i"}})).unwrap_err();
         assert!(e.message.contains("refresh"), "{e}");
         let c = parse(json!({"access_key": "k", "access_key_secret": "s"})).unwrap();
         assert!(matches!(c.auth, Auth::Basic { .. }));
@@ -803,7 +853,10 @@ mod tests {
         let c = parse(json!({"credentials": {"auth_type": "access_key", "access_key": "KEY123", "access_key_secret": "SECRET456"}}))
             .unwrap();
         let debug = format!("{:?}", c.auth);
-        assert!(!debug.contains("KEY123") && !debug.contains("SECRET456"), "{debug}");
+        assert!(
+            !debug.contains("KEY123") && !debug.contains("SECRET456"),
+            "{debug}"
+        );
     }
 
     #[test]
@@ -812,8 +865,14 @@ mod tests {
         let creds = &spec["properties"]["credentials"];
         let branches = creds["oneOf"].as_array().expect("oneOf");
         assert_eq!(branches.len(), 2);
-        assert_eq!(branches[0]["properties"]["auth_type"]["const"], "access_key");
-        assert_eq!(branches[0]["properties"]["access_key_secret"]["airbyte_secret"], true);
+        assert_eq!(
+            branches[0]["properties"]["auth_type"]["const"],
+            "access_key"
+        );
+        assert_eq!(
+            branches[0]["properties"]["access_key_secret"]["airbyte_secret"],
+            true
+        );
         assert_eq!(spec["properties"]["base_url"]["order"], 1);
         assert!(spec["properties"].get("access_key").is_none());
     }

@@ -40,7 +40,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("source-gong: could not start the async runtime: {e}");
@@ -52,9 +55,11 @@ fn main() -> ExitCode {
             Command::Spec => source_gong::commands::spec(),
             Command::Check { config } => source_gong::commands::check(&config).await,
             Command::Discover { config } => source_gong::commands::discover(&config),
-            Command::Read { config, catalog, state } => {
-                source_gong::commands::read(&config, &catalog, state.as_deref()).await
-            }
+            Command::Read {
+                config,
+                catalog,
+                state,
+            } => source_gong::commands::read(&config, &catalog, state.as_deref()).await,
         }
     });
     // Don't wait for stray tasks (aborted readers) at shutdown.

@@ -149,7 +149,9 @@ impl Message {
                 }
                 json!({"type": "CONNECTION_STATUS", "connectionStatus": cs})
             }
-            Message::Catalog(streams) => json!({"type": "CATALOG", "catalog": {"streams": streams}}),
+            Message::Catalog(streams) => {
+                json!({"type": "CATALOG", "catalog": {"streams": streams}})
+            }
             Message::StreamState {
                 stream,
                 state,
@@ -248,9 +250,16 @@ impl<W: Write> Output<W> {
     /// Writes a RECORD whose `data` is `raw` (a JSON object, written as given) with `added` fields
     /// (already-serialised `"key":value` fragments) spliced in at the top. Not flushed: records are flushed
     /// with the next non-record message or when the buffer fills.
-    pub fn record(&mut self, stream: &str, raw: &str, added: &[&str], emitted_at: i64) -> io::Result<()> {
+    pub fn record(
+        &mut self,
+        stream: &str,
+        raw: &str,
+        added: &[&str],
+        emitted_at: i64,
+    ) -> io::Result<()> {
         self.line.clear();
-        self.line.extend_from_slice(b"{\"type\":\"RECORD\",\"record\":{\"stream\":");
+        self.line
+            .extend_from_slice(b"{\"type\":\"RECORD\",\"record\":{\"stream\":");
         serde_json::to_writer(&mut self.line, stream).map_err(io::Error::other)?;
         self.line.extend_from_slice(b",\"data\":");
         let raw = raw.trim_start();
@@ -271,7 +280,8 @@ impl<W: Write> Output<W> {
             self.line.extend_from_slice(rest.as_bytes());
         }
         self.line.extend_from_slice(b",\"emitted_at\":");
-        self.line.extend_from_slice(emitted_at.to_string().as_bytes());
+        self.line
+            .extend_from_slice(emitted_at.to_string().as_bytes());
         self.line.extend_from_slice(b"}}");
         self.write_line()
     }
@@ -287,9 +297,16 @@ impl<W: Write> Output<W> {
         let mut start = 0;
         let mut i = 0;
         while i + 2 < line.len() {
-            if line[i] == 0xE2 && line[i + 1] == 0x80 && (line[i + 2] == 0xA8 || line[i + 2] == 0xA9) {
+            if line[i] == 0xE2
+                && line[i + 1] == 0x80
+                && (line[i + 2] == 0xA8 || line[i + 2] == 0xA9)
+            {
                 self.out.write_all(&line[start..i]).map_err(note_closed)?;
-                let escaped: &[u8] = if line[i + 2] == 0xA8 { b"\\u2028" } else { b"\\u2029" };
+                let escaped: &[u8] = if line[i + 2] == 0xA8 {
+                    b"\\u2028"
+                } else {
+                    b"\\u2029"
+                };
                 self.out.write_all(escaped).map_err(note_closed)?;
                 i += 3;
                 start = i;
@@ -330,11 +347,15 @@ mod tests {
     #[test]
     fn record_passes_bytes_through_and_splices_added_fields() {
         let out = lines(|o| {
-            o.record("calls", r#"{"a":1.50,"b":"x"}"#, &["\"id\":\"7\""], 5).unwrap();
+            o.record("calls", r#"{"a":1.50,"b":"x"}"#, &["\"id\":\"7\""], 5)
+                .unwrap();
             o.record("calls", r#"{}"#, &["\"id\":\"8\""], 5).unwrap();
             o.record("users", r#"{"id":"1"}"#, &[], 5).unwrap();
         });
-        assert_eq!(out[0]["record"]["data"], serde_json::json!({"id":"7","a":1.5,"b":"x"}));
+        assert_eq!(
+            out[0]["record"]["data"],
+            serde_json::json!({"id":"7","a":1.5,"b":"x"})
+        );
         assert_eq!(out[1]["record"]["data"], serde_json::json!({"id":"8"}));
         assert_eq!(out[2]["record"]["stream"], "users");
         assert_eq!(out[2]["record"]["emitted_at"], 5);
@@ -345,7 +366,8 @@ mod tests {
         let mut buf = Vec::new();
         {
             let mut out = Output::new(&mut buf);
-            out.record("calls", "{\"t\":\"a\u{2028}b\u{2029}c\"}", &[], 1).unwrap();
+            out.record("calls", "{\"t\":\"a\u{2028}b\u{2029}c\"}", &[], 1)
+                .unwrap();
             out.flush().unwrap();
         }
         let text = String::from_utf8(buf).unwrap();
@@ -375,6 +397,9 @@ mod tests {
         assert_eq!(out[0]["state"]["type"], "STREAM");
         assert_eq!(out[0]["state"]["sourceStats"]["recordCount"], 3.0);
         assert_eq!(out[1]["trace"]["error"]["failure_type"], "config_error");
-        assert_eq!(out[1]["trace"]["error"]["stream_descriptor"]["name"], "calls");
+        assert_eq!(
+            out[1]["trace"]["error"]["stream_descriptor"]["name"],
+            "calls"
+        );
     }
 }

@@ -47,8 +47,11 @@ pub fn parse_state(text: &str) -> Result<HashMap<String, Value>> {
     if text.is_empty() {
         return Ok(HashMap::new());
     }
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| Error::config(format!("The state file is not valid JSON ({e}). Reset the connection's state.")))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        Error::config(format!(
+            "The state file is not valid JSON ({e}). Reset the connection's state."
+        ))
+    })?;
     let mut states = HashMap::new();
     match value {
         Value::Null => {}
@@ -58,7 +61,8 @@ pub fn parse_state(text: &str) -> Result<HashMap<String, Value>> {
             }
         }
         Value::Object(map) => {
-            if map.contains_key("type") || map.contains_key("stream") || map.contains_key("global") {
+            if map.contains_key("type") || map.contains_key("stream") || map.contains_key("global")
+            {
                 collect_message(Value::Object(map), 0, &mut states)?;
             } else if let Some(Value::Object(data)) = map.get("data") {
                 // LEGACY {"type": "LEGACY", "data": {...}} without "type", or a bare {"data": ...}.
@@ -107,7 +111,9 @@ fn collect_message(item: Value, index: usize, states: &mut HashMap<String, Value
                 .and_then(|d| d.get("name"))
                 .and_then(Value::as_str)
                 .ok_or_else(|| {
-                    Error::config(format!("State entry {index} has no stream.stream_descriptor.name."))
+                    Error::config(format!(
+                        "State entry {index} has no stream.stream_descriptor.name."
+                    ))
                 })?;
             let s = stream.get("stream_state").cloned().unwrap_or(Value::Null);
             states.insert(name.to_string(), s);
@@ -120,8 +126,15 @@ fn collect_message(item: Value, index: usize, states: &mut HashMap<String, Value
                 .cloned()
                 .unwrap_or_default();
             for s in list {
-                if let Some(name) = s.get("stream_descriptor").and_then(|d| d.get("name")).and_then(Value::as_str) {
-                    states.insert(name.to_string(), s.get("stream_state").cloned().unwrap_or(Value::Null));
+                if let Some(name) = s
+                    .get("stream_descriptor")
+                    .and_then(|d| d.get("name"))
+                    .and_then(Value::as_str)
+                {
+                    states.insert(
+                        name.to_string(),
+                        s.get("stream_state").cloned().unwrap_or(Value::Null),
+                    );
                 }
             }
         }
@@ -166,7 +179,8 @@ pub fn checkpoint_for(stream: &str, state: Option<&Value>) -> Result<Option<Chec
         }
     };
     if let Some(version) = map.get("state_version") {
-        if version.as_u64() != Some(STATE_VERSION) && version.as_f64() != Some(STATE_VERSION as f64) {
+        if version.as_u64() != Some(STATE_VERSION) && version.as_f64() != Some(STATE_VERSION as f64)
+        {
             return Err(Error::config(format!(
                 "State of stream `{stream}` has state_version {version}; this connector reads version {STATE_VERSION}. Reset this stream's state."
             )));
@@ -205,9 +219,14 @@ pub struct Selected {
 pub fn parse_catalog(text: &str) -> Result<Vec<Selected>> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| Error::config(format!("The catalog file is not valid JSON ({e}).")))?;
-    let streams = value.get("streams").and_then(Value::as_array).ok_or_else(|| {
-        Error::config("The catalog has no `streams` array; pass a configured catalog (see `discover`).")
-    })?;
+    let streams = value
+        .get("streams")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            Error::config(
+                "The catalog has no `streams` array; pass a configured catalog (see `discover`).",
+            )
+        })?;
     let mut selected: Vec<Selected> = Vec::new();
     for (i, entry) in streams.iter().enumerate() {
         let name = entry
@@ -223,11 +242,9 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Selected>> {
         let mode = match entry.get("sync_mode").and_then(Value::as_str) {
             Some("full_refresh") | None => SyncMode::FullRefresh,
             Some("incremental") if def.incremental() => SyncMode::Incremental,
-            Some("incremental") => {
-                return Err(Error::config(format!(
-                    "Stream `{name}` supports only full_refresh, but the catalog asks for incremental."
-                )))
-            }
+            Some("incremental") => return Err(Error::config(format!(
+                "Stream `{name}` supports only full_refresh, but the catalog asks for incremental."
+            ))),
             Some(other) => {
                 return Err(Error::config(format!(
                     "Stream `{name}` has sync_mode `{other}`; use full_refresh or incremental."
@@ -247,9 +264,14 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Selected>> {
             }
         }
         if selected.iter().any(|s| s.def.name == name) {
-            return Err(Error::config(format!("The catalog lists stream `{name}` twice.")));
+            return Err(Error::config(format!(
+                "The catalog lists stream `{name}` twice."
+            )));
         }
-        selected.push(Selected { def, sync_mode: mode });
+        selected.push(Selected {
+            def,
+            sync_mode: mode,
+        });
     }
     Ok(selected)
 }
@@ -271,7 +293,11 @@ mod tests {
         let pyairbyte = r#"[{"type":"STREAM","stream":{"stream_descriptor":{"name":"calls","namespace":null},"stream_state":{"state_version":1,"cursor":"2024-01-01T00:00:00Z"}},"global_":null,"data":null,"sourceStats":{"recordCount":3.0},"destinationStats":null}]"#;
         let s = parse_state(pyairbyte).unwrap();
         assert_eq!(
-            checkpoint_for("calls", s.get("calls")).unwrap().unwrap().cursor.to_rfc3339(),
+            checkpoint_for("calls", s.get("calls"))
+                .unwrap()
+                .unwrap()
+                .cursor
+                .to_rfc3339(),
             "2024-01-01T00:00:00+00:00"
         );
         let legacy = r#"{"calls": {"cursor": "2024-02-01"}, "gone": {"x": 1}}"#;
@@ -286,7 +312,10 @@ mod tests {
     fn bad_states_name_the_stream() {
         let s = parse_state(r#"{"calls": {"cursor": "soon"}}"#).unwrap();
         let e = checkpoint_for("calls", s.get("calls")).unwrap_err();
-        assert!(e.message.contains("calls") && e.message.contains("soon"), "{e}");
+        assert!(
+            e.message.contains("calls") && e.message.contains("soon"),
+            "{e}"
+        );
         let s = parse_state(r#"{"calls": 5}"#).unwrap();
         assert!(checkpoint_for("calls", s.get("calls")).is_err());
         assert!(parse_state("[1]").is_err());
@@ -299,11 +328,17 @@ mod tests {
     #[test]
     fn catalog_validation() {
         let ok = r#"{"streams":[{"stream":{"name":"calls","json_schema":{}},"sync_mode":"incremental","destination_sync_mode":"append","cursor_field":null,"primary_key":null}]}"#;
-        assert_eq!(parse_catalog(ok).unwrap()[0].sync_mode, SyncMode::Incremental);
+        assert_eq!(
+            parse_catalog(ok).unwrap()[0].sync_mode,
+            SyncMode::Incremental
+        );
         let unknown = r#"{"streams":[{"stream":{"name":"nope"},"sync_mode":"full_refresh"}]}"#;
         assert!(parse_catalog(unknown).unwrap_err().message.contains("nope"));
         let bad_mode = r#"{"streams":[{"stream":{"name":"users"},"sync_mode":"incremental"}]}"#;
-        assert!(parse_catalog(bad_mode).unwrap_err().message.contains("full_refresh"));
+        assert!(parse_catalog(bad_mode)
+            .unwrap_err()
+            .message
+            .contains("full_refresh"));
         assert!(parse_catalog("{}").is_err());
     }
 }

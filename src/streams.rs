@@ -65,11 +65,16 @@ impl StreamDef {
         }
         CatalogStream {
             name: self.name.to_string(),
-            json_schema: crate::models::stream_schema(self.name).unwrap_or_else(|| serde_json::json!({"type": "object"})),
+            json_schema: crate::models::stream_schema(self.name)
+                .unwrap_or_else(|| serde_json::json!({"type": "object"})),
             supported_sync_modes: modes,
             source_defined_cursor: self.cursor.map(|_| true),
             default_cursor_field: self.cursor.map(|c| vec![c.to_string()]).unwrap_or_default(),
-            source_defined_primary_key: self.primary_key.iter().map(|k| vec![k.to_string()]).collect(),
+            source_defined_primary_key: self
+                .primary_key
+                .iter()
+                .map(|k| vec![k.to_string()])
+                .collect(),
             // Incremental streams checkpoint after every window, so an interrupted sync resumes there.
             is_resumable: self.incremental(),
             is_file_based: None,

@@ -72,13 +72,16 @@ struct Records {
 }
 
 /// Splits a page into record byte ranges without building the records.
-pub fn parse_page(body: &[u8], record_key: &str) -> std::result::Result<(Vec<Range<usize>>, Option<u64>, Option<String>), String> {
+/// A page split into record ranges, with `records.totalRecords` and `records.cursor`.
+pub type ParsedPage = (Vec<Range<usize>>, Option<u64>, Option<String>);
+
+pub fn parse_page(body: &[u8], record_key: &str) -> std::result::Result<ParsedPage, String> {
     let top: HashMap<String, &RawValue> =
         serde_json::from_slice(body).map_err(|e| format!("the body is not a JSON object: {e}"))?;
     let (total, cursor) = match top.get("records") {
         Some(raw) if raw.get() != "null" => {
-            let r: Records =
-                serde_json::from_str(raw.get()).map_err(|e| format!("`records` is malformed: {e}"))?;
+            let r: Records = serde_json::from_str(raw.get())
+                .map_err(|e| format!("`records` is malformed: {e}"))?;
             (r.total_records, r.cursor.filter(|c| !c.is_empty()))
         }
         _ => (None, None),
@@ -115,7 +118,12 @@ pub struct Pager<'a> {
 }
 
 impl<'a> Pager<'a> {
-    pub fn new(client: &'a GongClient, request: ApiRequest, record_key: &'a str, empty_404: &'a [&'a str]) -> Self {
+    pub fn new(
+        client: &'a GongClient,
+        request: ApiRequest,
+        record_key: &'a str,
+        empty_404: &'a [&'a str],
+    ) -> Self {
         let post = request.method == reqwest::Method::POST;
         Pager {
             client,
@@ -153,7 +161,9 @@ impl<'a> Pager<'a> {
             let key = self.record_key;
             let reply = self
                 .client
-                .send_parsed(&req, |body| parse_page(body, key).map(|parsed| (body.to_vec(), parsed)))
+                .send_parsed(&req, |body| {
+                    parse_page(body, key).map(|parsed| (body.to_vec(), parsed))
+                })
                 .await;
             match reply {
                 Ok(Reply::Ok((body, (records, total_records, cursor)))) => {
@@ -176,7 +186,12 @@ impl<'a> Pager<'a> {
                     ))
                     .with_status(404));
                 }
-                Err(e) if e.status == Some(400) && self.cursor.is_some() && self.restarts < 3 && e.message.to_lowercase().contains("cursor") => {
+                Err(e)
+                    if e.status == Some(400)
+                        && self.cursor.is_some()
+                        && self.restarts < 3
+                        && e.message.to_lowercase().contains("cursor") =>
+                {
                     self.restarts += 1;
                     self.cursor = None;
                 }
@@ -211,6 +226,13 @@ struct Batch {
     lifted: Vec<String>,
 }
 
+/// A slice being fetched: its checkpoint, its task and the pages it has sent so far.
+type InFlight = (
+    Option<DateTime<Utc>>,
+    tokio::task::JoinHandle<Result<()>>,
+    mpsc::Receiver<Batch>,
+);
+
 /// Outcome of a read: which streams failed.
 #[derive(Debug, Default)]
 pub struct ReadOutcome {
@@ -244,7 +266,11 @@ fn month_start(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 fn next_month(t: DateTime<Utc>) -> DateTime<Utc> {
-    let (y, m) = if t.month() == 12 { (t.year() + 1, 1) } else { (t.year(), t.month() + 1) };
+    let (y, m) = if t.month() == 12 {
+        (t.year() + 1, 1)
+    } else {
+        (t.year(), t.month() + 1)
+    };
     midnight(NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(t.date_naive()))
 }
 
@@ -282,7 +308,11 @@ impl Engine {
     }
 
     /// Reads every selected stream; a failing stream does not stop the others.
-    pub async fn read(&self, selected: &[Selected], states: &HashMap<String, Value>) -> ReadOutcome {
+    pub async fn read(
+        &self,
+        selected: &[Selected],
+        states: &HashMap<String, Value>,
+    ) -> ReadOutcome {
         let mut outcome = ReadOutcome::default();
         for sel in selected {
             let name = sel.def.name;
@@ -314,8 +344,14 @@ impl Engine {
                 outcome.records,
                 selected.len(),
                 self.client.requests_sent(),
-                self.client.stats.retries.load(std::sync::atomic::Ordering::Relaxed),
-                self.client.stats.rate_limited.load(std::sync::atomic::Ordering::Relaxed)
+                self.client
+                    .stats
+                    .retries
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                self.client
+                    .stats
+                    .rate_limited
+                    .load(std::sync::atomic::Ordering::Relaxed)
             ),
         );
         outcome
@@ -324,13 +360,16 @@ impl Engine {
     async fn read_stream(&self, sel: &Selected, state: Option<&Value>) -> Result<u64> {
         let def = sel.def;
         let incremental = sel.sync_mode == SyncMode::Incremental;
-        let saved = if incremental { checkpoint_for(def.name, state)? } else { None };
+        let saved = if incremental {
+            checkpoint_for(def.name, state)?
+        } else {
+            None
+        };
         let date_only = def.plan == Plan::Days || def.plan == Plan::ReviewWindows;
         let slices = self.plan(def, saved.as_ref()).await?;
         let concurrency = self.config.max_concurrent_requests.max(1);
         let mut pending = slices.into_iter();
-        let mut inflight: VecDeque<(Option<DateTime<Utc>>, tokio::task::JoinHandle<Result<()>>, mpsc::Receiver<Batch>)> =
-            VecDeque::new();
+        let mut inflight: VecDeque<InFlight> = VecDeque::new();
         let mut since_state: u64 = 0;
         let mut total: u64 = 0;
         let mut estimate: u64 = 0;
@@ -347,7 +386,9 @@ impl Engine {
                     let handle = tokio::spawn(produce(client, def, slice, tx));
                     inflight.push_back((checkpoint, handle, rx));
                 }
-                let Some((checkpoint, handle, mut rx)) = inflight.pop_front() else { break };
+                let Some((checkpoint, handle, mut rx)) = inflight.pop_front() else {
+                    break;
+                };
                 let mut first = true;
                 while let Some(batch) = rx.recv().await {
                     if first {
@@ -372,7 +413,10 @@ impl Engine {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => return Err(e),
                     Err(join) => {
-                        return Err(Error::system(format!("A reader task of stream `{}` crashed: {join}", def.name)))
+                        return Err(Error::system(format!(
+                            "A reader task of stream `{}` crashed: {join}",
+                            def.name
+                        )))
                     }
                 }
                 if incremental {
@@ -406,7 +450,11 @@ impl Engine {
             return Err(e);
         }
         if !incremental {
-            self.emit_state(def.name, json!({"__ab_no_cursor_state_message": true}), since_state);
+            self.emit_state(
+                def.name,
+                json!({"__ab_no_cursor_state_message": true}),
+                since_state,
+            );
         } else if since_state > 0 || states_emitted == 0 {
             let state = match &last_checkpoint {
                 Some(cp) => cp.to_state(date_only),
@@ -430,7 +478,11 @@ impl Engine {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         for i in 0..batch.page.len() {
             let lifted = batch.lifted.get(i).map(String::as_str).unwrap_or("");
-            let added: &[&str] = if lifted.is_empty() { &[] } else { std::slice::from_ref(&lifted) };
+            let added: &[&str] = if lifted.is_empty() {
+                &[]
+            } else {
+                std::slice::from_ref(&lifted)
+            };
             if let Err(e) = out.record(stream, batch.page.record(i), added, emitted_at) {
                 return Err(Error::system(format!("Could not write to stdout: {e}")));
             }
@@ -445,10 +497,20 @@ impl Engine {
         }
         self.workspaces
             .get_or_try_init(|| async {
-                let values = Pager::new(&self.client, ApiRequest::get("/v2/workspaces"), "workspaces", &[])
-                    .collect_values()
-                    .await?;
-                Ok::<_, Error>(values.iter().filter_map(|w| id_string(w.get("id"))).collect())
+                let values = Pager::new(
+                    &self.client,
+                    ApiRequest::get("/v2/workspaces"),
+                    "workspaces",
+                    &[],
+                )
+                .collect_values()
+                .await?;
+                Ok::<_, Error>(
+                    values
+                        .iter()
+                        .filter_map(|w| id_string(w.get("id")))
+                        .collect(),
+                )
             })
             .await
             .cloned()
@@ -466,7 +528,11 @@ impl Engine {
     }
 
     /// The ordered slices of a stream for this sync.
-    pub async fn plan(&self, def: &'static StreamDef, saved: Option<&Checkpoint>) -> Result<Vec<Slice>> {
+    pub async fn plan(
+        &self,
+        def: &'static StreamDef,
+        saved: Option<&Checkpoint>,
+    ) -> Result<Vec<Slice>> {
         let cfg = &self.config;
         let end = cfg.end_or(self.now);
         let from_saved = |lookback: Duration| match saved {
@@ -515,11 +581,17 @@ impl Engine {
                     .collect_values()
                     .await?;
                     for folder in folders {
-                        let Some(id) = id_string(folder.get("id")) else { continue };
+                        let Some(id) = id_string(folder.get("id")) else {
+                            continue;
+                        };
                         let name = folder.get("name").cloned().unwrap_or(Value::Null);
                         slices.push(Slice {
                             request: base().query("folderId", id.clone()),
-                            added: format!("\"folderId\":{},\"folderName\":{}", json_str(&id), name),
+                            added: format!(
+                                "\"folderId\":{},\"folderName\":{}",
+                                json_str(&id),
+                                name
+                            ),
                             checkpoint: None,
                         });
                     }
@@ -530,7 +602,8 @@ impl Engine {
                 while t < end {
                     let w_end = (t + cfg.window).min(end);
                     let request = if def.post && def.plan == Plan::CallWindows {
-                        let mut filter = json!({"fromDateTime": fmt_dt(t), "toDateTime": fmt_dt(w_end)});
+                        let mut filter =
+                            json!({"fromDateTime": fmt_dt(t), "toDateTime": fmt_dt(w_end)});
                         if let Some(ws) = &cfg.workspace_id {
                             filter["workspaceId"] = json!(ws);
                         }
@@ -561,7 +634,14 @@ impl Engine {
                 // Stats take dates in the company's time zone and refuse a toDate after its today; the
                 // day before today in UTC is closed in every time zone.
                 let last_to = midnight(self.now.date_naive()) - Duration::days(1);
-                let last_to = last_to.min(midnight(end.date_naive()) + if end.time() > NaiveTime::MIN { Duration::days(1) } else { Duration::zero() });
+                let last_to = last_to.min(
+                    midnight(end.date_naive())
+                        + if end.time() > NaiveTime::MIN {
+                            Duration::days(1)
+                        } else {
+                            Duration::zero()
+                        },
+                );
                 let mut day = midnight(from_saved(cfg.lookback).date_naive());
                 while day + Duration::days(1) <= last_to {
                     let next = day + Duration::days(1);
@@ -599,14 +679,25 @@ impl Engine {
                 let today = midnight(self.now.date_naive());
                 let stop = today.min(end);
                 // Months are re-read whole: the current month stays open until it ends.
-                let mut month = month_start(saved.map(|c| c.cursor.max(cfg.start)).unwrap_or(cfg.start));
-                let workspaces = if month < stop { self.workspace_ids().await? } else { Vec::new() };
-                let managers = if month < stop { self.manager_ids().await? } else { Vec::new() };
+                let mut month =
+                    month_start(saved.map(|c| c.cursor.max(cfg.start)).unwrap_or(cfg.start));
+                let workspaces = if month < stop {
+                    self.workspace_ids().await?
+                } else {
+                    Vec::new()
+                };
+                let managers = if month < stop {
+                    self.manager_ids().await?
+                } else {
+                    Vec::new()
+                };
                 while month < stop {
                     let to = next_month(month).min(stop);
                     let closed = to == next_month(month);
-                    let pairs: Vec<(&String, &String)> =
-                        workspaces.iter().flat_map(|w| managers.iter().map(move |m| (w, m))).collect();
+                    let pairs: Vec<(&String, &String)> = workspaces
+                        .iter()
+                        .flat_map(|w| managers.iter().map(move |m| (w, m)))
+                        .collect();
                     let count = pairs.len();
                     for (i, (ws, manager)) in pairs.into_iter().enumerate() {
                         let last = i + 1 == count;
@@ -623,7 +714,7 @@ impl Engine {
                                 fmt_dt(month),
                                 fmt_dt(to)
                             ),
-                            checkpoint: last.then(|| if closed { to } else { month }),
+                            checkpoint: last.then_some(if closed { to } else { month }),
                         });
                     }
                     month = next_month(month);
@@ -636,7 +727,10 @@ impl Engine {
     /// Users who manage someone: the coaching endpoint's managers.
     async fn manager_ids(&self) -> Result<Vec<String>> {
         let users = self.users().await?;
-        let mut ids: Vec<String> = users.iter().filter_map(|u| id_string(u.get("managerId"))).collect();
+        let mut ids: Vec<String> = users
+            .iter()
+            .filter_map(|u| id_string(u.get("managerId")))
+            .collect();
         ids.sort();
         ids.dedup();
         Ok(ids)
@@ -653,11 +747,21 @@ fn id_string(v: Option<&Value>) -> Option<String> {
 }
 
 /// Fetches one slice and sends its pages, in order, to the writer.
-async fn produce(client: Arc<GongClient>, def: &'static StreamDef, slice: Slice, tx: mpsc::Sender<Batch>) -> Result<()> {
+async fn produce(
+    client: Arc<GongClient>,
+    def: &'static StreamDef,
+    slice: Slice,
+    tx: mpsc::Sender<Batch>,
+) -> Result<()> {
     if def.plan == Plan::CallIdBatches {
         return produce_by_ids(&client, def, &slice, &tx).await;
     }
-    let mut pager = Pager::new(&client, slice.request.clone(), def.record_key, def.empty_404);
+    let mut pager = Pager::new(
+        &client,
+        slice.request.clone(),
+        def.record_key,
+        def.empty_404,
+    );
     while let Some(page) = pager.next_page().await? {
         let lifted = lift(def, &page, &slice.added, None)?;
         if tx.send(Batch { page, lifted }).await.is_err() {
@@ -668,7 +772,12 @@ async fn produce(client: Arc<GongClient>, def: &'static StreamDef, slice: Slice,
 }
 
 /// Lists the window's calls, then fetches the stream's records for them 100 ids at a time.
-async fn produce_by_ids(client: &GongClient, def: &'static StreamDef, slice: &Slice, tx: &mpsc::Sender<Batch>) -> Result<()> {
+async fn produce_by_ids(
+    client: &GongClient,
+    def: &'static StreamDef,
+    slice: &Slice,
+    tx: &mpsc::Sender<Batch>,
+) -> Result<()> {
     let mut started: HashMap<String, String> = HashMap::new();
     let mut ids: Vec<String> = Vec::new();
     let mut calls = Pager::new(client, slice.request.clone(), "calls", &["No calls found"]);
@@ -722,29 +831,41 @@ struct CallIdOnly<'a> {
 
 /// Per record, the pre-serialised fields added at its top level: the slice's fixed fields plus any
 /// lifted from inside the record.
-fn lift(def: &StreamDef, page: &Page, fixed: &str, started: Option<&HashMap<String, String>>) -> Result<Vec<String>> {
+fn lift(
+    def: &StreamDef,
+    page: &Page,
+    fixed: &str,
+    started: Option<&HashMap<String, String>>,
+) -> Result<Vec<String>> {
     match def.lift {
         Lift::None if fixed.is_empty() => Ok(Vec::new()),
         Lift::None => Ok(vec![fixed.to_string(); page.len()]),
         Lift::MetaData => (0..page.len())
             .map(|i| {
-                let parsed: MetaOnly = serde_json::from_str(page.record(i))
-                    .map_err(|e| Error::system(format!("A record of {} is malformed: {e}", def.path)))?;
-                let meta = parsed.meta.ok_or_else(|| {
-                    Error::system(format!("A record of {} has no metaData, so it has no id.", def.path))
+                let parsed: MetaOnly = serde_json::from_str(page.record(i)).map_err(|e| {
+                    Error::system(format!("A record of {} is malformed: {e}", def.path))
                 })?;
-                let id = meta
-                    .id
-                    .filter(|r| r.get() != "null")
-                    .ok_or_else(|| Error::system(format!("A record of {} has no metaData.id.", def.path)))?;
+                let meta = parsed.meta.ok_or_else(|| {
+                    Error::system(format!(
+                        "A record of {} has no metaData, so it has no id.",
+                        def.path
+                    ))
+                })?;
+                let id = meta.id.filter(|r| r.get() != "null").ok_or_else(|| {
+                    Error::system(format!("A record of {} has no metaData.id.", def.path))
+                })?;
                 let started = meta.started.map(RawValue::get).unwrap_or("null");
-                Ok(join_fields(fixed, &format!("\"id\":{},\"started\":{}", id.get(), started)))
+                Ok(join_fields(
+                    fixed,
+                    &format!("\"id\":{},\"started\":{}", id.get(), started),
+                ))
             })
             .collect(),
         Lift::CallStarted => (0..page.len())
             .map(|i| {
-                let parsed: CallIdOnly = serde_json::from_str(page.record(i))
-                    .map_err(|e| Error::system(format!("A record of {} is malformed: {e}", def.path)))?;
+                let parsed: CallIdOnly = serde_json::from_str(page.record(i)).map_err(|e| {
+                    Error::system(format!("A record of {} is malformed: {e}", def.path))
+                })?;
                 let id = parsed
                     .call_id
                     .and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
@@ -778,13 +899,17 @@ mod tests {
         let (ranges, total, cursor) = parse_page(body, "calls").unwrap();
         assert_eq!(total, Some(2));
         assert_eq!(cursor.as_deref(), Some("abc"));
-        let texts: Vec<&str> = ranges.iter().map(|r| std::str::from_utf8(&body[r.clone()]).unwrap()).collect();
+        let texts: Vec<&str> = ranges
+            .iter()
+            .map(|r| std::str::from_utf8(&body[r.clone()]).unwrap())
+            .collect();
         assert_eq!(texts, vec![r#"{"id":"1","x":[1,2]}"#, r#"{"id":"2"}"#]);
     }
 
     #[test]
     fn missing_or_null_records_are_empty_and_bad_bodies_are_errors() {
-        let (r, _, c) = parse_page(br#"{"requestId":"r","workspaces":null}"#, "workspaces").unwrap();
+        let (r, _, c) =
+            parse_page(br#"{"requestId":"r","workspaces":null}"#, "workspaces").unwrap();
         assert!(r.is_empty() && c.is_none());
         let (r, _, _) = parse_page(br#"{"requestId":"r"}"#, "users").unwrap();
         assert!(r.is_empty());

@@ -845,6 +845,11 @@ impl Dataset {
         let s = pool[(h2(c.seed, 78) % pool.len() as u64) as usize];
         let reviewer = self.manager_of[c.host].unwrap_or(0);
         let review = c.started + c.duration as i64 + 3600 + (h2(c.seed, 79) % (72 * 3600)) as i64;
+        // A review happens hours to days after the call; one that lies in the future does not exist
+        // yet. It appears once its time has come, as late data does in Gong.
+        if review > Utc::now().timestamp() {
+            return None;
+        }
         Some((s, reviewer, review))
     }
 
