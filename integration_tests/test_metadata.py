@@ -1,0 +1,82 @@
+"""metadata.yaml against Airbyte's connector metadata schema (vendored in metadata_schema/), and the
+spec snapshot against the binary's `spec`."""
+
+import json
+import subprocess
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import jsonschema
+import yaml
+from referencing import Registry, Resource
+
+from conftest import CONNECTOR_BIN, ROOT
+
+SCHEMAS = Path(__file__).parent / "metadata_schema"
+MAIN = "ConnectorMetadataDefinitionV0.yaml"
+
+
+def load_metadata() -> dict:
+    return yaml.safe_load((ROOT / "metadata.yaml").read_text())
+
+
+def validator() -> jsonschema.Draft7Validator:
+    vendored = {p.name: yaml.safe_load(p.read_text()) for p in SCHEMAS.glob("*.yaml")}
+
+    def retrieve(uri: str) -> Resource:
+        name = uri.rsplit("/", 1)[-1]
+        # Sub-schemas of fields metadata.yaml does not use are not vendored; test_unvendored_refs
+        # asserts metadata.yaml sets none of those fields.
+        return Resource.opaque(vendored.get(name, {}))
+
+    registry = Registry(retrieve=retrieve)
+    schema = vendored[MAIN]
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(
+        schema, registry=registry, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
+
+
+def test_metadata_is_valid_against_airbytes_schema():
+    metadata = load_metadata()
+    errors = sorted(validator().iter_errors(metadata), key=str)
+    assert not errors, "\n".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors)
+
+
+def test_unvendored_refs_are_unused():
+    vendored = {p.name for p in SCHEMAS.glob("*.yaml")}
+    schema = yaml.safe_load((SCHEMAS / MAIN).read_text())
+    data = load_metadata()["data"]
+    for field, definition in schema["properties"]["data"]["properties"].items():
+        refs = json.dumps(definition)
+        unvendored = [r for r in refs.split('"') if r.endswith(".yaml") and r not in vendored]
+        if unvendored:
+            assert field not in data, f"{field} needs the schema {unvendored} vendored"
+
+
+def test_metadata_values():
+    data = load_metadata()["data"]
+    uuid.UUID(data["definitionId"])
+    assert urlparse(data["documentationUrl"]).scheme == "https"
+    assert data["connectorType"] == "source" and data["connectorSubtype"] == "api"
+    assert data["dockerRepository"] == "airbyte/source-gong"
+    assert "language:rust" in data["tags"]
+    assert data["releaseStage"] == "alpha"
+    assert {"${base_url}", "api.gong.io", "*.api.gong.io", "app.gong.io"} <= set(
+        data["allowedHosts"]["hosts"]
+    )
+    cargo = (ROOT / "Cargo.toml").read_text()
+    assert f'version = "{data["dockerImageTag"]}"' in cargo, "dockerImageTag = the crate version"
+
+
+def test_spec_snapshot_matches_the_binary():
+    out = subprocess.run([str(CONNECTOR_BIN), "spec"], capture_output=True, text=True, check=True)
+    spec = json.loads(out.stdout.splitlines()[0])["spec"]
+    snapshot = json.loads((Path(__file__).parent / "spec.json").read_text())
+    assert spec == snapshot, (
+        "integration_tests/spec.json is stale: regenerate it with "
+        "`target/release/source-gong spec | jq .spec > integration_tests/spec.json`"
+    )
+    assert spec["documentationUrl"] == load_metadata()["data"]["documentationUrl"]
+    assert spec["advanced_auth"]["auth_flow_type"] == "oauth2.0"
