@@ -2,10 +2,13 @@
 //!
 //! `main.rs` is a thin CLI over [`commands`]; see `docs/ARCHITECTURE.md` for the module map.
 
+pub mod api;
 pub mod client;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod execute;
+pub mod media;
 pub mod models;
 pub mod protocol;
 pub mod state;

@@ -36,6 +36,27 @@ enum Command {
         #[arg(long)]
         state: Option<PathBuf>,
     },
+    /// Run one action of the entity/action interface: list, get or download (see README).
+    Execute {
+        #[arg(long)]
+        config: PathBuf,
+        /// `{"entity", "action", "params"}` JSON file, `-` for stdin.
+        #[arg(long)]
+        request: Option<PathBuf>,
+        /// Where a download goes, `-` for stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Resume a partial download: request from the output file's length and append.
+        #[arg(long)]
+        resume: bool,
+        /// A media URL obtained earlier (renewed through calls/extensive when expired).
+        #[arg(long)]
+        media_url: Option<String>,
+        /// Short form: ENTITY ACTION [PARAMS_JSON].
+        entity: Option<String>,
+        action: Option<String>,
+        params: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -60,6 +81,28 @@ fn main() -> ExitCode {
                 catalog,
                 state,
             } => source_gong::commands::read(&config, &catalog, state.as_deref()).await,
+            Command::Execute {
+                config,
+                request,
+                output,
+                resume,
+                media_url,
+                entity,
+                action,
+                params,
+            } => {
+                source_gong::execute::execute(source_gong::execute::ExecuteArgs {
+                    config,
+                    request,
+                    entity,
+                    action,
+                    params,
+                    output,
+                    resume,
+                    media_url,
+                })
+                .await
+            }
         }
     });
     // Don't wait for stray tasks (aborted readers) at shutdown.

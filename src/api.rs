@@ -1,0 +1,1147 @@
+//! The typed Gong API: the seed's entity/action interface (list, get, download over 16 entities) as Rust.
+//!
+//! ```no_run
+//! # async fn demo(config: source_gong::config::Config) -> source_gong::error::Result<()> {
+//! use serde_json::json;
+//! let gong = source_gong::api::Gong::new(config)?;
+//! let page = gong.users().list(&json!({})).await?;          // one page, Gong's records as sent
+//! let next = gong.users().list(&json!({"cursor": page.pagination.cursor})).await?;
+//! let user = gong.users().get("234599484848423").await?;
+//! let mut file = tokio::fs::File::create("call.mp3").await.unwrap();
+//! gong.call_audio()
+//!     .download(&json!({"filter": {"callIds": ["7782342274025937895"]}}), &mut file)
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every request goes through the one [`GongClient`] (auth, request budget, retries). Parameters are the
+//! seed's, checked against [`params_of`] before anything is sent: an unknown name, a wrong type, a missing
+//! required parameter or a malformed date is a config error that names the parameter. Where the seed and
+//! Gong's API differ, what is sent is what Gong's API takes (see [`Entity::StatsActivityScorecards`]).
+//! Errors that mean "no such record" carry HTTP status 404 ([`is_not_found`]).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{json, Map, Value};
+use tokio::io::AsyncWrite;
+
+use crate::client::{ApiRequest, GongClient, Reply};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::media::{self, ByteRange, DownloadInfo};
+use crate::models::media::MediaKind;
+use crate::streams;
+use crate::sync::parse_page;
+
+/// The seed's 16 entities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Users,
+    Calls,
+    CallsExtensive,
+    CallAudio,
+    CallVideo,
+    Workspaces,
+    CallTranscripts,
+    StatsActivityAggregate,
+    StatsActivityDayByDay,
+    StatsInteraction,
+    SettingsScorecards,
+    SettingsTrackers,
+    LibraryFolders,
+    LibraryFolderContent,
+    Coaching,
+    /// Answered scorecards. The seed's `filter.fromDateTime`/`toDateTime` are sent as Gong's
+    /// `callFromDate`/`callToDate` (dates; a `toDateTime` after midnight includes its day); Gong's own
+    /// `callFromDate`, `callToDate`, `reviewFromDate`, `reviewToDate` are accepted too. The seed's
+    /// `reviewerUserIds` and `callIds` are not filters of Gong's endpoint: they are applied to each page
+    /// Gong returns (so such a page may hold fewer records than Gong's page size).
+    StatsActivityScorecards,
+}
+
+/// The seed's actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    List,
+    Get,
+    Download,
+}
+
+impl Action {
+    pub fn parse(name: &str) -> Option<Action> {
+        match name {
+            "list" => Some(Action::List),
+            "get" => Some(Action::Get),
+            "download" => Some(Action::Download),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::List => "list",
+            Action::Get => "get",
+            Action::Download => "download",
+        }
+    }
+}
+
+pub const ENTITIES: &[Entity] = &[
+    Entity::Users,
+    Entity::Calls,
+    Entity::CallsExtensive,
+    Entity::CallAudio,
+    Entity::CallVideo,
+    Entity::Workspaces,
+    Entity::CallTranscripts,
+    Entity::StatsActivityAggregate,
+    Entity::StatsActivityDayByDay,
+    Entity::StatsInteraction,
+    Entity::SettingsScorecards,
+    Entity::SettingsTrackers,
+    Entity::LibraryFolders,
+    Entity::LibraryFolderContent,
+    Entity::Coaching,
+    Entity::StatsActivityScorecards,
+];
+
+impl Entity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Entity::Users => "users",
+            Entity::Calls => "calls",
+            Entity::CallsExtensive => "calls_extensive",
+            Entity::CallAudio => "call_audio",
+            Entity::CallVideo => "call_video",
+            Entity::Workspaces => "workspaces",
+            Entity::CallTranscripts => "call_transcripts",
+            Entity::StatsActivityAggregate => "stats_activity_aggregate",
+            Entity::StatsActivityDayByDay => "stats_activity_day_by_day",
+            Entity::StatsInteraction => "stats_interaction",
+            Entity::SettingsScorecards => "settings_scorecards",
+            Entity::SettingsTrackers => "settings_trackers",
+            Entity::LibraryFolders => "library_folders",
+            Entity::LibraryFolderContent => "library_folder_content",
+            Entity::Coaching => "coaching",
+            Entity::StatsActivityScorecards => "stats_activity_scorecards",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Entity> {
+        ENTITIES.iter().copied().find(|e| e.name() == name)
+    }
+
+    /// The actions the seed gives this entity.
+    pub fn actions(self) -> &'static [Action] {
+        match self {
+            Entity::Users | Entity::Calls => &[Action::List, Action::Get],
+            Entity::CallAudio | Entity::CallVideo => &[Action::Download],
+            _ => &[Action::List],
+        }
+    }
+
+    fn media_kind(self) -> Option<MediaKind> {
+        match self {
+            Entity::CallAudio => Some(MediaKind::Audio),
+            Entity::CallVideo => Some(MediaKind::Video),
+            _ => None,
+        }
+    }
+}
+
+/// A parameter's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    String,
+    /// ISO-8601 date-time, e.g. `2025-01-01T00:00:00Z`.
+    DateTime,
+    /// `YYYY-MM-DD`.
+    Date,
+    StringList,
+    Boolean,
+    Object,
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
+    /// A list of these strings.
+    ListOf(&'static [&'static str]),
+}
+
+impl ParamType {
+    fn describe(self) -> String {
+        match self {
+            ParamType::String => "a string".into(),
+            ParamType::DateTime => "an ISO-8601 date-time such as \"2025-01-01T00:00:00Z\"".into(),
+            ParamType::Date => "a date such as \"2025-01-01\" (YYYY-MM-DD)".into(),
+            ParamType::StringList => "an array of strings".into(),
+            ParamType::Boolean => "true or false".into(),
+            ParamType::Object => "an object".into(),
+            ParamType::OneOf(v) => format!("one of {v:?}"),
+            ParamType::ListOf(v) => format!("an array of {v:?}"),
+        }
+    }
+}
+
+/// One parameter: its dotted path in `params`, type and whether it is required.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    pub name: &'static str,
+    pub ty: ParamType,
+    pub required: bool,
+}
+
+const fn p(name: &'static str, ty: ParamType) -> Param {
+    Param {
+        name,
+        ty,
+        required: false,
+    }
+}
+
+const fn req(name: &'static str, ty: ParamType) -> Param {
+    Param {
+        name,
+        ty,
+        required: true,
+    }
+}
+
+use ParamType as T;
+
+const CURSOR: Param = p("cursor", T::String);
+
+const EXTENSIVE: &[Param] = &[
+    p("filter", T::Object),
+    p("filter.fromDateTime", T::DateTime),
+    p("filter.toDateTime", T::DateTime),
+    p("filter.callIds", T::StringList),
+    p("filter.workspaceId", T::String),
+    p("filter.primaryUserIds", T::StringList),
+    p("contentSelector", T::Object),
+    p(
+        "contentSelector.context",
+        T::OneOf(&["None", "Basic", "Extended"]),
+    ),
+    p(
+        "contentSelector.contextTiming",
+        T::ListOf(&["Now", "TimeOfCall"]),
+    ),
+    p("contentSelector.exposedFields", T::Object),
+    p("contentSelector.exposedFields.collaboration", T::Object),
+    p(
+        "contentSelector.exposedFields.collaboration.publicComments",
+        T::Boolean,
+    ),
+    p("contentSelector.exposedFields.content", T::Object),
+    p(
+        "contentSelector.exposedFields.content.pointsOfInterest",
+        T::Boolean,
+    ),
+    p(
+        "contentSelector.exposedFields.content.structure",
+        T::Boolean,
+    ),
+    p("contentSelector.exposedFields.content.topics", T::Boolean),
+    p("contentSelector.exposedFields.content.trackers", T::Boolean),
+    p(
+        "contentSelector.exposedFields.content.trackerOccurrences",
+        T::Boolean,
+    ),
+    p("contentSelector.exposedFields.content.brief", T::Boolean),
+    p("contentSelector.exposedFields.content.outline", T::Boolean),
+    p(
+        "contentSelector.exposedFields.content.highlights",
+        T::Boolean,
+    ),
+    p(
+        "contentSelector.exposedFields.content.callOutcome",
+        T::Boolean,
+    ),
+    p(
+        "contentSelector.exposedFields.content.keyPoints",
+        T::Boolean,
+    ),
+    p("contentSelector.exposedFields.interaction", T::Object),
+    p(
+        "contentSelector.exposedFields.interaction.personInteractionStats",
+        T::Boolean,
+    ),
+    p(
+        "contentSelector.exposedFields.interaction.questions",
+        T::Boolean,
+    ),
+    p(
+        "contentSelector.exposedFields.interaction.speakers",
+        T::Boolean,
+    ),
+    p(
+        "contentSelector.exposedFields.interaction.video",
+        T::Boolean,
+    ),
+    p("contentSelector.exposedFields.media", T::Boolean),
+    p("contentSelector.exposedFields.parties", T::Boolean),
+    CURSOR,
+];
+
+const DOWNLOAD: &[Param] = &[
+    p("filter", T::Object),
+    req("filter.callIds", T::StringList),
+    p("contentSelector", T::Object),
+    p("contentSelector.exposedFields", T::Object),
+    p("contentSelector.exposedFields.media", T::Boolean),
+    p("range_header", T::String),
+];
+
+const STATS: &[Param] = &[
+    p("filter", T::Object),
+    p("filter.fromDate", T::Date),
+    p("filter.toDate", T::Date),
+    p("filter.userIds", T::StringList),
+    CURSOR,
+];
+
+const GET_ID: &[Param] = &[req("id", T::String)];
+const USERS: &[Param] = &[CURSOR];
+const CALLS: &[Param] = &[
+    p("fromDateTime", T::DateTime),
+    p("toDateTime", T::DateTime),
+    p("workspaceId", T::String),
+    CURSOR,
+];
+const TRANSCRIPTS: &[Param] = &[
+    p("filter", T::Object),
+    p("filter.fromDateTime", T::DateTime),
+    p("filter.toDateTime", T::DateTime),
+    p("filter.callIds", T::StringList),
+    p("filter.workspaceId", T::String),
+    CURSOR,
+];
+const WORKSPACE_FILTER: &[Param] = &[p("workspaceId", T::String)];
+const FOLDERS: &[Param] = &[req("workspaceId", T::String)];
+const FOLDER_CONTENT: &[Param] = &[req("folderId", T::String), CURSOR];
+const COACHING: &[Param] = &[
+    req("workspace-id", T::String),
+    req("manager-id", T::String),
+    req("from", T::DateTime),
+    req("to", T::DateTime),
+];
+const ANSWERED_SCORECARDS: &[Param] = &[
+    p("filter", T::Object),
+    p("filter.fromDateTime", T::DateTime),
+    p("filter.toDateTime", T::DateTime),
+    p("filter.callFromDate", T::Date),
+    p("filter.callToDate", T::Date),
+    p("filter.reviewFromDate", T::Date),
+    p("filter.reviewToDate", T::Date),
+    p("filter.scorecardIds", T::StringList),
+    p("filter.reviewedUserIds", T::StringList),
+    p("filter.reviewerUserIds", T::StringList),
+    p("filter.callIds", T::StringList),
+    CURSOR,
+];
+
+/// The parameters of an entity's action, as the seed documents them (plus the few Gong names noted).
+pub fn params_of(entity: Entity, action: Action) -> &'static [Param] {
+    match (entity, action) {
+        (Entity::Users | Entity::Calls, Action::Get) => GET_ID,
+        (Entity::Users, _) => USERS,
+        (Entity::Calls, _) => CALLS,
+        (Entity::CallsExtensive, _) => EXTENSIVE,
+        (Entity::CallAudio | Entity::CallVideo, _) => DOWNLOAD,
+        (Entity::Workspaces, _) => &[],
+        (Entity::CallTranscripts, _) => TRANSCRIPTS,
+        (
+            Entity::StatsActivityAggregate
+            | Entity::StatsActivityDayByDay
+            | Entity::StatsInteraction,
+            _,
+        ) => STATS,
+        (Entity::SettingsScorecards | Entity::SettingsTrackers, _) => WORKSPACE_FILTER,
+        (Entity::LibraryFolders, _) => FOLDERS,
+        (Entity::LibraryFolderContent, _) => FOLDER_CONTENT,
+        (Entity::Coaching, _) => COACHING,
+        (Entity::StatsActivityScorecards, _) => ANSWERED_SCORECARDS,
+    }
+}
+
+fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    (text.len() == 10)
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+}
+
+fn check_type(what: &str, name: &str, ty: ParamType, v: &Value) -> Result<()> {
+    let ok = match ty {
+        T::String => v.as_str().is_some_and(|s| !s.is_empty()),
+        T::DateTime => v.as_str().is_some_and(|s| parse_datetime(s).is_some()),
+        T::Date => v.as_str().is_some_and(|s| parse_date(s).is_some()),
+        T::StringList => v
+            .as_array()
+            .is_some_and(|a| a.iter().all(|x| x.as_str().is_some_and(|s| !s.is_empty()))),
+        T::Boolean => v.is_boolean(),
+        T::Object => v.is_object(),
+        T::OneOf(options) => v.as_str().is_some_and(|s| options.contains(&s)),
+        T::ListOf(options) => v.as_array().is_some_and(|a| {
+            a.iter()
+                .all(|x| x.as_str().is_some_and(|s| options.contains(&s)))
+        }),
+    };
+    if ok {
+        return Ok(());
+    }
+    let why = match ty {
+        T::DateTime | T::Date if v.is_string() => "is not a valid date",
+        T::String if v.as_str() == Some("") => "is empty",
+        _ => "has the wrong type",
+    };
+    Err(Error::config(format!(
+        "{what}: parameter `{name}` {why} (got {}); it must be {}.",
+        short(v),
+        ty.describe()
+    )))
+}
+
+fn short(v: &Value) -> String {
+    let text = v.to_string();
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(60).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// Checks `params` against the entity's parameters: every name known, every value of its type, every
+/// required one present. `null` or a missing `params` is `{}`.
+pub fn validate(entity: Entity, action: Action, params: &Value) -> Result<()> {
+    let what = format!("{} {}", entity.name(), action.name());
+    let spec = params_of(entity, action);
+    let empty = Map::new();
+    let obj = match params {
+        Value::Null => &empty,
+        Value::Object(o) => o,
+        other => {
+            return Err(Error::config(format!(
+                "{what}: params must be a JSON object, not {}.",
+                short(other)
+            )))
+        }
+    };
+    fn walk(what: &str, spec: &[Param], prefix: &str, obj: &Map<String, Value>) -> Result<()> {
+        for (key, value) in obj {
+            let name = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            let Some(param) = spec.iter().find(|p| p.name == name) else {
+                let siblings: Vec<&str> = spec
+                    .iter()
+                    .filter(|p| match p.name.rsplit_once('.') {
+                        Some((parent, _)) => parent == prefix,
+                        None => prefix.is_empty(),
+                    })
+                    .map(|p| p.name)
+                    .collect();
+                return Err(Error::config(if siblings.is_empty() {
+                    format!(
+                        "{what}: unknown parameter `{name}`; this action takes no parameters here."
+                    )
+                } else {
+                    format!(
+                        "{what}: unknown parameter `{name}`; known here: {}.",
+                        siblings.join(", ")
+                    )
+                }));
+            };
+            check_type(what, &name, param.ty, value)?;
+            if let Value::Object(inner) = value {
+                walk(what, spec, &name, inner)?;
+            }
+        }
+        Ok(())
+    }
+    walk(&what, spec, "", obj)?;
+    for param in spec.iter().filter(|p| p.required) {
+        if lookup(params, param.name).is_none() {
+            return Err(Error::config(format!(
+                "{what}: parameter `{}` is required ({}).",
+                param.name,
+                param.ty.describe()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The value at a dotted path of `params`, when present and not null.
+fn lookup<'a>(params: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut v = params;
+    for part in path.split('.') {
+        v = v.get(part)?;
+    }
+    (!v.is_null()).then_some(v)
+}
+
+fn lookup_str<'a>(params: &'a Value, path: &str) -> Option<&'a str> {
+    lookup(params, path).and_then(Value::as_str)
+}
+
+/// The `records` object of a Gong page, as the seed's `meta.pagination`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pagination {
+    pub total_records: u64,
+    pub current_page_size: u64,
+    pub current_page_number: u64,
+    /// Present when another page exists: pass it as `params.cursor`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// One page of a list: Gong's records byte for byte, and its pagination.
+#[derive(Debug)]
+pub struct ListPage {
+    pub data: Vec<Box<RawValue>>,
+    pub pagination: Pagination,
+}
+
+impl ListPage {
+    /// The seed's response: `{"data": [...], "meta": {"pagination": {...}}}`.
+    pub fn to_json_string(&self) -> String {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            data: &'a [Box<RawValue>],
+            meta: Meta<'a>,
+        }
+        #[derive(Serialize)]
+        struct Meta<'a> {
+            pagination: &'a Pagination,
+        }
+        serde_json::to_string(&Out {
+            data: &self.data,
+            meta: Meta {
+                pagination: &self.pagination,
+            },
+        })
+        .unwrap_or_else(|_| "{}".into())
+    }
+}
+
+/// True when the error means "no such record" (a get of an unknown id, a call without media).
+pub fn is_not_found(e: &Error) -> bool {
+    e.status == Some(404)
+}
+
+/// The typed Gong API, one group per entity. Cheap to clone.
+#[derive(Clone)]
+pub struct Gong {
+    client: Arc<GongClient>,
+    config: Arc<Config>,
+}
+
+impl Gong {
+    pub fn new(config: Config) -> Result<Gong> {
+        let client = Arc::new(GongClient::new(&config)?);
+        Ok(Gong {
+            client,
+            config: Arc::new(config),
+        })
+    }
+
+    /// Shares a client (and its budget) with other users, e.g. a sync.
+    pub fn with_client(client: Arc<GongClient>, config: Arc<Config>) -> Gong {
+        Gong { client, config }
+    }
+
+    pub fn client(&self) -> &Arc<GongClient> {
+        &self.client
+    }
+
+    fn list_api(&self, entity: Entity) -> ListApi<'_> {
+        ListApi { gong: self, entity }
+    }
+
+    pub fn users(&self) -> ListGetApi<'_> {
+        ListGetApi {
+            list: self.list_api(Entity::Users),
+        }
+    }
+    pub fn calls(&self) -> ListGetApi<'_> {
+        ListGetApi {
+            list: self.list_api(Entity::Calls),
+        }
+    }
+    pub fn calls_extensive(&self) -> ListApi<'_> {
+        self.list_api(Entity::CallsExtensive)
+    }
+    pub fn call_audio(&self) -> DownloadApi<'_> {
+        DownloadApi {
+            gong: self,
+            kind: MediaKind::Audio,
+        }
+    }
+    pub fn call_video(&self) -> DownloadApi<'_> {
+        DownloadApi {
+            gong: self,
+            kind: MediaKind::Video,
+        }
+    }
+    pub fn workspaces(&self) -> ListApi<'_> {
+        self.list_api(Entity::Workspaces)
+    }
+    pub fn call_transcripts(&self) -> ListApi<'_> {
+        self.list_api(Entity::CallTranscripts)
+    }
+    pub fn stats_activity_aggregate(&self) -> ListApi<'_> {
+        self.list_api(Entity::StatsActivityAggregate)
+    }
+    pub fn stats_activity_day_by_day(&self) -> ListApi<'_> {
+        self.list_api(Entity::StatsActivityDayByDay)
+    }
+    pub fn stats_interaction(&self) -> ListApi<'_> {
+        self.list_api(Entity::StatsInteraction)
+    }
+    pub fn settings_scorecards(&self) -> ListApi<'_> {
+        self.list_api(Entity::SettingsScorecards)
+    }
+    pub fn settings_trackers(&self) -> ListApi<'_> {
+        self.list_api(Entity::SettingsTrackers)
+    }
+    pub fn library_folders(&self) -> ListApi<'_> {
+        self.list_api(Entity::LibraryFolders)
+    }
+    pub fn library_folder_content(&self) -> ListApi<'_> {
+        self.list_api(Entity::LibraryFolderContent)
+    }
+    pub fn coaching(&self) -> ListApi<'_> {
+        self.list_api(Entity::Coaching)
+    }
+    pub fn stats_activity_scorecards(&self) -> ListApi<'_> {
+        self.list_api(Entity::StatsActivityScorecards)
+    }
+
+    /// Any entity's list (for callers that pick the entity at run time, like `execute`).
+    pub async fn list(&self, entity: Entity, params: &Value) -> Result<ListPage> {
+        if !entity.actions().contains(&Action::List) {
+            return Err(unsupported(entity, Action::List));
+        }
+        self.list_api(entity).list(params).await
+    }
+
+    /// Any entity's get.
+    pub async fn get(&self, entity: Entity, params: &Value) -> Result<Box<RawValue>> {
+        validate(entity, Action::Get, params)?;
+        let id = lookup_str(params, "id").unwrap_or_default();
+        match entity {
+            Entity::Users | Entity::Calls => {
+                ListGetApi {
+                    list: self.list_api(entity),
+                }
+                .get(id)
+                .await
+            }
+            _ => Err(unsupported(entity, Action::Get)),
+        }
+    }
+
+    /// Any entity's download.
+    pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
+        &self,
+        entity: Entity,
+        params: &Value,
+        options: &DownloadOptions,
+        out: &mut W,
+    ) -> Result<DownloadInfo> {
+        let kind = entity
+            .media_kind()
+            .ok_or_else(|| unsupported(entity, Action::Download))?;
+        DownloadApi { gong: self, kind }
+            .download_with(params, options, out)
+            .await
+    }
+
+    /// The request a list sends, after validation (also used by tests and `--dry-run`-like tooling).
+    pub fn list_request(&self, entity: Entity, params: &Value) -> Result<ApiRequest> {
+        validate(entity, Action::List, params)?;
+        build_list_request(entity, params, &self.config, Utc::now())
+    }
+}
+
+fn unsupported(entity: Entity, action: Action) -> Error {
+    let actions: Vec<&str> = entity.actions().iter().map(|a| a.name()).collect();
+    Error::config(format!(
+        "Entity `{}` has no action `{}`; its actions: {}.",
+        entity.name(),
+        action.name(),
+        actions.join(", ")
+    ))
+}
+
+/// An entity with a list action.
+pub struct ListApi<'a> {
+    gong: &'a Gong,
+    entity: Entity,
+}
+
+/// An entity with list and get.
+pub struct ListGetApi<'a> {
+    list: ListApi<'a>,
+}
+
+/// call_audio / call_video.
+pub struct DownloadApi<'a> {
+    gong: &'a Gong,
+    kind: MediaKind,
+}
+
+/// Extras of a download beyond the seed's parameters.
+#[derive(Debug, Clone, Default)]
+pub struct DownloadOptions {
+    /// Bytes already held (a partial file being resumed): fetching starts that far into the range.
+    pub skip: u64,
+    /// A media URL obtained earlier (e.g. from calls_extensive or the call_media stream); renewed
+    /// through calls/extensive if it has expired.
+    pub url: Option<String>,
+}
+
+impl ListApi<'_> {
+    /// One page. `params.cursor` (from the previous page's `pagination.cursor`) fetches the next.
+    pub async fn list(&self, params: &Value) -> Result<ListPage> {
+        let entity = self.entity;
+        let request = self.gong.list_request(entity, params)?;
+        let def = streams::find(entity.name())
+            .ok_or_else(|| Error::system(format!("No stream describes {}.", entity.name())))?;
+        let key = def.record_key;
+        let reply = self
+            .gong
+            .client
+            .send_parsed(&request, |body| {
+                parse_page(body, key).map(|parsed| (body.to_vec(), parsed))
+            })
+            .await?;
+        let (body, ranges, total, cursor) = match reply {
+            Reply::Ok((body, (ranges, total, cursor))) => (body, ranges, total, cursor),
+            Reply::NotFound(text) => {
+                if def.empty_404.iter().any(|t| text.contains(t)) {
+                    return Ok(ListPage {
+                        data: Vec::new(),
+                        pagination: Pagination::default(),
+                    });
+                }
+                return Err(Error::system(format!(
+                    "{} list: Gong answered 404: {text}",
+                    entity.name()
+                ))
+                .with_status(404));
+            }
+        };
+        let mut data = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            let text = std::str::from_utf8(&body[r])
+                .map_err(|_| Error::system("Gong sent a record that is not UTF-8."))?;
+            data.push(
+                RawValue::from_string(text.to_string())
+                    .map_err(|e| Error::system(format!("Gong sent a malformed record: {e}")))?,
+            );
+        }
+        if entity == Entity::StatsActivityScorecards {
+            data = filter_scorecards(data, params);
+        }
+        #[derive(Deserialize)]
+        struct Top {
+            records: Option<Records>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Records {
+            current_page_size: Option<u64>,
+            current_page_number: Option<u64>,
+        }
+        let records = serde_json::from_slice::<Top>(&body)
+            .ok()
+            .and_then(|t| t.records);
+        let page_number = records
+            .as_ref()
+            .and_then(|r| r.current_page_number)
+            .unwrap_or(0);
+        let page_size = match records.as_ref().and_then(|r| r.current_page_size) {
+            Some(n) if entity != Entity::StatsActivityScorecards => n,
+            _ => data.len() as u64,
+        };
+        Ok(ListPage {
+            pagination: Pagination {
+                total_records: total.unwrap_or(data.len() as u64),
+                current_page_size: page_size,
+                current_page_number: page_number,
+                cursor,
+            },
+            data,
+        })
+    }
+}
+
+impl ListGetApi<'_> {
+    pub async fn list(&self, params: &Value) -> Result<ListPage> {
+        self.list.list(params).await
+    }
+
+    /// One record by id, as Gong sends it. An unknown id is a 404 error ([`is_not_found`]).
+    pub async fn get(&self, id: &str) -> Result<Box<RawValue>> {
+        let entity = self.list.entity;
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(Error::config(format!(
+                "{} get: `id` must be a Gong id (digits), got {id:?}.",
+                entity.name()
+            )));
+        }
+        let (path, key, noun) = match entity {
+            Entity::Users => (format!("/v2/users/{id}"), "user", "User"),
+            _ => (format!("/v2/calls/{id}"), "call", "Call"),
+        };
+        let reply = self
+            .list
+            .gong
+            .client
+            .send_parsed(&ApiRequest::get(path), |body| {
+                #[derive(Deserialize)]
+                struct One {
+                    user: Option<Box<RawValue>>,
+                    call: Option<Box<RawValue>>,
+                }
+                let one: One = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+                Ok(if key == "user" { one.user } else { one.call })
+            })
+            .await?;
+        match reply {
+            Reply::Ok(Some(record)) => Ok(record),
+            Reply::Ok(None) => Err(Error::system(format!(
+                "Gong's answer for {noun} {id} has no `{key}`."
+            ))),
+            Reply::NotFound(text) => Err(Error::system(format!(
+                "{noun} {id} was not found (Gong said: {text})."
+            ))
+            .with_status(404)),
+        }
+    }
+}
+
+impl DownloadApi<'_> {
+    /// Streams the recording to `out`, with the seed's parameters
+    /// (`filter.callIds` = [one id], optional `range_header`).
+    pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
+        &self,
+        params: &Value,
+        out: &mut W,
+    ) -> Result<DownloadInfo> {
+        self.download_with(params, &DownloadOptions::default(), out)
+            .await
+    }
+
+    /// As [`DownloadApi::download`], resuming after `options.skip` bytes or starting from a known URL.
+    pub async fn download_with<W: AsyncWrite + Unpin + ?Sized>(
+        &self,
+        params: &Value,
+        options: &DownloadOptions,
+        out: &mut W,
+    ) -> Result<DownloadInfo> {
+        let entity = match self.kind {
+            MediaKind::Audio => Entity::CallAudio,
+            MediaKind::Video => Entity::CallVideo,
+        };
+        let (call_id, range) = download_target(entity, params)?;
+        media::download(
+            &self.gong.client,
+            &call_id,
+            self.kind,
+            options.url.clone(),
+            range,
+            options.skip,
+            out,
+        )
+        .await
+    }
+}
+
+/// The call id and range of a download request, validated.
+pub fn download_target(entity: Entity, params: &Value) -> Result<(String, Option<ByteRange>)> {
+    validate(entity, Action::Download, params)?;
+    let what = format!("{} download", entity.name());
+    let ids = lookup(params, "filter.callIds")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if ids.len() != 1 {
+        return Err(Error::config(format!(
+            "{what}: `filter.callIds` must hold exactly one call id (it holds {}).",
+            ids.len()
+        )));
+    }
+    if lookup(params, "contentSelector.exposedFields.media") == Some(&Value::Bool(false)) {
+        return Err(Error::config(format!(
+            "{what}: `contentSelector.exposedFields.media` must be true (or left out): media URLs are what a download needs."
+        )));
+    }
+    let call_id = ids[0].as_str().unwrap_or_default().to_string();
+    let range = lookup_str(params, "range_header")
+        .map(ByteRange::parse)
+        .transpose()?;
+    Ok((call_id, range))
+}
+
+fn fmt_date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// The date part of a date-time as written (the company's calendar day if the offset is the company's);
+/// an exclusive end after midnight moves to the next day so that day is included.
+fn date_of(text: &str, exclusive_end: bool) -> String {
+    let Ok(dt) = DateTime::parse_from_rfc3339(text) else {
+        return text.chars().take(10).collect();
+    };
+    let day = dt.date_naive();
+    if exclusive_end && dt.time() > NaiveTime::MIN {
+        fmt_date(day + Duration::days(1))
+    } else {
+        fmt_date(day)
+    }
+}
+
+fn build_list_request(
+    entity: Entity,
+    params: &Value,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<ApiRequest> {
+    let get_with = |path: &str, names: &[&str]| {
+        let mut req = ApiRequest::get(path);
+        for name in names {
+            if let Some(v) = lookup_str(params, name) {
+                req = req.query(name, v);
+            }
+        }
+        req
+    };
+    let cursor = lookup_str(params, "cursor");
+    let post_with = |path: &str, mut body: Value| {
+        if let Some(c) = cursor {
+            body["cursor"] = json!(c);
+        }
+        ApiRequest::post(path, body)
+    };
+    let filter = || {
+        lookup(params, "filter")
+            .cloned()
+            .unwrap_or_else(|| json!({}))
+    };
+    Ok(match entity {
+        Entity::Users => get_with("/v2/users", &["cursor"]),
+        Entity::Calls => get_with(
+            "/v2/calls",
+            &["fromDateTime", "toDateTime", "workspaceId", "cursor"],
+        ),
+        Entity::CallsExtensive => {
+            let mut body = json!({ "filter": filter() });
+            if let Some(cs) = lookup(params, "contentSelector") {
+                body["contentSelector"] = cs.clone();
+            }
+            post_with("/v2/calls/extensive", body)
+        }
+        Entity::CallTranscripts => post_with("/v2/calls/transcript", json!({ "filter": filter() })),
+        Entity::StatsActivityAggregate
+        | Entity::StatsActivityDayByDay
+        | Entity::StatsInteraction => {
+            // Gong requires both dates; the seed makes them optional. Defaults: the config's start_date,
+            // and the end of the last day that is over in every time zone (Gong refuses a toDate after
+            // the company's today).
+            let mut f = filter();
+            if lookup(params, "filter.fromDate").is_none() {
+                f["fromDate"] = json!(fmt_date(config.start.date_naive()));
+            }
+            if lookup(params, "filter.toDate").is_none() {
+                let last = (now - Duration::days(1)).date_naive();
+                let end = config.end.map_or(last, |e| e.date_naive().min(last));
+                f["toDate"] = json!(fmt_date(end));
+            }
+            let path = streams::find(entity.name()).map_or("", |d| d.path);
+            post_with(path, json!({ "filter": f }))
+        }
+        Entity::SettingsScorecards => get_with("/v2/settings/scorecards", &["workspaceId"]),
+        Entity::SettingsTrackers => get_with("/v2/settings/trackers", &["workspaceId"]),
+        Entity::LibraryFolders => get_with("/v2/library/folders", &["workspaceId"]),
+        Entity::LibraryFolderContent => {
+            get_with("/v2/library/folder-content", &["folderId", "cursor"])
+        }
+        Entity::Coaching => get_with(
+            "/v2/coaching",
+            &["workspace-id", "manager-id", "from", "to"],
+        ),
+        Entity::Workspaces => ApiRequest::get("/v2/workspaces"),
+        Entity::StatsActivityScorecards => {
+            let mut f = Map::new();
+            if let Some(from) = lookup_str(params, "filter.fromDateTime") {
+                f.insert("callFromDate".into(), json!(date_of(from, false)));
+            }
+            if let Some(to) = lookup_str(params, "filter.toDateTime") {
+                f.insert("callToDate".into(), json!(date_of(to, true)));
+            }
+            for name in [
+                "callFromDate",
+                "callToDate",
+                "reviewFromDate",
+                "reviewToDate",
+                "scorecardIds",
+                "reviewedUserIds",
+            ] {
+                if let Some(v) = lookup(params, &format!("filter.{name}")) {
+                    f.insert(name.into(), v.clone());
+                }
+            }
+            post_with("/v2/stats/activity/scorecards", json!({ "filter": f }))
+        }
+        Entity::CallAudio | Entity::CallVideo => {
+            return Err(unsupported(entity, Action::List));
+        }
+    })
+}
+
+/// Applies the seed's `filter.reviewerUserIds` and `filter.callIds`, which Gong's endpoint lacks.
+fn filter_scorecards(data: Vec<Box<RawValue>>, params: &Value) -> Vec<Box<RawValue>> {
+    let set = |name: &str| -> Option<Vec<String>> {
+        lookup(params, name).and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+    };
+    let reviewers = set("filter.reviewerUserIds");
+    let calls = set("filter.callIds");
+    if reviewers.is_none() && calls.is_none() {
+        return data;
+    }
+    let text = |v: Option<&Value>| match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    data.into_iter()
+        .filter(|raw| {
+            let Ok(v) = serde_json::from_str::<Value>(raw.get()) else {
+                return false;
+            };
+            reviewers
+                .as_ref()
+                .is_none_or(|r| r.contains(&text(v.get("reviewerUserId"))))
+                && calls
+                    .as_ref()
+                    .is_none_or(|c| c.contains(&text(v.get("callId"))))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::from_value(
+            json!({"credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"},
+                   "start_date": "2024-01-01"}),
+            Utc::now(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn every_entity_has_its_seed_name_and_actions() {
+        assert_eq!(ENTITIES.len(), 16);
+        for e in ENTITIES {
+            assert_eq!(Entity::parse(e.name()), Some(*e));
+            for a in e.actions() {
+                let _ = params_of(*e, *a);
+            }
+        }
+    }
+
+    #[test]
+    fn validation_names_the_parameter() {
+        let err = |e, a, v: Value| validate(e, a, &v).unwrap_err().message;
+        assert!(err(Entity::Users, Action::List, json!({"cursr": "x"}))
+            .contains("unknown parameter `cursr`"));
+        assert!(err(
+            Entity::Calls,
+            Action::List,
+            json!({"fromDateTime": "yesterday"})
+        )
+        .contains("not a valid date"));
+        assert!(err(Entity::Calls, Action::Get, json!({})).contains("`id` is required"));
+        assert!(err(
+            Entity::Coaching,
+            Action::List,
+            json!({"workspace-id": "1", "manager-id": "2", "from": "2025-01-01T00:00:00Z"})
+        )
+        .contains("`to` is required"));
+        assert!(err(
+            Entity::CallsExtensive,
+            Action::List,
+            json!({"filter": {"callIds": "1"}})
+        )
+        .contains("wrong type"));
+        assert!(err(
+            Entity::CallsExtensive,
+            Action::List,
+            json!({"contentSelector": {"exposedFields": {"media": true, "sound": true}}})
+        )
+        .contains("contentSelector.exposedFields.sound"));
+        assert!(err(
+            Entity::StatsInteraction,
+            Action::List,
+            json!({"filter": {"fromDate": "2025-13-01"}})
+        )
+        .contains("not a valid date"));
+        assert!(err(Entity::Users, Action::List, json!([1])).contains("must be a JSON object"));
+        validate(Entity::CallsExtensive, Action::List, &json!({"filter": {}, "contentSelector": {"context": "Extended", "contextTiming": ["Now"], "exposedFields": {"parties": true, "content": {"brief": true}}}})).unwrap();
+        validate(Entity::Workspaces, Action::List, &Value::Null).unwrap();
+    }
+
+    #[test]
+    fn requests_follow_gongs_spec() {
+        let cfg = config();
+        let now = Utc::now();
+        let r = build_list_request(
+            Entity::StatsActivityScorecards,
+            &json!({"filter": {"fromDateTime": "2025-01-01T00:00:00Z", "toDateTime": "2025-01-05T12:00:00Z", "reviewerUserIds": ["1"]}, "cursor": "c"}),
+            &cfg,
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            r.body.unwrap(),
+            json!({"filter": {"callFromDate": "2025-01-01", "callToDate": "2025-01-06"}, "cursor": "c"})
+        );
+        let r = build_list_request(
+            Entity::Coaching,
+            &json!({"workspace-id": "1", "manager-id": "2", "from": "a", "to": "b"}),
+            &cfg,
+            now,
+        )
+        .unwrap();
+        let names: Vec<&str> = r.query.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["workspace-id", "manager-id", "from", "to"]);
+        let r = build_list_request(Entity::StatsInteraction, &json!({}), &cfg, now).unwrap();
+        assert_eq!(r.body.as_ref().unwrap()["filter"]["fromDate"], "2024-01-01");
+        let r = build_list_request(Entity::Users, &json!({"cursor": "abc"}), &cfg, now).unwrap();
+        assert_eq!(r.query, vec![("cursor".to_string(), "abc".to_string())]);
+    }
+}

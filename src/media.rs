@@ -1,0 +1,831 @@
+//! Call recordings: media URLs, streaming downloads (Range, resume, expired-URL renewal) and the records
+//! of the `call_media` stream, with Airbyte file transfer (`file_reference`).
+//!
+//! Media URLs come from POST /v2/calls/extensive with `contentSelector.exposedFields.media = true`, which
+//! goes through [`GongClient::send_parsed`] like every API request (budget, retries, auth). The URLs are
+//! presigned (S3-style, valid 8 hours) on another host: they are fetched with the client's own
+//! connection pool ([`GongClient::http`]) but **without** Gong credentials (a presigned URL needs none,
+//! and credentials must never go to a third host), outside Gong's request budget (the media host is not
+//! Gong's API), with the same status classification ([`classify_status`]) and backoff ([`RetryPolicy`]).
+//!
+//! Downloads are streamed chunk by chunk to the writer: memory stays flat whatever the file size. A body
+//! that breaks off is resumed with a `Range` from the last byte written; a 403 "expired" fetches a fresh
+//! URL through calls/extensive and carries on from the same offset.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE};
+use reqwest::StatusCode;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use crate::client::{
+    classify_status, parse_retry_after, ApiRequest, GongClient, Reply, RetryPolicy, Verdict,
+};
+use crate::error::{Error, ErrorKind, Result};
+use crate::models::media::{CallMedia, MediaKind};
+use crate::models::types::DateTime as GongDateTime;
+use crate::sync::Page;
+
+/// How many times an expired media URL is replaced by a fresh one in one download.
+const MAX_RENEWALS: u32 = 3;
+
+/// The `contentSelector` that asks Gong for media URLs only.
+pub fn content_selector() -> Value {
+    json!({"exposedFields": {"media": true}})
+}
+
+impl MediaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Audio => "audio",
+            MediaKind::Video => "video",
+        }
+    }
+}
+
+/// The parts of a calls/extensive record the media code reads.
+#[derive(Debug, Deserialize)]
+struct ExtensiveCall {
+    #[serde(rename = "metaData", default)]
+    meta: Option<CallMeta>,
+    #[serde(default)]
+    media: Option<MediaUrls>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CallMeta {
+    id: Option<Value>,
+    started: Option<String>,
+    workspace_id: Option<Value>,
+    primary_user_id: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MediaUrls {
+    audio_url: Option<String>,
+    video_url: Option<String>,
+}
+
+impl MediaUrls {
+    fn get(&self, kind: MediaKind) -> Option<&str> {
+        match kind {
+            MediaKind::Audio => self.audio_url.as_deref(),
+            MediaKind::Video => self.video_url.as_deref(),
+        }
+        .filter(|u| !u.is_empty())
+    }
+}
+
+fn id_text(v: &Option<Value>) -> Option<String> {
+    match v.as_ref()? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Asks Gong for a fresh media URL of one call (POST /v2/calls/extensive, media only).
+pub async fn media_url(client: &GongClient, call_id: &str, kind: MediaKind) -> Result<String> {
+    let req = ApiRequest::post(
+        "/v2/calls/extensive",
+        json!({"filter": {"callIds": [call_id]}, "contentSelector": content_selector()}),
+    );
+    let reply = client
+        .send_parsed(&req, |body| {
+            #[derive(Deserialize)]
+            struct Calls {
+                #[serde(default)]
+                calls: Vec<ExtensiveCall>,
+            }
+            serde_json::from_slice::<Calls>(body).map_err(|e| e.to_string())
+        })
+        .await?;
+    let calls = match reply {
+        Reply::Ok(c) => c.calls,
+        Reply::NotFound(text) => {
+            return Err(
+                Error::system(format!("Call {call_id} was not found (Gong said: {text})."))
+                    .with_status(404),
+            )
+        }
+    };
+    let call = calls
+        .into_iter()
+        .find(|c| c.meta.as_ref().and_then(|m| id_text(&m.id)).as_deref() == Some(call_id))
+        .ok_or_else(|| Error::system(format!("Call {call_id} was not found.")).with_status(404))?;
+    call.media
+        .as_ref()
+        .and_then(|m| m.get(kind))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::system(format!(
+                "Call {call_id} has no {} recording (Gong returned no media.{}Url).",
+                kind.as_str(),
+                kind.as_str()
+            ))
+            .with_status(404)
+        })
+}
+
+/// A byte range of a download, as in an HTTP `Range` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// `bytes=start-` or `bytes=start-end` (end inclusive).
+    From { start: u64, end: Option<u64> },
+    /// `bytes=-n`: the last n bytes.
+    Last(u64),
+}
+
+impl ByteRange {
+    /// Parses `bytes=0-1023`, `bytes=100-`, `bytes=-500` (one range only).
+    pub fn parse(text: &str) -> Result<ByteRange> {
+        let bad = || {
+            Error::config(format!(
+                "range_header `{text}` is not a byte range; use e.g. \"bytes=0-1023\", \"bytes=1024-\" or \"bytes=-500\"."
+            ))
+        };
+        let spec = text.trim().strip_prefix("bytes=").ok_or_else(bad)?.trim();
+        if spec.contains(',') {
+            return Err(Error::config(format!(
+                "range_header `{text}` asks for several ranges; ask for one."
+            )));
+        }
+        let (a, b) = spec.split_once('-').ok_or_else(bad)?;
+        let (a, b) = (a.trim(), b.trim());
+        if a.is_empty() {
+            let n: u64 = b.parse().map_err(|_| bad())?;
+            if n == 0 {
+                return Err(bad());
+            }
+            return Ok(ByteRange::Last(n));
+        }
+        let start: u64 = a.parse().map_err(|_| bad())?;
+        let end = if b.is_empty() {
+            None
+        } else {
+            let e: u64 = b.parse().map_err(|_| bad())?;
+            if e < start {
+                return Err(bad());
+            }
+            Some(e)
+        };
+        Ok(ByteRange::From { start, end })
+    }
+
+    fn header(&self) -> String {
+        match self {
+            ByteRange::From {
+                start,
+                end: Some(e),
+            } => format!("bytes={start}-{e}"),
+            ByteRange::From { start, end: None } => format!("bytes={start}-"),
+            ByteRange::Last(n) => format!("bytes=-{n}"),
+        }
+    }
+}
+
+/// What a download did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DownloadInfo {
+    /// Bytes written to the writer by this download.
+    pub bytes_written: u64,
+    /// The whole media file's size, when the host said it.
+    pub total_size: Option<u64>,
+    pub content_type: Option<String>,
+    /// Offset of the first byte written, within the media file.
+    pub first_byte: u64,
+    /// How many times an expired URL was replaced.
+    pub renewed_urls: u32,
+    /// How many times a broken-off body was resumed.
+    pub resumed: u32,
+    /// The resume offset was already the end of the file: nothing was left to fetch.
+    pub already_complete: bool,
+}
+
+/// Parses `Content-Range: bytes a-b/total` (or `bytes */total`) into (start, total).
+fn content_range(headers: &reqwest::header::HeaderMap) -> (Option<u64>, Option<u64>) {
+    let Some(text) = headers.get(CONTENT_RANGE).and_then(|v| v.to_str().ok()) else {
+        return (None, None);
+    };
+    let text = text.trim().trim_start_matches("bytes").trim();
+    let (span, total) = text.split_once('/').unwrap_or((text, "*"));
+    let start = span
+        .split_once('-')
+        .and_then(|(a, _)| a.trim().parse().ok());
+    (start, total.trim().parse().ok())
+}
+
+fn header_text(
+    headers: &reqwest::header::HeaderMap,
+    name: reqwest::header::HeaderName,
+) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The media host's error text (S3 XML `<Message>`), short and without the URL.
+fn host_message(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    if let (Some(a), Some(b)) = (text.find("<Message>"), text.find("</Message>")) {
+        if a + 9 <= b {
+            return text[a + 9..b].to_string();
+        }
+    }
+    text.chars().take(200).collect()
+}
+
+/// A URL for messages: scheme, host and path only (the query of a presigned URL is a credential).
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => format!(
+            "{}://{}{}",
+            u.scheme(),
+            u.host_str().unwrap_or("?"),
+            u.path()
+        ),
+        Err(_) => "<media URL>".to_string(),
+    }
+}
+
+/// Where a download starts and ends, resolved once the file's size is known.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    /// Absolute offset of the next byte to write (None until a `Last(n)` range is resolved).
+    next: Option<u64>,
+    /// Exclusive end, when known.
+    end: Option<u64>,
+    suffix: Option<u64>,
+}
+
+/// Streams one media file (or a range of it) of a call to `out`.
+///
+/// `known_url` is used first when given (e.g. a URL from an earlier calls/extensive list); otherwise a
+/// fresh URL is fetched. `skip` bytes at the start of the requested range are not fetched again (resume
+/// of a partial file). Returns what was written; the writer is flushed.
+pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
+    client: &GongClient,
+    call_id: &str,
+    kind: MediaKind,
+    known_url: Option<String>,
+    range: Option<ByteRange>,
+    skip: u64,
+    out: &mut W,
+) -> Result<DownloadInfo> {
+    let policy = RetryPolicy::default();
+    let timeout = Duration::from_secs(60);
+    let mut url = match known_url {
+        Some(u) => u,
+        None => media_url(client, call_id, kind).await?,
+    };
+    let mut win = match range {
+        None => Window {
+            next: Some(skip),
+            end: None,
+            suffix: None,
+        },
+        Some(ByteRange::From { start, end }) => Window {
+            next: Some(start + skip),
+            end: end.map(|e| e + 1),
+            suffix: None,
+        },
+        Some(ByteRange::Last(n)) => Window {
+            next: None,
+            end: None,
+            suffix: Some(n),
+        },
+    };
+    let mut info = DownloadInfo::default();
+    let mut attempt = 0u32;
+    let mut first = true;
+    loop {
+        attempt += 1;
+        // Resolved suffix ranges and resumes become absolute ranges.
+        let header = match (win.next, win.suffix) {
+            (None, Some(n)) => Some(ByteRange::Last(n).header()),
+            (Some(0), _) if win.end.is_none() => None,
+            (Some(next), _) => Some(
+                ByteRange::From {
+                    start: next,
+                    end: win.end.map(|e| e.saturating_sub(1)),
+                }
+                .header(),
+            ),
+            (None, None) => None,
+        };
+        if let (Some(next), Some(end)) = (win.next, win.end) {
+            if next >= end {
+                // A skip that already covers the whole requested range.
+                info.already_complete = info.bytes_written == 0;
+                out.flush().await.map_err(write_error)?;
+                return Ok(info);
+            }
+        }
+        let mut request = client.http().get(&url);
+        if let Some(h) = &header {
+            request = request.header(RANGE, h.as_str());
+        }
+        let sent = tokio::time::timeout(timeout, request.send()).await;
+        let response = match sent {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) if attempt < policy.max_attempts && !e.is_builder() => {
+                tokio::time::sleep(policy.backoff(attempt)).await;
+                continue;
+            }
+            Ok(Err(e)) => {
+                return Err(Error::transient(format!(
+                    "Could not download the {} of call {call_id} from {}: {}",
+                    kind.as_str(),
+                    redact_url(&url),
+                    if e.is_connect() {
+                        "could not connect"
+                    } else {
+                        "the connection failed"
+                    }
+                )))
+            }
+            Err(_) if attempt < policy.max_attempts => continue,
+            Err(_) => {
+                return Err(Error::transient(format!(
+                    "The media host did not answer within {} s for call {call_id}.",
+                    timeout.as_secs()
+                )))
+            }
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        if status == StatusCode::RANGE_NOT_SATISFIABLE {
+            let (_, total) = content_range(&headers);
+            if let (Some(total), Some(next)) = (total, win.next) {
+                if skip > 0 && next == total {
+                    info.total_size = Some(total);
+                    info.first_byte = next;
+                    info.already_complete = true;
+                    out.flush().await.map_err(write_error)?;
+                    return Ok(info);
+                }
+            }
+            return Err(Error::config(format!(
+                "The {} of call {call_id} has {} bytes; the range {} is outside it.",
+                kind.as_str(),
+                total.map_or("an unknown number of".to_string(), |t| t.to_string()),
+                header.unwrap_or_default()
+            ))
+            .with_status(416));
+        }
+        if !status.is_success() {
+            let retry_after = parse_retry_after(&headers);
+            let body = response.bytes().await.unwrap_or_default();
+            let text = host_message(&body);
+            if status == StatusCode::FORBIDDEN && info.renewed_urls < MAX_RENEWALS {
+                // Gong's media URLs expire after 8 hours (S3: 403 "Request has expired"); a fresh one
+                // comes from calls/extensive. Any 403 is worth one fresh URL: the host gives no other hint.
+                info.renewed_urls += 1;
+                url = media_url(client, call_id, kind).await?;
+                continue;
+            }
+            match classify_status(status.as_u16(), retry_after) {
+                Verdict::NotFound => {
+                    return Err(Error::system(format!(
+                        "The media host has no {} for call {call_id} ({text}).",
+                        kind.as_str()
+                    ))
+                    .with_status(404))
+                }
+                Verdict::Retry(after) if attempt < policy.max_attempts => {
+                    tokio::time::sleep(after.unwrap_or_else(|| policy.backoff(attempt))).await;
+                    continue;
+                }
+                verdict => {
+                    let kind_of = match verdict {
+                        Verdict::Retry(_) => ErrorKind::Transient,
+                        Verdict::Fail(k) => k,
+                        _ => ErrorKind::System,
+                    };
+                    return Err(Error {
+                        kind: kind_of,
+                        message: format!(
+                            "The media host answered HTTP {} for the {} of call {call_id}: {text}",
+                            status.as_u16(),
+                            kind.as_str()
+                        ),
+                        internal: None,
+                        status: Some(status.as_u16()),
+                    });
+                }
+            }
+        }
+        // 200 or 206: where does this body start, and how much of it is already written?
+        let (range_start, range_total) = content_range(&headers);
+        let length = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let total = if status == StatusCode::PARTIAL_CONTENT {
+            range_total
+        } else {
+            length
+        };
+        if total.is_some() {
+            info.total_size = total;
+        }
+        if info.content_type.is_none() {
+            info.content_type = header_text(&headers, CONTENT_TYPE);
+        }
+        let body_start = if status == StatusCode::PARTIAL_CONTENT {
+            range_start.unwrap_or(0)
+        } else {
+            0
+        };
+        if win.next.is_none() {
+            // A suffix range, now resolved against the real size.
+            let total = info.total_size.ok_or_else(|| {
+                Error::system("The media host did not say the file's size for a suffix range.")
+            })?;
+            let n = win.suffix.unwrap_or(0).min(total);
+            win.next = Some(total - n);
+            win.end = Some(total);
+        }
+        if win.end.is_none() {
+            win.end = info.total_size;
+        }
+        let next = win.next.unwrap_or(0);
+        if first {
+            info.first_byte = next;
+            first = false;
+        }
+        if body_start > next {
+            return Err(Error::system(format!(
+                "The media host sent bytes from offset {body_start}, not {next}."
+            )));
+        }
+        // Bytes of this body before `next` (a host that ignored Range) are read and dropped.
+        let mut to_skip = next - body_start;
+        let mut pos = next;
+        let mut response = response;
+        let broke = loop {
+            let chunk = match tokio::time::timeout(timeout, response.chunk()).await {
+                Ok(Ok(Some(c))) => c,
+                Ok(Ok(None)) => break false,
+                Ok(Err(_)) | Err(_) => break true,
+            };
+            let mut data: &[u8] = &chunk;
+            if to_skip > 0 {
+                let n = (to_skip as usize).min(data.len());
+                data = &data[n..];
+                to_skip -= n as u64;
+            }
+            if let Some(end) = win.end {
+                let room = end.saturating_sub(pos) as usize;
+                data = &data[..data.len().min(room)];
+            }
+            if !data.is_empty() {
+                out.write_all(data).await.map_err(write_error)?;
+                pos += data.len() as u64;
+                info.bytes_written += data.len() as u64;
+            }
+            if win.end.is_some_and(|e| pos >= e) {
+                break false;
+            }
+        };
+        win.next = Some(pos);
+        let short = win.end.is_some_and(|e| pos < e);
+        if broke || short {
+            // The body broke off: carry on from the last byte written.
+            if attempt >= policy.max_attempts {
+                return Err(Error::transient(format!(
+                    "The download of the {} of call {call_id} kept breaking off ({} bytes written); run it again with --resume.",
+                    kind.as_str(),
+                    info.bytes_written
+                )));
+            }
+            info.resumed += 1;
+            tokio::time::sleep(policy.backoff(attempt)).await;
+            continue;
+        }
+        out.flush().await.map_err(write_error)?;
+        return Ok(info);
+    }
+}
+
+fn write_error(e: std::io::Error) -> Error {
+    Error::system(format!("Could not write the downloaded bytes: {e}"))
+}
+
+/// Size and content type of a media file, from a one-byte ranged GET (presigned S3 URLs are signed for
+/// GET only, so HEAD is refused). Unknown values are `None`; this never fails a sync.
+pub async fn probe(client: &GongClient, url: &str) -> (Option<u64>, Option<String>) {
+    let policy = RetryPolicy::default();
+    for attempt in 1..=3u32 {
+        let sent = tokio::time::timeout(
+            Duration::from_secs(30),
+            client.http().get(url).header(RANGE, "bytes=0-0").send(),
+        )
+        .await;
+        match sent {
+            Ok(Ok(r)) if r.status().is_success() => {
+                let headers = r.headers();
+                let ct = header_text(headers, CONTENT_TYPE);
+                let size = if r.status() == StatusCode::PARTIAL_CONTENT {
+                    content_range(headers).1
+                } else {
+                    r.content_length()
+                };
+                return (size, ct);
+            }
+            Ok(Ok(r)) if r.status().is_server_error() || r.status().as_u16() == 429 => {}
+            Ok(Ok(_)) => return (None, None),
+            _ => {}
+        }
+        tokio::time::sleep(policy.backoff(attempt)).await;
+    }
+    (None, None)
+}
+
+/// When a presigned media URL stops working: S3 (`X-Amz-Date` + `X-Amz-Expires`), CloudFront or the
+/// sandbox (`Expires`/`expires`, Unix seconds); otherwise Gong's documented 8 hours from now.
+pub fn url_expiry(url: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+    let fallback = now + chrono::Duration::hours(8);
+    let Ok(parsed) = url::Url::parse(url) else {
+        return fallback;
+    };
+    let mut amz_date = None;
+    let mut amz_expires = None;
+    for (k, v) in parsed.query_pairs() {
+        match k.as_ref() {
+            "X-Amz-Date" => {
+                amz_date = chrono::NaiveDateTime::parse_from_str(&v, "%Y%m%dT%H%M%SZ").ok()
+            }
+            "X-Amz-Expires" => amz_expires = v.parse::<i64>().ok(),
+            "Expires" | "expires" => {
+                if let Some(t) = v
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|s| Utc.timestamp_opt(s, 0).single())
+                {
+                    return t;
+                }
+            }
+            _ => {}
+        }
+    }
+    match (amz_date, amz_expires) {
+        (Some(d), Some(s)) => Utc.from_utc_datetime(&d) + chrono::Duration::seconds(s),
+        _ => fallback,
+    }
+}
+
+/// Where file transfer puts downloaded recordings: `$AIRBYTE_STAGING_DIRECTORY`, else `/staging/files`
+/// when it exists (the platform mounts it there), else `/tmp/airbyte-file-transfer` (as the Python CDK).
+#[derive(Debug, Clone)]
+pub struct FileStaging {
+    pub dir: PathBuf,
+    pub concurrency: usize,
+}
+
+impl FileStaging {
+    pub fn from_env(concurrency: usize) -> FileStaging {
+        let dir = match std::env::var_os("AIRBYTE_STAGING_DIRECTORY") {
+            Some(d) if !d.is_empty() => PathBuf::from(d),
+            _ if Path::new("/staging/files").is_dir() => PathBuf::from("/staging/files"),
+            _ => PathBuf::from("/tmp/airbyte-file-transfer"),
+        };
+        FileStaging {
+            dir,
+            concurrency: concurrency.max(1),
+        }
+    }
+}
+
+fn extension(content_type: Option<&str>, kind: MediaKind) -> &'static str {
+    match content_type.map(|c| c.split(';').next().unwrap_or("").trim()) {
+        Some("audio/mpeg") | Some("audio/mp3") => "mp3",
+        Some("audio/mp4") | Some("audio/x-m4a") => "m4a",
+        Some("audio/wav") | Some("audio/x-wav") => "wav",
+        Some("video/mp4") => "mp4",
+        Some("video/webm") => "webm",
+        _ => match kind {
+            MediaKind::Audio => "mp3",
+            MediaKind::Video => "mp4",
+        },
+    }
+}
+
+/// One call_media record before it is written.
+struct Built {
+    record: CallMedia,
+    file_reference: Option<Value>,
+}
+
+/// Turns one page of calls/extensive (media only) into a page of `call_media` records: one per call and
+/// media kind that has a URL. Without `files`, size and content type come from a one-byte probe; with
+/// `files` (file transfer), each recording is downloaded to the staging directory and its record gets a
+/// `file_reference` (returned per record as a pre-serialised `"file_reference":{…}` fragment).
+pub async fn media_page(
+    client: &GongClient,
+    calls: &Page,
+    files: Option<&FileStaging>,
+    concurrency: usize,
+) -> Result<(Page, Vec<String>)> {
+    use futures_util::stream::{self, StreamExt, TryStreamExt};
+    let now = Utc::now();
+    let mut jobs = Vec::new();
+    for i in 0..calls.len() {
+        let call: ExtensiveCall = serde_json::from_str(calls.record(i)).map_err(|e| {
+            Error::system(format!(
+                "A call of POST /v2/calls/extensive is malformed: {e}"
+            ))
+        })?;
+        let meta = call.meta.unwrap_or_default();
+        let Some(call_id) = id_text(&meta.id) else {
+            return Err(Error::system(
+                "A call of POST /v2/calls/extensive has no metaData.id.",
+            ));
+        };
+        let media = call.media.unwrap_or_default();
+        for kind in [MediaKind::Audio, MediaKind::Video] {
+            if let Some(url) = media.get(kind) {
+                jobs.push((call_id.clone(), kind, url.to_string(), meta.clone()));
+            }
+        }
+    }
+    let width = match files {
+        Some(f) => f.concurrency,
+        None => concurrency.max(1) * 2,
+    };
+    let built: Vec<Built> = stream::iter(jobs)
+        .map(|(call_id, kind, url, meta)| async move {
+            let mut record = CallMedia {
+                call_id: call_id.clone(),
+                kind,
+                url: Some(url.clone()),
+                started: meta.started.clone().map(GongDateTime),
+                workspace_id: id_text(&meta.workspace_id),
+                primary_user_id: id_text(&meta.primary_user_id),
+                content_type: None,
+                size_bytes: None,
+                url_expires_at: Some(GongDateTime(
+                    url_expiry(&url, now)
+                        .format("%Y-%m-%dT%H:%M:%SZ")
+                        .to_string(),
+                )),
+            };
+            let file_reference = match files {
+                None => {
+                    let (size, ct) = probe(client, &url).await;
+                    record.size_bytes = size.map(|s| s as i64);
+                    record.content_type = ct;
+                    None
+                }
+                Some(staging) => {
+                    let (info, relative, path) =
+                        stage_file(client, staging, &call_id, kind, &url).await?;
+                    record.size_bytes = info.total_size.map(|s| s as i64);
+                    record.content_type = info.content_type.clone();
+                    Some(json!({
+                        "staging_file_url": path.to_string_lossy(),
+                        "source_file_relative_path": relative,
+                        "file_size_bytes": info.bytes_written,
+                    }))
+                }
+            };
+            Ok::<_, Error>(Built {
+                record,
+                file_reference,
+            })
+        })
+        .buffered(width)
+        .try_collect()
+        .await?;
+    let mut body = Vec::with_capacity(built.len() * 400);
+    let mut ranges = Vec::with_capacity(built.len());
+    let mut refs = Vec::new();
+    for b in &built {
+        let start = body.len();
+        serde_json::to_writer(&mut body, &b.record)
+            .map_err(|e| Error::system(format!("Could not serialise a call_media record: {e}")))?;
+        ranges.push(start..body.len());
+        if let Some(r) = &b.file_reference {
+            refs.push(format!("\"file_reference\":{r}"));
+        } else if files.is_some() {
+            refs.push(String::new());
+        }
+    }
+    Ok((
+        Page {
+            body,
+            records: ranges,
+            total_records: None,
+        },
+        refs,
+    ))
+}
+
+/// Downloads one recording into the staging directory (`call_media/{callId}/{kind}.{ext}`).
+async fn stage_file(
+    client: &GongClient,
+    staging: &FileStaging,
+    call_id: &str,
+    kind: MediaKind,
+    url: &str,
+) -> Result<(DownloadInfo, String, PathBuf)> {
+    if !call_id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(Error::system(format!(
+            "Call id {call_id:?} cannot name a file."
+        )));
+    }
+    let dir = staging.dir.join("call_media").join(call_id);
+    tokio::fs::create_dir_all(&dir).await.map_err(|e| {
+        Error::system(format!(
+            "Could not create the staging directory {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let partial = dir.join(format!("{}.part", kind.as_str()));
+    let mut file = tokio::fs::File::create(&partial)
+        .await
+        .map_err(|e| Error::system(format!("Could not create {}: {e}", partial.display())))?;
+    let info = download(
+        client,
+        call_id,
+        kind,
+        Some(url.to_string()),
+        None,
+        0,
+        &mut file,
+    )
+    .await?;
+    drop(file);
+    let ext = extension(info.content_type.as_deref(), kind);
+    let relative = format!("call_media/{call_id}/{}.{ext}", kind.as_str());
+    let path = staging.dir.join(&relative);
+    tokio::fs::rename(&partial, &path).await.map_err(|e| {
+        Error::system(format!(
+            "Could not move {} into place: {e}",
+            partial.display()
+        ))
+    })?;
+    let path = std::path::absolute(&path).unwrap_or(path);
+    Ok((info, relative, path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse() {
+        assert_eq!(
+            ByteRange::parse("bytes=0-1023").unwrap(),
+            ByteRange::From {
+                start: 0,
+                end: Some(1023)
+            }
+        );
+        assert_eq!(
+            ByteRange::parse("bytes=10-").unwrap(),
+            ByteRange::From {
+                start: 10,
+                end: None
+            }
+        );
+        assert_eq!(ByteRange::parse("bytes=-5").unwrap(), ByteRange::Last(5));
+        for bad in ["0-5", "bytes=5-1", "bytes=a-b", "bytes=-0", "bytes=0-1,3-4"] {
+            assert!(ByteRange::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn expiry_from_urls() {
+        let now = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(
+            url_expiry("https://h/m?expires=1704067260&signature=x", now),
+            now + chrono::Duration::seconds(60)
+        );
+        assert_eq!(
+            url_expiry(
+                "https://s3/x?X-Amz-Date=20240101T000000Z&X-Amz-Expires=28800&X-Amz-Signature=s",
+                now
+            ),
+            now + chrono::Duration::hours(8)
+        );
+        assert_eq!(
+            url_expiry("https://h/m", now),
+            now + chrono::Duration::hours(8)
+        );
+        assert_eq!(
+            redact_url("https://h.example/m/1/audio?expires=1&signature=secret"),
+            "https://h.example/m/1/audio"
+        );
+    }
+}
