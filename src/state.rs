@@ -242,9 +242,9 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Selected>> {
         let mode = match entry.get("sync_mode").and_then(Value::as_str) {
             Some("full_refresh") | None => SyncMode::FullRefresh,
             Some("incremental") if def.incremental() => SyncMode::Incremental,
-            Some("incremental") => return Err(Error::config(format!(
-                "Stream `{name}` supports only full_refresh, but the catalog asks for incremental."
-            ))),
+            // PyAirbyte asks every stream for incremental; like the Python CDK, a stream without a
+            // cursor is then read in full.
+            Some("incremental") => SyncMode::FullRefresh,
             Some(other) => {
                 return Err(Error::config(format!(
                     "Stream `{name}` has sync_mode `{other}`; use full_refresh or incremental."
