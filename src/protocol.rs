@@ -257,6 +257,19 @@ impl<W: Write> Output<W> {
         added: &[&str],
         emitted_at: i64,
     ) -> io::Result<()> {
+        self.record_with(stream, raw, added, emitted_at, "")
+    }
+
+    /// [`Output::record`] with `extra`, pre-serialised `"key":value` fields of the RECORD message itself
+    /// (e.g. `"file_reference":{…}`); empty for none.
+    pub fn record_with(
+        &mut self,
+        stream: &str,
+        raw: &str,
+        added: &[&str],
+        emitted_at: i64,
+        extra: &str,
+    ) -> io::Result<()> {
         self.line.clear();
         self.line
             .extend_from_slice(b"{\"type\":\"RECORD\",\"record\":{\"stream\":");
@@ -282,6 +295,10 @@ impl<W: Write> Output<W> {
         self.line.extend_from_slice(b",\"emitted_at\":");
         self.line
             .extend_from_slice(emitted_at.to_string().as_bytes());
+        if !extra.is_empty() {
+            self.line.push(b',');
+            self.line.extend_from_slice(extra.as_bytes());
+        }
         self.line.extend_from_slice(b"}}");
         self.write_line()
     }

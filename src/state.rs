@@ -213,6 +213,8 @@ pub fn checkpoint_for(stream: &str, state: Option<&Value>) -> Result<Option<Chec
 pub struct Selected {
     pub def: &'static StreamDef,
     pub sync_mode: SyncMode,
+    /// Airbyte file transfer: the configured stream's `include_files`.
+    pub include_files: bool,
 }
 
 /// Parses the configured catalog: which streams to read, in which mode.
@@ -271,6 +273,7 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Selected>> {
         selected.push(Selected {
             def,
             sync_mode: mode,
+            include_files: entry.get("include_files").and_then(Value::as_bool) == Some(true),
         });
     }
     Ok(selected)

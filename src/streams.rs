@@ -32,6 +32,9 @@ pub enum Lift {
     MetaData,
     /// `callStarted`: the start time of the record's call (call_transcripts).
     CallStarted,
+    /// The connector builds the records: one per call and media kind, from calls/extensive's media URLs
+    /// (call_media, see `media.rs`); with file transfer, each recording is downloaded too.
+    CallMedia,
 }
 
 #[derive(Debug)]
@@ -77,7 +80,7 @@ impl StreamDef {
                 .collect(),
             // Incremental streams checkpoint after every window, so an interrupted sync resumes there.
             is_resumable: self.incremental(),
-            is_file_based: None,
+            is_file_based: (self.lift == Lift::CallMedia).then_some(true),
         }
     }
 }
@@ -239,6 +242,17 @@ pub const STREAMS: &[StreamDef] = &[
         lift: Lift::None,
         empty_404: &["Answered scorecards not found"],
     },
+    StreamDef {
+        name: "call_media",
+        path: "/v2/calls/extensive",
+        post: true,
+        record_key: "calls",
+        primary_key: &["callId", "kind"],
+        cursor: Some("started"),
+        plan: Plan::CallWindows,
+        lift: Lift::CallMedia,
+        empty_404: NO_CALLS,
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static StreamDef> {
@@ -256,7 +270,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
-        assert_eq!(names.len(), 14);
+        assert_eq!(names.len(), 15);
         assert!(STREAMS.iter().all(|s| s.path.starts_with("/v2/")));
     }
 
