@@ -361,6 +361,8 @@ impl GongClient {
             if attempt > 1 {
                 self.stats.retries.fetch_add(1, Ordering::Relaxed);
             }
+            // A spent client-side budget is final for this sync: retrying cannot refill it.
+            self.budget.acquire().await?;
             let wait = match self.send_once(req).await {
                 Ok((status, headers, body)) => {
                     let retry_after = parse_retry_after(&headers);
@@ -434,9 +436,8 @@ impl GongClient {
         self.send_parsed(req, |b| Ok(b.to_vec())).await
     }
 
-    /// One attempt: budget, auth, send, read the whole body.
+    /// One attempt (its budget slot already taken): auth, send, read the whole body.
     async fn send_once(&self, req: &ApiRequest) -> Result<(StatusCode, HeaderMap, Vec<u8>)> {
-        self.budget.acquire().await?;
         self.ensure_token().await?;
         let url = self.url_for(req)?;
         let mut builder = self

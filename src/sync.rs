@@ -114,7 +114,12 @@ pub struct Pager<'a> {
     empty_404: &'a [&'a str],
     cursor: Option<String>,
     done: bool,
+    /// Restarts since the chain last made progress.
     restarts: u32,
+    /// Pages handed to the caller so far.
+    delivered: u32,
+    /// Pages of a restarted chain to fetch again and drop: the caller already has them.
+    skip: u32,
 }
 
 impl<'a> Pager<'a> {
@@ -134,6 +139,8 @@ impl<'a> Pager<'a> {
             cursor: None,
             done: false,
             restarts: 0,
+            delivered: 0,
+            skip: 0,
         }
     }
 
@@ -151,7 +158,8 @@ impl<'a> Pager<'a> {
     }
 
     /// The next page, or `None` after the last. A cursor Gong no longer accepts (they expire) restarts the
-    /// chain from page 0, up to three times.
+    /// chain from page 0, up to three times without progress; the pages already handed out are fetched
+    /// again and dropped, so a restart never emits a record twice.
     pub async fn next_page(&mut self) -> Result<Option<Page>> {
         loop {
             if self.done {
@@ -169,6 +177,12 @@ impl<'a> Pager<'a> {
                 Ok(Reply::Ok((body, (records, total_records, cursor)))) => {
                     self.done = cursor.is_none();
                     self.cursor = cursor;
+                    if self.skip > 0 {
+                        self.skip -= 1;
+                        continue;
+                    }
+                    self.delivered += 1;
+                    self.restarts = 0;
                     return Ok(Some(Page {
                         body,
                         records,
@@ -194,6 +208,7 @@ impl<'a> Pager<'a> {
                 {
                     self.restarts += 1;
                     self.cursor = None;
+                    self.skip = self.delivered;
                 }
                 Err(e) => return Err(e),
             }
@@ -224,8 +239,6 @@ pub struct Slice {
 struct Batch {
     page: Page,
     lifted: Vec<String>,
-    /// Per record, extra fields of the RECORD message itself (`file_reference`); empty for most streams.
-    refs: Vec<String>,
 }
 
 /// A slice being fetched: its checkpoint, its task and the pages it has sent so far.
@@ -370,9 +383,6 @@ impl Engine {
         let date_only = def.plan == Plan::Days || def.plan == Plan::ReviewWindows;
         let slices = self.plan(def, saved.as_ref()).await?;
         let concurrency = self.config.max_concurrent_requests.max(1);
-        // Airbyte file transfer: the catalog asks for the files of a stream whose records describe files.
-        let files = (sel.include_files && def.lift == Lift::CallMedia)
-            .then(|| Arc::new(crate::media::FileStaging::from_env(concurrency)));
         let mut pending = slices.into_iter();
         let mut inflight: VecDeque<InFlight> = VecDeque::new();
         let mut since_state: u64 = 0;
@@ -388,8 +398,7 @@ impl Engine {
                     let (tx, rx) = mpsc::channel(2);
                     let client = self.client.clone();
                     let checkpoint = slice.checkpoint;
-                    let files = files.clone();
-                    let handle = tokio::spawn(produce(client, def, slice, tx, files));
+                    let handle = tokio::spawn(produce(client, def, slice, tx));
                     inflight.push_back((checkpoint, handle, rx));
                 }
                 let Some((checkpoint, handle, mut rx)) = inflight.pop_front() else {
@@ -489,9 +498,7 @@ impl Engine {
             } else {
                 std::slice::from_ref(&lifted)
             };
-            let extra = batch.refs.get(i).map(String::as_str).unwrap_or("");
-            let raw = batch.page.record(i);
-            if let Err(e) = out.record_with(stream, raw, added, emitted_at, extra) {
+            if let Err(e) = out.record(stream, batch.page.record(i), added, emitted_at) {
                 return Err(Error::system(format!("Could not write to stdout: {e}")));
             }
         }
@@ -618,8 +625,6 @@ impl Engine {
                         let mut body = json!({ "filter": filter });
                         if def.name == "calls_extensive" {
                             body["contentSelector"] = cfg.extensive.content_selector();
-                        } else if def.lift == Lift::CallMedia {
-                            body["contentSelector"] = crate::media::content_selector();
                         }
                         ApiRequest::post(def.path, body)
                     } else {
@@ -762,7 +767,6 @@ async fn produce(
     def: &'static StreamDef,
     slice: Slice,
     tx: mpsc::Sender<Batch>,
-    files: Option<Arc<crate::media::FileStaging>>,
 ) -> Result<()> {
     if def.plan == Plan::CallIdBatches {
         return produce_by_ids(&client, def, &slice, &tx).await;
@@ -774,23 +778,8 @@ async fn produce(
         def.empty_404,
     );
     while let Some(page) = pager.next_page().await? {
-        let batch = if def.lift == Lift::CallMedia {
-            let (page, refs) =
-                crate::media::media_page(&client, &page, files.as_deref(), 4).await?;
-            Batch {
-                page,
-                lifted: Vec::new(),
-                refs,
-            }
-        } else {
-            let lifted = lift(def, &page, &slice.added, None)?;
-            Batch {
-                page,
-                lifted,
-                refs: Vec::new(),
-            }
-        };
-        if tx.send(batch).await.is_err() {
+        let lifted = lift(def, &page, &slice.added, None)?;
+        if tx.send(Batch { page, lifted }).await.is_err() {
             break; // the writer stopped (another slice failed)
         }
     }
@@ -827,8 +816,7 @@ async fn produce_by_ids(
         let mut pager = Pager::new(client, request, def.record_key, def.empty_404);
         while let Some(page) = pager.next_page().await? {
             let lifted = lift(def, &page, &slice.added, Some(&started))?;
-            let refs = Vec::new();
-            if tx.send(Batch { page, lifted, refs }).await.is_err() {
+            if tx.send(Batch { page, lifted }).await.is_err() {
                 return Ok(());
             }
         }
@@ -867,8 +855,6 @@ fn lift(
     match def.lift {
         Lift::None if fixed.is_empty() => Ok(Vec::new()),
         Lift::None => Ok(vec![fixed.to_string(); page.len()]),
-        // Records built whole by `media::media_page`.
-        Lift::CallMedia => Ok(Vec::new()),
         Lift::MetaData => (0..page.len())
             .map(|i| {
                 let parsed: MetaOnly = serde_json::from_str(page.record(i)).map_err(|e| {

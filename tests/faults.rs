@@ -1,0 +1,547 @@
+//! The fault matrix: the built binary reads several streams from a sandbox that injects one kind of
+//! fault into a fixed, seeded share of its API requests. Every run must end with exactly the records of a
+//! clean run of the same sandbox (same keys, same records, same multiplicity), exit 0, and the sandbox's
+//! counters must show that the faults really happened. Then the failures that must not be retried away:
+//! a spent daily quota (checkpoint, transient error saying when to retry, resumable), 401 and 403.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use chrono::{Duration, Utc};
+use common::*;
+use gong_sandbox::{FaultConfig, FaultKind, SandboxConfig};
+use serde_json::{json, Value};
+
+/// Streams of every request shape: a GET list with cursors (users), call windows with cursors in the query
+/// (calls) and in the body (calls_extensive), id batches (call_transcripts) and a day-by-day POST stream.
+const STREAMS: &[&str] = &[
+    "users",
+    "calls",
+    "calls_extensive",
+    "call_transcripts",
+    "stats_activity_aggregate",
+];
+
+/// Big enough that users and every call window have two pages (so there are cursors to expire), small
+/// enough that a run is about a hundred requests.
+fn fault_sandbox_config() -> SandboxConfig {
+    SandboxConfig {
+        users: 130,
+        calls: 330,
+        days: 12,
+        workspaces: 2,
+        ..SandboxConfig::default()
+    }
+}
+
+/// A config that reads the whole dataset in two call windows. Media URLs are off: they carry a signed
+/// expiry that differs from run to run, and records must compare equal.
+fn fault_config(base_url: &str) -> Value {
+    let start = Utc::now().date_naive() - Duration::days(13);
+    let mut c = config_for(base_url, &format!("{start}T00:00:00Z"));
+    c["window_days"] = json!(7);
+    c["calls_extensive_content"] = json!({"media": false});
+    c
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    catalog: PathBuf,
+    pks: BTreeMap<String, Vec<Value>>,
+}
+
+fn setup(config: &Value, modes: &[(&str, &str)]) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let cfg = write_json(&path, "config.json", config);
+    let discovered = discover(&cfg);
+    let catalog = write_json(
+        &path,
+        "catalog.json",
+        &configured_catalog(&discovered, modes),
+    );
+    let pks = discovered
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["source_defined_primary_key"].as_array().unwrap().clone(),
+            )
+        })
+        .collect();
+    Setup {
+        _dir: dir,
+        dir: path,
+        catalog,
+        pks,
+    }
+}
+
+fn read(setup: &Setup, config: &Value, state: Option<&Value>) -> Run {
+    let cfg = write_json(&setup.dir, "config.json", config);
+    let mut args = vec![
+        "read".to_string(),
+        "--config".into(),
+        cfg.to_str().unwrap().into(),
+        "--catalog".into(),
+        setup.catalog.to_str().unwrap().into(),
+    ];
+    if let Some(state) = state {
+        let p = write_json(&setup.dir, "state.json", state);
+        args.push("--state".into());
+        args.push(p.to_str().unwrap().into());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&args)
+}
+
+/// Every record as `(stream, primary key) → [records]`, so duplicates show.
+fn keyed(run: &Run, pks: &BTreeMap<String, Vec<Value>>) -> BTreeMap<(String, String), Vec<Value>> {
+    let mut map: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
+    for (stream, records) in run.records_by_stream() {
+        for r in records {
+            let key = pk_of(&r, &pks[&stream]);
+            map.entry((stream.clone(), key)).or_default().push(r);
+        }
+    }
+    map
+}
+
+fn total(map: &BTreeMap<(String, String), Vec<Value>>) -> usize {
+    map.values().map(Vec::len).sum()
+}
+
+/// Asserts `got` holds exactly `want`'s records: same keys, each once, each equal field for field.
+fn assert_same_records(
+    what: &str,
+    want: &BTreeMap<(String, String), Vec<Value>>,
+    got: &BTreeMap<(String, String), Vec<Value>>,
+) {
+    let want_keys: BTreeSet<_> = want.keys().collect();
+    let got_keys: BTreeSet<_> = got.keys().collect();
+    let missing: Vec<_> = want_keys.difference(&got_keys).take(5).collect();
+    let extra: Vec<_> = got_keys.difference(&want_keys).take(5).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{what}: keys differ from the clean run; missing {missing:?}, extra {extra:?}"
+    );
+    for (key, records) in got {
+        assert_eq!(
+            records.len(),
+            1,
+            "{what}: {key:?} emitted {} times",
+            records.len()
+        );
+        assert!(
+            records[0] == want[key][0],
+            "{what}: record {key:?} differs from the clean run"
+        );
+    }
+}
+
+fn assert_clean_exit(what: &str, run: &Run) {
+    assert_eq!(
+        run.code,
+        0,
+        "{what}: exit {}; errors {:#?}\nstderr {}",
+        run.code,
+        run.errors(),
+        run.stderr
+    );
+    assert!(run.errors().is_empty(), "{what}: {:#?}", run.errors());
+    assert!(
+        !run.stderr.contains("panicked"),
+        "{what}: stderr {}",
+        run.stderr
+    );
+    for stream in STREAMS {
+        assert_eq!(
+            run.statuses(stream).last().map(String::as_str),
+            Some("COMPLETE"),
+            "{what}: {stream}"
+        );
+    }
+}
+
+/// The end-of-read log line's retry count.
+fn retries(run: &Run) -> u64 {
+    run.of_type("LOG")
+        .filter_map(|m| m["log"]["message"].as_str())
+        .find_map(|m| {
+            let (_, rest) = m.split_once(" requests (")?;
+            rest.split_once(" retried")?.0.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+/// One row of the matrix: a clean run, then a run with `kind` injected into `rate` of API requests.
+fn fault_row(kind: FaultKind, rate: f64, tweak: impl Fn(&mut Value)) {
+    let sandbox = start_sandbox(fault_sandbox_config());
+    let mut config = fault_config(&sandbox.base_url());
+    let modes: Vec<(&str, &str)> = STREAMS.iter().map(|s| (*s, "full_refresh")).collect();
+    let setup = setup(&config, &modes);
+
+    let clean = read(&setup, &config, None);
+    assert_clean_exit("clean run", &clean);
+    let want = keyed(&clean, &setup.pks);
+    let clean_requests = sandbox.stats().api_requests;
+    for stream in STREAMS {
+        assert!(
+            want.keys().any(|(s, _)| s == stream),
+            "the clean run has no {stream} records"
+        );
+    }
+
+    tweak(&mut config);
+    sandbox.reset_stats();
+    sandbox.set_faults(FaultConfig {
+        rate,
+        kinds: vec![kind],
+        seed: 7,
+        fail_first_n: 0,
+        slow_ms: 6_000,
+    });
+    let started = std::time::Instant::now();
+    let faulty = read(&setup, &config, None);
+    let elapsed = started.elapsed();
+    sandbox.set_faults(FaultConfig::none());
+    let stats = sandbox.stats();
+    let what = format!("fault {}", kind.name());
+    assert_clean_exit(&what, &faulty);
+    let got = keyed(&faulty, &setup.pks);
+    assert_same_records(&what, &want, &got);
+    let injected = stats.faults_by_kind.get(kind.name()).copied().unwrap_or(0);
+    assert!(
+        injected >= 3,
+        "{what}: only {injected} faults injected ({stats:?})"
+    );
+    let retried = retries(&faulty);
+    eprintln!(
+        "MATRIX {:<20} clean requests {:>4}, faulty requests {:>4}, faults injected {:>3}, retries {:>3}, records compared {:>5}, {:.1} s",
+        kind.name(),
+        clean_requests,
+        stats.api_requests,
+        injected,
+        retried,
+        total(&got),
+        elapsed.as_secs_f64()
+    );
+    if kind != FaultKind::ExpiredCursor {
+        // Every injected fault cost the connector one retry (an expired cursor restarts its chain instead).
+        assert!(
+            retried >= injected,
+            "{what}: {retried} retries for {injected} faults"
+        );
+    }
+}
+
+#[test]
+fn fault_429_with_retry_after() {
+    fault_row(FaultKind::TooManyRequests, 0.2, |_| {});
+}
+
+#[test]
+fn fault_429_without_retry_after() {
+    fault_row(FaultKind::TooManyRequestsNoRetryAfter, 0.2, |_| {});
+}
+
+#[test]
+fn fault_500() {
+    fault_row(FaultKind::Status500, 0.2, |_| {});
+}
+
+#[test]
+fn fault_502() {
+    fault_row(FaultKind::Status502, 0.2, |_| {});
+}
+
+#[test]
+fn fault_503() {
+    fault_row(FaultKind::Status503, 0.2, |_| {});
+}
+
+#[test]
+fn fault_connection_reset() {
+    fault_row(FaultKind::ConnectionReset, 0.2, |_| {});
+}
+
+#[test]
+fn fault_truncated_body() {
+    fault_row(FaultKind::TruncatedBody, 0.2, |_| {});
+}
+
+#[test]
+fn fault_invalid_json() {
+    fault_row(FaultKind::InvalidJson, 0.2, |_| {});
+}
+
+#[test]
+fn fault_slow_past_the_timeout() {
+    // The sandbox holds a `slow` answer for 6 s; the connector gives up on it after 4 s and retries.
+    // (4 s, not 1: a debug-built sandbox can take over a second for a batch of long transcripts.)
+    fault_row(FaultKind::Slow, 0.2, |c| {
+        c["request_timeout_seconds"] = json!(4)
+    });
+}
+
+#[test]
+fn fault_expired_cursor() {
+    // Only requests that carry a cursor can get this fault, so: one window (four pages per call chain),
+    // a higher rate, and one request at a time, so the faults fall on the same requests in every run
+    // (a chain gives up after three restarts in a row).
+    fault_row(FaultKind::ExpiredCursor, 0.35, |c| {
+        c["window_days"] = json!(14);
+        c["max_concurrent_requests"] = json!(1);
+    });
+}
+
+/// The last STATE of each stream, as a state file for the next read.
+fn resume_state(run: &Run) -> Value {
+    let mut last: BTreeMap<String, Value> = BTreeMap::new();
+    for m in run.of_type("STATE") {
+        let name = m["state"]["stream"]["stream_descriptor"]["name"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        last.insert(name, m["state"].clone());
+    }
+    Value::Array(last.into_values().collect())
+}
+
+fn error_after_states(run: &Run) -> (usize, usize) {
+    let first_error = run
+        .messages
+        .iter()
+        .position(|m| m["type"] == "TRACE" && m["trace"]["type"] == "ERROR")
+        .expect("an error TRACE");
+    let states_before = run.messages[..first_error]
+        .iter()
+        .filter(|m| m["type"] == "STATE")
+        .count();
+    (first_error, states_before)
+}
+
+/// Incremental streams whose quota runs out mid-sync: the run checkpoints the windows it finished, stops
+/// with a transient error that says when to retry and exits 1; a read from its last STATE completes the data.
+fn quota_exhausted(
+    sandbox_cfg: SandboxConfig,
+    tweak: impl Fn(&mut Value),
+    expect_in_message: &[&str],
+) {
+    let streams = [("calls", "incremental"), ("calls_extensive", "incremental")];
+    // The reference: a clean, unlimited sandbox with the same dataset (same seed and anchor).
+    let clean_sandbox = start_sandbox(SandboxConfig {
+        anchor: sandbox_cfg.anchor,
+        ..fault_sandbox_config()
+    });
+    let mut config = fault_config(&clean_sandbox.base_url());
+    config["window_days"] = json!(2);
+    config["lookback_days"] = json!(0);
+    config["max_concurrent_requests"] = json!(1);
+    let setup = setup(&config, &streams);
+    let clean = read(&setup, &config, None);
+    assert_eq!(clean.code, 0, "{:?}", clean.errors());
+    let want = keyed(&clean, &setup.pks);
+
+    let limited = start_sandbox(sandbox_cfg);
+    let mut limited_config = config.clone();
+    limited_config["base_url"] = json!(limited.base_url());
+    tweak(&mut limited_config);
+    let started = std::time::Instant::now();
+    let first = read(&setup, &limited_config, None);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the quota stop must not wait"
+    );
+    assert_eq!(first.code, 1, "{:#?}", first.errors());
+    assert!(!first.stderr.contains("panicked"), "{}", first.stderr);
+    let errors = first.errors();
+    assert!(!errors.is_empty());
+    for e in &errors {
+        assert_eq!(e["failure_type"], "transient_error", "{e:#}");
+    }
+    let stream_error = errors[0]["message"].as_str().unwrap();
+    for needle in expect_in_message {
+        assert!(
+            stream_error.contains(needle),
+            "error `{stream_error}` lacks `{needle}`"
+        );
+    }
+    let (_, states_before) = error_after_states(&first);
+    assert!(
+        states_before >= 1,
+        "no STATE for the windows completed before the quota ran out"
+    );
+    assert!(
+        streams.iter().any(
+            |(stream, _)| first.statuses(stream).last().map(String::as_str) == Some("INCOMPLETE")
+        ),
+        "no stream stopped"
+    );
+    let partial = keyed(&first, &setup.pks);
+    assert!(total(&partial) > 0 && total(&partial) < total(&want));
+
+    // Resume against the unlimited sandbox from the last STATE.
+    let state = resume_state(&first);
+    let second = read(&setup, &config, Some(&state));
+    assert_eq!(second.code, 0, "{:#?}", second.errors());
+    let mut union = partial.clone();
+    for (k, v) in keyed(&second, &setup.pks) {
+        union.entry(k).or_default().extend(v);
+    }
+    let want_keys: BTreeSet<_> = want.keys().collect();
+    let union_keys: BTreeSet<_> = union.keys().collect();
+    assert_eq!(
+        want_keys, union_keys,
+        "interrupted + resumed reads differ from the clean run"
+    );
+    for (k, records) in &union {
+        for r in records {
+            assert!(*r == want[k][0], "{k:?} differs from the clean run");
+        }
+    }
+    let dups = total(&union) - union.len();
+    eprintln!(
+        "QUOTA: first run {} records ({} STATEs before the error), resumed run {} records, {} re-read in the interrupted window, union = clean ({} keys)",
+        total(&partial),
+        states_before,
+        total(&keyed(&second, &setup.pks)),
+        dups,
+        want.len()
+    );
+}
+
+#[test]
+fn daily_quota_spent_checkpoints_and_says_when_to_retry() {
+    // Gong's daily limit: 429 with Retry-After until midnight, far beyond the longest wait allowed.
+    let cfg = SandboxConfig {
+        daily_limit: 9,
+        ..fault_sandbox_config()
+    };
+    quota_exhausted(
+        cfg,
+        |c| c["max_rate_limit_wait_seconds"] = json!(0),
+        &["max_rate_limit_wait_seconds", "run the sync again after 20"],
+    );
+}
+
+#[test]
+fn retry_after_beyond_the_longest_wait_stops_the_sync() {
+    // A 429 asking for a wait longer than max_rate_limit_wait_seconds, after a few windows.
+    let cfg = SandboxConfig {
+        faults: FaultConfig {
+            rate: 0.2,
+            kinds: vec![FaultKind::TooManyRequests],
+            seed: 3,
+            fail_first_n: 0,
+            slow_ms: 0,
+        },
+        ..fault_sandbox_config()
+    };
+    quota_exhausted(
+        cfg,
+        |c| c["max_rate_limit_wait_seconds"] = json!(0),
+        &["Gong's rate limit asks to wait"],
+    );
+}
+
+#[test]
+fn client_side_daily_budget_checkpoints_and_says_when_to_retry() {
+    quota_exhausted(
+        fault_sandbox_config(),
+        |c| c["requests_per_day"] = json!(8),
+        &["requests_per_day", "run the sync again tomorrow"],
+    );
+}
+
+fn read_with(
+    sandbox_cfg: SandboxConfig,
+    credentials: Value,
+    streams: &[(&str, &str)],
+) -> (Run, Setup) {
+    let sandbox = start_sandbox(sandbox_cfg);
+    let config = fault_config(&sandbox.base_url());
+    let setup = setup(&config, streams);
+    let mut config = config;
+    config["credentials"] = credentials;
+    let run = read(&setup, &config, None);
+    (run, setup)
+}
+
+#[test]
+fn wrong_credentials_are_a_config_error_without_retries() {
+    let (run, _) = read_with(
+        fault_sandbox_config(),
+        json!({"auth_type": "access_key", "access_key": "sandbox-access-key", "access_key_secret": "wrong"}),
+        &[("users", "full_refresh"), ("calls", "full_refresh")],
+    );
+    assert_eq!(run.code, 1);
+    let errors = run.errors();
+    assert!(errors.len() >= 2, "{errors:#?}");
+    for e in &errors {
+        assert_eq!(e["failure_type"], "config_error", "{e:#}");
+    }
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("rejected the credentials (HTTP 401)"),
+        "{:#}",
+        errors[0]
+    );
+    assert_eq!(retries(&run), 0, "a 401 must not be retried");
+    assert!(!run.stderr.contains("panicked"));
+}
+
+#[test]
+fn a_denied_scope_fails_only_its_stream() {
+    let cfg = SandboxConfig {
+        denied_scopes: vec!["api:calls:read:transcript".into()],
+        ..fault_sandbox_config()
+    };
+    let (run, _) = read_with(
+        cfg,
+        json!({"auth_type": "oauth2.0", "access_token": "sandbox-token"}),
+        &[
+            ("users", "full_refresh"),
+            ("call_transcripts", "full_refresh"),
+            ("calls", "full_refresh"),
+        ],
+    );
+    assert_eq!(run.code, 1);
+    let errors = run.errors();
+    let stream_errors: Vec<_> = errors
+        .iter()
+        .filter(|e| !e["stream_descriptor"].is_null())
+        .collect();
+    assert_eq!(stream_errors.len(), 1, "{errors:#?}");
+    assert_eq!(
+        stream_errors[0]["stream_descriptor"]["name"],
+        "call_transcripts"
+    );
+    assert_eq!(stream_errors[0]["failure_type"], "config_error");
+    assert!(
+        stream_errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 403"),
+        "{:#}",
+        stream_errors[0]
+    );
+    assert_eq!(
+        run.statuses("call_transcripts").last().map(String::as_str),
+        Some("INCOMPLETE")
+    );
+    for ok in ["users", "calls"] {
+        assert_eq!(
+            run.statuses(ok).last().map(String::as_str),
+            Some("COMPLETE"),
+            "{ok}"
+        );
+        assert!(!run.records(ok).is_empty(), "{ok}");
+    }
+    assert_eq!(retries(&run), 0, "a 403 must not be retried");
+}
