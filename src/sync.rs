@@ -239,6 +239,8 @@ pub struct Slice {
 struct Batch {
     page: Page,
     lifted: Vec<String>,
+    /// Per record, extra fields of the RECORD message itself (`file_reference`); empty for most streams.
+    refs: Vec<String>,
 }
 
 /// A slice being fetched: its checkpoint, its task and the pages it has sent so far.
@@ -383,6 +385,9 @@ impl Engine {
         let date_only = def.plan == Plan::Days || def.plan == Plan::ReviewWindows;
         let slices = self.plan(def, saved.as_ref()).await?;
         let concurrency = self.config.max_concurrent_requests.max(1);
+        // Airbyte file transfer: the catalog asks for the files of a stream whose records describe files.
+        let files = (sel.include_files && def.lift == Lift::CallMedia)
+            .then(|| Arc::new(crate::media::FileStaging::from_env(concurrency)));
         let mut pending = slices.into_iter();
         let mut inflight: VecDeque<InFlight> = VecDeque::new();
         let mut since_state: u64 = 0;
@@ -398,7 +403,8 @@ impl Engine {
                     let (tx, rx) = mpsc::channel(2);
                     let client = self.client.clone();
                     let checkpoint = slice.checkpoint;
-                    let handle = tokio::spawn(produce(client, def, slice, tx));
+                    let files = files.clone();
+                    let handle = tokio::spawn(produce(client, def, slice, tx, files));
                     inflight.push_back((checkpoint, handle, rx));
                 }
                 let Some((checkpoint, handle, mut rx)) = inflight.pop_front() else {
@@ -498,7 +504,9 @@ impl Engine {
             } else {
                 std::slice::from_ref(&lifted)
             };
-            if let Err(e) = out.record(stream, batch.page.record(i), added, emitted_at) {
+            let extra = batch.refs.get(i).map(String::as_str).unwrap_or("");
+            let raw = batch.page.record(i);
+            if let Err(e) = out.record_with(stream, raw, added, emitted_at, extra) {
                 return Err(Error::system(format!("Could not write to stdout: {e}")));
             }
         }
@@ -625,6 +633,8 @@ impl Engine {
                         let mut body = json!({ "filter": filter });
                         if def.name == "calls_extensive" {
                             body["contentSelector"] = cfg.extensive.content_selector();
+                        } else if def.lift == Lift::CallMedia {
+                            body["contentSelector"] = crate::media::content_selector();
                         }
                         ApiRequest::post(def.path, body)
                     } else {
@@ -767,6 +777,7 @@ async fn produce(
     def: &'static StreamDef,
     slice: Slice,
     tx: mpsc::Sender<Batch>,
+    files: Option<Arc<crate::media::FileStaging>>,
 ) -> Result<()> {
     if def.plan == Plan::CallIdBatches {
         return produce_by_ids(&client, def, &slice, &tx).await;
@@ -778,8 +789,23 @@ async fn produce(
         def.empty_404,
     );
     while let Some(page) = pager.next_page().await? {
-        let lifted = lift(def, &page, &slice.added, None)?;
-        if tx.send(Batch { page, lifted }).await.is_err() {
+        let batch = if def.lift == Lift::CallMedia {
+            let (page, refs) =
+                crate::media::media_page(&client, &page, files.as_deref(), 4).await?;
+            Batch {
+                page,
+                lifted: Vec::new(),
+                refs,
+            }
+        } else {
+            let lifted = lift(def, &page, &slice.added, None)?;
+            Batch {
+                page,
+                lifted,
+                refs: Vec::new(),
+            }
+        };
+        if tx.send(batch).await.is_err() {
             break; // the writer stopped (another slice failed)
         }
     }
@@ -816,7 +842,8 @@ async fn produce_by_ids(
         let mut pager = Pager::new(client, request, def.record_key, def.empty_404);
         while let Some(page) = pager.next_page().await? {
             let lifted = lift(def, &page, &slice.added, Some(&started))?;
-            if tx.send(Batch { page, lifted }).await.is_err() {
+            let refs = Vec::new();
+            if tx.send(Batch { page, lifted, refs }).await.is_err() {
                 return Ok(());
             }
         }
@@ -855,6 +882,8 @@ fn lift(
     match def.lift {
         Lift::None if fixed.is_empty() => Ok(Vec::new()),
         Lift::None => Ok(vec![fixed.to_string(); page.len()]),
+        // Records built whole by `media::media_page`.
+        Lift::CallMedia => Ok(Vec::new()),
         Lift::MetaData => (0..page.len())
             .map(|i| {
                 let parsed: MetaOnly = serde_json::from_str(page.record(i)).map_err(|e| {
