@@ -471,6 +471,11 @@ def bare_loop(sb: Sandbox, chains: list, threads: int) -> dict:
 
 
 # -------------------------------------------------------------------------------------------- report
+def ratio(a, b, d=0, suffix="×"):
+    """a / b formatted, or n/a when b is below the 10 ms resolution of the CPU figures."""
+    return f"{a / b:,.{d}f}{suffix}" if b > 0 else "n/a"
+
+
 def fmt(x, d=1):
     return f"{x:,.{d}f}" if isinstance(x, float) else f"{x:,}"
 
@@ -488,7 +493,7 @@ def streams_table(runs: list[dict], mini: Minimum | None, ds: dict) -> tuple[str
         label = r["streams"][0] if len(r["streams"]) == 1 else "rest (one run)"
         rows.append(f"| {r['tag']} | {label} | {fmt(r['records'])} | {fmt(r['requests'])} | {fmt(min_total)} | "
                     f"{r['wall']:.2f} | {r['cpu']:.2f} | {r['rss_mb']:.1f} | "
-                    f"{fmt(r['records'] / r['cpu'] if r['cpu'] else 0.0, 0)} |")
+                    f"{fmt(r['records'] / r['cpu'], 0) if r['cpu'] else 'n/a (< 10 ms)'} |")
         if len(r["streams"]) > 1:
             for s in r["streams"]:
                 req = sum(v for k, v in r["by_path"].items() if k.endswith(" " + stream_path(s)))
@@ -540,8 +545,8 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="5,000 calls over 60 days, streams + bare only")
     ap.add_argument("--only", default="streams,python,bare,ratelimited,scaling")
     ap.add_argument("--scaling-calls", type=int, default=0, help="default calls/10")
-    ap.add_argument("--rl-calls", type=int, default=1500)
-    ap.add_argument("--rl-days", type=int, default=20)
+    ap.add_argument("--rl-calls", type=int, default=3000)
+    ap.add_argument("--rl-days", type=int, default=30)
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--out", default=str(WORK / "results.json"))
     a = ap.parse_args()
@@ -568,6 +573,14 @@ def main() -> int:
                          f"(binaries copied at the start of the run), {os.cpu_count()} cores, "
                          f"load average at start {loadavg()}"]
     failures: list[str] = []
+    shown = [0]
+
+    def checkpoint():
+        """Save what we have (a later phase may fail) and echo the new report lines to stderr."""
+        results["failures"] = failures
+        Path(a.out).write_text(json.dumps(results, indent=1, default=str))
+        log("\n".join(report[shown[0]:]))
+        shown[0] = len(report)
 
     def dataset(calls: int, days: int, extra: list[str] = (), name: str = "main"):
         sb = Sandbox(["--calls", str(calls), "--days", str(days), "--users", str(a.users),
@@ -594,6 +607,7 @@ def main() -> int:
                 main_runs = runs
                 results["streams"] = [{k: v for k, v in r.items() if k != "_records"} for r in runs]
                 results["streams_total"] = tot
+                checkpoint()
             if "python" in only:
                 pkg = python_package(sb)
                 rows = ["| stream (Rust / Python) | records R / P | requests R / P | CPU s R / P | "
@@ -615,8 +629,8 @@ def main() -> int:
                     up = p["cpu"] / max(p["records"], 1) * 1e6
                     rows.append(f"| {rs} / {ps} | {fmt(r['records'])} / {fmt(p['records'])} | "
                                 f"{fmt(r['requests'])} / {fmt(p['requests'])} | {r['cpu']:.2f} / {p['cpu']:.2f} | "
-                                f"{ur:,.0f} / {up:,.0f} | **{up / ur:,.0f}×** | {r['rss_mb']:.1f} / {p['rss_mb']:.1f} | "
-                                f"**{p['rss_mb'] / r['rss_mb']:.1f}×** |")
+                                f"{ur:,.0f} / {up:,.0f} | **{ratio(up, ur)}** | {r['rss_mb']:.1f} / {p['rss_mb']:.1f} | "
+                                f"**{ratio(p['rss_mb'], r['rss_mb'], 1)}** |")
                     for k in ("records", "cpu"):
                         tr[k] += r[k]
                         tp[k] += p[k]
@@ -625,12 +639,13 @@ def main() -> int:
                 if tr["records"] and tp["records"]:
                     ur, up = tr["cpu"] / tr["records"] * 1e6, tp["cpu"] / tp["records"] * 1e6
                     rows.append(f"| **shared streams** | {fmt(tr['records'])} / {fmt(tp['records'])} | | "
-                                f"{tr['cpu']:.2f} / {tp['cpu']:.2f} | {ur:,.0f} / {up:,.0f} | **{up / ur:,.0f}×** | "
-                                f"{tr['rss']:.1f} / {tp['rss']:.1f} | **{tp['rss'] / tr['rss']:.1f}×** |")
+                                f"{tr['cpu']:.2f} / {tp['cpu']:.2f} | {ur:,.0f} / {up:,.0f} | **{ratio(up, ur)}** | "
+                                f"{tr['rss']:.1f} / {tp['rss']:.1f} | **{ratio(tp['rss'], tr['rss'], 1)}** |")
                 report += ["", f"## Versus Airbyte's Python connector ({PY_CONNECTOR}, Python 3.10, same sandbox)",
                            "", "Its manifest's url_base points at the sandbox, and callFromDate gets the date part "
                            "of start_date (see bench/README.md).", "", "\n".join(rows)]
                 results["python"] = pres
+                checkpoint()
             if "bare" in only and mini:
                 rows = ["| stream | connector wall s | bare loop wall s | ratio | requests connector / bare | "
                         "connector CPU s | bare loop CPU s (Python) | sandbox CPU s connector / bare | load |",
@@ -645,7 +660,7 @@ def main() -> int:
                     b["stream"], b["connector_wall"], b["connector_cpu"] = s, r2["wall"], r2["cpu"]
                     b["connector_requests"], b["connector_sandbox_cpu"] = r2["requests"], r2["sandbox_cpu"]
                     bres.append(b)
-                    rows.append(f"| {s} | {r2['wall']:.2f} | {b['wall']:.2f} | **{r2['wall'] / b['wall']:.2f}×** | "
+                    rows.append(f"| {s} | {r2['wall']:.2f} | {b['wall']:.2f} | **{ratio(r2['wall'], b['wall'], 2)}** | "
                                 f"{r2['requests']} / {b['requests']} | {r2['cpu']:.2f} | {b['cpu']:.2f} | "
                                 f"{r2['sandbox_cpu']:.1f} / {b['sandbox_cpu']:.1f} | {b['load_before']} |")
                     if r2["rc"] != 0:
@@ -653,6 +668,7 @@ def main() -> int:
                 report += ["", f"## Unthrottled: connector vs a bare loop ({CONCURRENCY} keep-alive connections, "
                                "same request chains, bodies read and dropped)", "", "\n".join(rows)]
                 results["bare"] = bres
+                checkpoint()
         finally:
             sb.stop()
 
@@ -671,6 +687,7 @@ def main() -> int:
             rows.append(f"| {label} | {small['rss_mb']:.1f} | {big['rss_mb']:.1f} | {small['cpu']:.2f} / {big['cpu']:.2f} |")
         report += ["", "## Scaling: peak RSS when the data grows 10×", "", "\n".join(rows)]
         results["scaling"] = [{k: v for k, v in r.items() if k != "_records"} for r in runs]
+        checkpoint()
 
     if "ratelimited" in only:
         sb, ds, start = dataset(a.rl_calls, a.rl_days, ["--rate-limit", "3", "--latency-ms", "300-1500"], "ratelimited")
@@ -689,8 +706,9 @@ def main() -> int:
                    "| records | requests | wall s | requests ÷ 3 s | wall / (requests ÷ 3) | 429s | CPU s | peak RSS MB | load |",
                    "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
                    f"| {fmt(r['records'])} | {fmt(r['requests'])} | {r['wall']:.1f} | {ideal:.1f} | "
-                   f"**{r['wall'] / ideal:.3f}** | **{s429}** | {r['cpu']:.2f} | {r['rss_mb']:.1f} | {r['load_before']} |"]
+                   f"**{ratio(r['wall'], ideal, 3, '')}** | **{s429}** | {r['cpu']:.2f} | {r['rss_mb']:.1f} | {r['load_before']} |"]
         results["ratelimited"] = {k: v for k, v in r.items() if k != "_records"}
+        checkpoint()
 
     report += ["", f"load average at the end: {loadavg()}"]
     if failures:
