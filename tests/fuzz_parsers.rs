@@ -1,0 +1,401 @@
+//! Property-based fuzzing of every parser that reads outside input: the config (`Config::parse`,
+//! `Config::from_value`), the state (`state::parse_state`, `state::checkpoint_for`), the configured
+//! catalog (`state::parse_catalog`) and Gong's pages (`sync::parse_page`). None may panic on any input;
+//! `parse_page` must also only hand out record ranges that are in the body and are whole JSON values.
+//!
+//! Cases per property: `PROPTEST_CASES` (default 2,000, so the whole file runs about 20,000 cases in CI).
+//! The million-case run: `PROPTEST_CASES=100000 cargo test --release --test fuzz_parsers` (10 properties).
+//! A failure found here becomes a named regression test at the bottom of this file.
+
+use chrono::{TimeZone, Utc};
+use proptest::prelude::*;
+use proptest::test_runner::Config as ProptestConfig;
+use serde_json::{json, Map, Value};
+use source_gong::config::Config;
+use source_gong::state::{checkpoint_for, parse_catalog, parse_state};
+use source_gong::streams::STREAMS;
+use source_gong::sync::parse_page;
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000)
+}
+
+fn proptest_config() -> ProptestConfig {
+    ProptestConfig {
+        cases: cases(),
+        // Failures are turned into explicit regression tests below, not files next to the source.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
+}
+
+/// Words the parsers look for, so random objects often hit real branches.
+const WORDS: &[&str] = &[
+    "credentials",
+    "auth_type",
+    "access_key",
+    "access_key_secret",
+    "oauth2.0",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "access_token",
+    "token_expiry_date",
+    "base_url",
+    "start_date",
+    "end_date",
+    "workspace_id",
+    "lookback_days",
+    "window_days",
+    "calls_extensive_content",
+    "context",
+    "requests_per_second",
+    "requests_per_day",
+    "max_rate_limit_wait_seconds",
+    "max_concurrent_requests",
+    "request_timeout_seconds",
+    "oauth_token_url",
+    "type",
+    "STREAM",
+    "GLOBAL",
+    "LEGACY",
+    "STATE",
+    "stream",
+    "stream_descriptor",
+    "name",
+    "stream_state",
+    "state_version",
+    "cursor",
+    "started",
+    "global",
+    "stream_states",
+    "data",
+    "streams",
+    "sync_mode",
+    "full_refresh",
+    "incremental",
+    "cursor_field",
+    "include_files",
+    "calls",
+    "users",
+    "records",
+    "totalRecords",
+    "requestId",
+    "2024-01-01",
+    "2024-01-01T00:00:00Z",
+    "2024-02-30",
+    "9999-12-31T23:59:59Z",
+    "0000-01-01T00:00:00Z",
+    "+10000-01-01T00:00:00Z",
+    "https://api.gong.io",
+    "http://127.0.0.1:1",
+    "http://[::1]:8080/v2/",
+    "https://u:p@x",
+    "ftp://x",
+    "",
+    " ",
+    ":",
+    "\u{2028}",
+    "Extended",
+    "None",
+];
+
+fn word() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => proptest::sample::select(WORDS).prop_map(str::to_string),
+        1 => proptest::sample::select(STREAMS.iter().map(|s| s.name).collect::<Vec<_>>())
+            .prop_map(str::to_string),
+        2 => "\\PC{0,12}",
+    ]
+}
+
+fn number() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        (-3i64..400).prop_map(Value::from),
+        Just(json!(1.0)),
+        Just(json!(1e300)),
+        Just(json!(-0.0)),
+    ]
+}
+
+/// Any JSON value, biased towards the words and shapes the parsers know.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        number(),
+        word().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((word(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+fn valid_configs() -> Vec<Value> {
+    vec![
+        json!({"credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"},
+               "base_url": "https://us-1.api.gong.io", "start_date": "2024-01-01", "end_date": "2025-01-01T00:00:00Z",
+               "lookback_days": 3, "window_days": 7, "requests_per_second": 3, "requests_per_day": 10000,
+               "max_rate_limit_wait_seconds": 600, "max_concurrent_requests": 4, "request_timeout_seconds": 60,
+               "workspace_id": "123", "calls_extensive_content": {"context": "Basic", "media": false}}),
+        json!({"credentials": {"auth_type": "oauth2.0", "client_id": "i", "client_secret": "s", "refresh_token": "r",
+               "access_token": "a", "token_expiry_date": "2026-01-01T00:00:00Z"},
+               "oauth_token_url": "http://127.0.0.1:9/oauth2/generate-customer-token"}),
+        json!({"credentials": {"auth_type": "oauth2.0", "access_token": "t"}}),
+        json!({"access_key": "k", "access_key_secret": "s"}),
+    ]
+}
+
+/// A valid config with one field (possibly nested) replaced, added or removed.
+fn mutated_config() -> impl Strategy<Value = Value> {
+    (
+        proptest::sample::select(valid_configs()),
+        prop::collection::vec((any::<bool>(), word(), any_json(), any::<u8>()), 1..4),
+    )
+        .prop_map(|(mut config, edits)| {
+            for (nested, key, value, pick) in edits {
+                let target = if nested {
+                    match config.get_mut("credentials") {
+                        Some(Value::Object(c)) => c,
+                        _ => config.as_object_mut().unwrap(),
+                    }
+                } else {
+                    config.as_object_mut().unwrap()
+                };
+                let existing: Vec<String> = target.keys().cloned().collect();
+                let key = if pick % 2 == 0 && !existing.is_empty() {
+                    existing[pick as usize % existing.len()].clone()
+                } else {
+                    key
+                };
+                if pick % 7 == 0 {
+                    target.remove(&key);
+                } else {
+                    target.insert(key, value);
+                }
+            }
+            config
+        })
+}
+
+fn valid_states() -> Vec<String> {
+    vec![
+        r#"[{"type":"STREAM","stream":{"stream_descriptor":{"name":"calls","namespace":null},"stream_state":{"state_version":1,"cursor":"2024-01-01T00:00:00Z"}},"global_":null,"data":null,"sourceStats":{"recordCount":3.0}}]"#.into(),
+        r#"{"calls": {"cursor": "2024-02-01"}, "users": {}}"#.into(),
+        r#"{"type":"LEGACY","data":{"calls":{"started":"2024-02-01T00:00:00Z"}}}"#.into(),
+        r#"{"type":"GLOBAL","global":{"stream_states":[{"stream_descriptor":{"name":"stats_interaction"},"stream_state":{"state_version":1,"cursor":"2024-03-01"}}]}}"#.into(),
+        "[]".into(),
+    ]
+}
+
+fn valid_catalog() -> String {
+    let streams: Vec<Value> = STREAMS
+        .iter()
+        .map(|s| {
+            json!({"stream": {"name": s.name, "json_schema": {}}, "sync_mode": if s.cursor.is_some() {"incremental"} else {"full_refresh"},
+                   "destination_sync_mode": "append", "cursor_field": s.cursor.map(|c| vec![c]), "primary_key": null,
+                   "generation_id": 1, "minimum_generation_id": 0, "sync_id": 1})
+        })
+        .collect();
+    json!({ "streams": streams }).to_string()
+}
+
+/// Byte-level mutations of a valid document: flips, cuts, insertions, deletions, duplications.
+fn mutate(bytes: Vec<u8>, ops: Vec<(u8, usize, u8)>) -> Vec<u8> {
+    let mut b = bytes;
+    for (op, at, byte) in ops {
+        if b.is_empty() {
+            b.push(byte);
+            continue;
+        }
+        let i = at % b.len();
+        match op % 6 {
+            0 => b[i] ^= 1 << (byte % 8),
+            1 => b.truncate(i),
+            2 => b.insert(i, byte),
+            3 => {
+                let end = (i + 1 + byte as usize % 16).min(b.len());
+                b.drain(i..end);
+            }
+            4 => {
+                let end = (i + 1 + byte as usize % 16).min(b.len());
+                let piece: Vec<u8> = b[i..end].to_vec();
+                b.splice(i..i, piece);
+            }
+            _ => b[i] = b"{}[]\",:\\0e-.nul"[byte as usize % 15],
+        }
+    }
+    b
+}
+
+fn mutations() -> impl Strategy<Value = Vec<(u8, usize, u8)>> {
+    prop::collection::vec((any::<u8>(), any::<usize>(), any::<u8>()), 1..6)
+}
+
+/// Every stream's checkpoint of every parsed state: must not panic.
+fn exercise_state(text: &str) {
+    if let Ok(states) = parse_state(text) {
+        for def in STREAMS {
+            let _ = checkpoint_for(def.name, states.get(def.name));
+        }
+        for (name, state) in &states {
+            let _ = checkpoint_for(name, Some(state));
+        }
+    }
+}
+
+/// `parse_page`'s promise: every range is inside the body and is one whole JSON value.
+fn check_page(body: &[u8], key: &str) -> Result<(), TestCaseError> {
+    if let Ok((ranges, _, cursor)) = parse_page(body, key) {
+        for r in ranges {
+            prop_assert!(r.start <= r.end && r.end <= body.len(), "range {r:?}");
+            let text = std::str::from_utf8(&body[r.clone()]);
+            prop_assert!(text.is_ok(), "range {r:?} is not UTF-8");
+            prop_assert!(
+                serde_json::from_str::<Value>(text.unwrap()).is_ok(),
+                "range {r:?} is not a JSON value"
+            );
+        }
+        if let Some(c) = cursor {
+            prop_assert!(!c.is_empty());
+        }
+    }
+    Ok(())
+}
+
+fn page_body() -> impl Strategy<Value = (String, Vec<u8>, usize, Option<String>)> {
+    (
+        proptest::sample::select(vec![
+            "calls",
+            "users",
+            "callTranscripts",
+            "usersAggregateActivityStats",
+            "workspaces",
+        ]),
+        prop::collection::vec(any_json(), 0..5),
+        proptest::option::of("[A-Za-z0-9+/=.]{1,40}"),
+        any::<u64>(),
+    )
+        .prop_map(|(key, records, cursor, total)| {
+            let mut body = json!({
+                "requestId": "4al018gzaztcr8nbukw",
+                "records": {"totalRecords": total, "currentPageSize": records.len(), "currentPageNumber": 0},
+            });
+            if let Some(c) = &cursor {
+                body["records"]["cursor"] = json!(c);
+            }
+            let n = records.len();
+            body[key] = Value::Array(records);
+            (
+                key.to_string(),
+                serde_json::to_vec(&body).unwrap(),
+                n,
+                cursor,
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn config_from_any_json_value(value in any_json()) {
+        let _ = Config::from_value(value, now());
+    }
+
+    #[test]
+    fn config_from_mutated_valid_configs(value in mutated_config()) {
+        let _ = Config::from_value(value, now());
+    }
+
+    #[test]
+    fn config_file_from_any_text(text in "\\PC{0,200}") {
+        let _ = Config::parse(&text);
+    }
+
+    #[test]
+    fn config_file_from_mutated_valid_text(i in 0usize..4, ops in mutations()) {
+        let text = valid_configs()[i].to_string();
+        let bytes = mutate(text.into_bytes(), ops);
+        let _ = Config::parse(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn state_from_any_json(value in any_json()) {
+        exercise_state(&value.to_string());
+        // Also wrapped the ways clients send it.
+        exercise_state(&json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "calls"}, "stream_state": value}}]).to_string());
+    }
+
+    #[test]
+    fn state_from_mutated_valid_text(i in 0usize..5, ops in mutations()) {
+        let bytes = mutate(valid_states()[i].clone().into_bytes(), ops);
+        exercise_state(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn catalog_from_any_json(value in any_json()) {
+        let _ = parse_catalog(&value.to_string());
+        let _ = parse_catalog(&json!({"streams": [value]}).to_string());
+    }
+
+    #[test]
+    fn catalog_from_mutated_valid_text(ops in mutations()) {
+        let bytes = mutate(valid_catalog().into_bytes(), ops);
+        let _ = parse_catalog(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn page_from_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300), key in word()) {
+        check_page(&bytes, &key)?;
+    }
+
+    #[test]
+    fn page_from_valid_and_mutated_pages((key, body, n, cursor) in page_body(), ops in mutations()) {
+        let (ranges, _, got_cursor) = parse_page(&body, &key).expect("a valid page parses");
+        prop_assert_eq!(ranges.len(), n);
+        prop_assert_eq!(got_cursor, cursor);
+        check_page(&body, &key)?;
+        let mutated = mutate(body, ops);
+        check_page(&mutated, &key)?;
+    }
+}
+
+// ---- regression tests for inputs the fuzzers found (none so far panicked; these pin the edges probed).
+
+#[test]
+fn edge_dates_and_numbers_do_not_panic() {
+    for date in [
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "9999-12-31",
+        "+262142-01-01T00:00:00Z",
+        "2024-02-30",
+    ] {
+        let mut c = valid_configs()[0].clone();
+        c["start_date"] = json!(date);
+        c["end_date"] = json!(date);
+        let _ = Config::from_value(c, now());
+        exercise_state(&json!({"calls": {"cursor": date}}).to_string());
+    }
+    let mut c = valid_configs()[0].clone();
+    c["max_rate_limit_wait_seconds"] = json!(u64::MAX);
+    c["requests_per_day"] = json!(u64::MAX);
+    c["requests_per_second"] = json!(1e-300);
+    let _ = Config::from_value(c, now());
+}
