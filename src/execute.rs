@@ -218,6 +218,15 @@ async fn run(args: &ExecuteArgs, wrote: &mut bool) -> Result<Option<String>> {
         ));
     }
     let gong = Gong::new(config)?;
+    // Gong's OAuth refresh tokens are single-use: a rotated one is written back to the config file
+    // (a sync would send a CONTROL message; this command's stdout is the answer only).
+    if args.config.as_os_str() != "-" {
+        let path = args.config.clone();
+        gong.client()
+            .set_config_sink(std::sync::Arc::new(move |new: Value| {
+                save_config(&path, &new)
+            }));
+    }
     match request.action {
         Action::List => {
             let page = gong.list(request.entity, &request.params).await?;
@@ -228,6 +237,20 @@ async fn run(args: &ExecuteArgs, wrote: &mut bool) -> Result<Option<String>> {
             Ok(Some(format!("{{\"data\":{}}}", record.get())))
         }
         Action::Download => download(&gong, &request, args, wrote).await,
+    }
+}
+
+/// Replaces the config file with `config` (write to a temporary file, then rename). A failure is reported
+/// on stderr: the command's answer still goes to stdout.
+fn save_config(path: &Path, config: &Value) {
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_string_pretty(config).unwrap_or_default();
+    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = result {
+        eprintln!(
+            "source-gong: could not save the rotated OAuth refresh token to {}: {e}",
+            path.display()
+        );
     }
 }
 

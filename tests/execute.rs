@@ -597,3 +597,33 @@ fn the_typed_api_shares_one_client() {
     });
     assert!(sandbox.stats().api_requests >= 4);
 }
+
+#[test]
+fn a_rotated_oauth_refresh_token_is_saved_to_the_config_file() {
+    let sandbox = start_sandbox(SandboxConfig {
+        calls: 5,
+        days: 5,
+        users: 3,
+        ..SandboxConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let base = sandbox.base_url();
+    let config = write_json(
+        dir.path(),
+        "config.json",
+        &json!({"credentials": {"auth_type": "oauth2.0", "client_id": "sandbox-client-id",
+                                "client_secret": "sandbox-client-secret", "refresh_token": "sandbox-refresh-token-0"},
+                "base_url": base, "oauth_token_url": format!("{base}/oauth2/generate-customer-token"),
+                "start_date": "2025-01-01"}),
+    );
+    let first = exec(&config, &["workspaces", "list"]);
+    assert_eq!(first.code, 0, "{}", first.stdout);
+    assert!(!first.stdout.contains("refresh-token"));
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    let rotated = saved["credentials"]["refresh_token"].as_str().unwrap();
+    assert_ne!(rotated, "sandbox-refresh-token-0");
+    assert_eq!(rotated, sandbox.current_refresh_token());
+    // The next run uses the saved token (the first one is spent).
+    let second = exec(&config, &["users", "list"]);
+    assert_eq!(second.code, 0, "{}", second.stdout);
+}
