@@ -720,7 +720,7 @@ pub async fn media_page(
     }
     Ok((
         Page {
-            body,
+            body: body.into(),
             records: ranges,
             total_records: None,
         },
