@@ -275,6 +275,7 @@ impl GongClient {
             config,
             RetryPolicy {
                 max_rate_limit_wait: config.max_rate_limit_wait,
+                base_backoff: config.retry_base_backoff,
                 ..RetryPolicy::default()
             },
         )
@@ -611,10 +612,11 @@ impl GongClient {
             .send()
             .await
             .map_err(|e| {
+                // Not the URL: its query carries the refresh token.
                 Error::transient(format!(
                     "Could not reach Gong's OAuth token endpoint {token_url}."
                 ))
-                .with_internal(error_chain(&e))
+                .with_internal(error_chain(&e.without_url()))
             })?;
         let status = response.status();
         let body = response.bytes().await.unwrap_or_default();

@@ -276,6 +276,10 @@ pub struct RawConfig {
     #[serde(default)]
     #[schemars(skip)]
     pub access_token: Option<Secret>,
+    /// Hidden, for tests: the first retry backoff in milliseconds (default 500; doubles per attempt).
+    #[serde(default)]
+    #[schemars(skip)]
+    pub retry_backoff_base_ms: Option<u64>,
 }
 
 fn default_base_url() -> &'static str {
@@ -370,7 +374,8 @@ impl ExtensiveContent {
 }
 
 /// The validated configuration. Built once by [`Config::parse`]; everything downstream trusts it.
-#[derive(Debug, Clone)]
+/// Its `Debug` leaves out `original`, which holds the credentials as plain JSON.
+#[derive(Clone)]
 pub struct Config {
     pub auth: Auth,
     /// Base URL without a trailing slash, e.g. `https://api.gong.io`.
@@ -387,8 +392,31 @@ pub struct Config {
     pub max_rate_limit_wait: Duration,
     pub max_concurrent_requests: usize,
     pub request_timeout: Duration,
+    /// First retry backoff (hidden `retry_backoff_base_ms`).
+    pub retry_base_backoff: Duration,
     /// The config as given, to write back with a rotated refresh token (CONTROL message).
     pub original: Value,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("auth", &self.auth)
+            .field("base_url", &self.base_url.as_str())
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("workspace_id", &self.workspace_id)
+            .field("lookback", &self.lookback)
+            .field("window", &self.window)
+            .field("extensive", &self.extensive)
+            .field("requests_per_second", &self.requests_per_second)
+            .field("requests_per_day", &self.requests_per_day)
+            .field("max_rate_limit_wait", &self.max_rate_limit_wait)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry_base_backoff", &self.retry_base_backoff)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {
@@ -495,6 +523,12 @@ impl Config {
                 "request_timeout_seconds must be between 1 and 600.",
             ));
         }
+        let retry_base_ms = raw.retry_backoff_base_ms.unwrap_or(500);
+        if !(1..=60_000).contains(&retry_base_ms) {
+            return Err(Error::config(
+                "retry_backoff_base_ms must be between 1 and 60000.",
+            ));
+        }
         Ok(Config {
             auth,
             base_url,
@@ -519,6 +553,7 @@ impl Config {
             ),
             max_concurrent_requests: concurrency,
             request_timeout: Duration::from_secs(timeout),
+            retry_base_backoff: Duration::from_millis(retry_base_ms),
             original: value,
         })
     }
