@@ -52,7 +52,8 @@ base_rootfs() {
     mkdir -p "$root/system/bin" "$root/system/etc" "$root/system/tmp" "$root/home/airbyte/bin"
     chmod 1777 "$root/system/tmp"
     install -m 0755 "$BUSYBOX" "$root/system/bin/busybox"
-    for applet in sh ash sleep cat echo env ls id pwd mkdir rm cp mv head tail tee wc grep sed true false test [ printf date timeout kill ps; do
+    for applet in sh ash sleep cat echo env ls id pwd mkdir rm cp mv head tail tee wc grep sed awk cut tr \
+        true false test [ printf date timeout kill ps stat chmod find xargs basename dirname readlink uname; do
         ln -sf busybox "$root/system/bin/$applet"
     done
     cat >"$root/system/etc/passwd" <<'PASSWD'
