@@ -48,6 +48,7 @@ ACCESS_KEY, SECRET = "sandbox-access-key", "sandbox-secret"
 PAGE = 100
 WINDOW_DAYS = 7  # connector default window_days
 CONCURRENCY = 4  # connector default max_concurrent_requests
+RUN_TIMEOUT = 3600  # seconds per connector run; --timeout
 TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None  # GNU time, for clean rusage
 
 # Streams read one per run; the rest share one run.
@@ -145,7 +146,18 @@ class Run:
             cmd = [TIME, "-o", str(timefile), "-f", "%U %S %M", *self.cmd]
         with open(self.stderr_path, "wb") as err:
             t0 = time.monotonic()
-            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=self.env, bufsize=1 << 20)
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=self.env, bufsize=1 << 20,
+                                 start_new_session=True)
+            self.timed_out = False
+
+            def kill():  # a hung connector (deadlock, lost wake-up) fails the run instead of hanging it
+                self.timed_out = True
+                try:
+                    os.killpg(p.pid, 9)
+                except ProcessLookupError:
+                    pass
+            watchdog = threading.Timer(RUN_TIMEOUT, kill)
+            watchdog.start()
             if self.parse_streams:
                 for line in p.stdout:
                     if line.startswith(marker) or (self.python_format and marker in line[:40]):
@@ -176,10 +188,14 @@ class Run:
                 self.counts["*"] = n
             _, status, ru = os.wait4(p.pid, 0)
             self.wall = time.monotonic() - t0
+            watchdog.cancel()
         p.returncode = os.waitstatus_to_exitcode(status)
         self.rc = p.returncode
         self.user, self.sys, self.rss_mb = ru.ru_utime, ru.ru_stime, ru.ru_maxrss / 1024
-        if TIME:
+        if self.timed_out:
+            self.rc = p.returncode = 124
+            self.errors.append(f"killed after {RUN_TIMEOUT} s (hung?)")
+        if TIME and not self.timed_out:
             line = timefile.read_text().strip().splitlines()[-1].split()
             self.user, self.sys, self.rss_mb = float(line[0]), float(line[1]), int(line[2]) / 1024
             if self.rc != 0 and "exit status" in timefile.read_text():
@@ -548,8 +564,20 @@ def main() -> int:
     ap.add_argument("--rl-calls", type=int, default=3000)
     ap.add_argument("--rl-days", type=int, default=30)
     ap.add_argument("--no-build", action="store_true")
-    ap.add_argument("--out", default=str(WORK / "results.json"))
+    ap.add_argument("--timeout", type=int, help="seconds per connector run before it counts as hung "
+                    "(default 3600, 300 with --quick)")
+    ap.add_argument("--work", help="working directory (default target/bench, target/bench-quick with --quick)")
+    ap.add_argument("--out", help="results JSON (default WORK/results.json)")
     a = ap.parse_args()
+    global WORK, RELEASE, RUN_TIMEOUT
+    RUN_TIMEOUT = a.timeout or (300 if a.quick else 3600)
+    if a.work:
+        WORK = Path(a.work).resolve()
+    elif a.quick:  # so that a CI smoke run never touches a full run's binaries or results
+        WORK = ROOT / "target" / "bench-quick"
+    RELEASE = WORK / "bin"
+    if a.out is None:
+        a.out = str(WORK / "results.json")
     if a.quick:
         a.calls, a.days = 5000, 60
         if a.only == ap.get_default("only"):
