@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -353,7 +354,7 @@ impl GongClient {
     pub async fn send_parsed<T>(
         &self,
         req: &ApiRequest,
-        parse: impl Fn(&[u8]) -> std::result::Result<T, String>,
+        parse: impl Fn(&Bytes) -> std::result::Result<T, String>,
     ) -> Result<Reply<T>> {
         let mut attempt: u32 = 0;
         let mut refreshed = false;
@@ -438,7 +439,7 @@ impl GongClient {
     }
 
     /// One attempt (its budget slot already taken): auth, send, read the whole body.
-    async fn send_once(&self, req: &ApiRequest) -> Result<(StatusCode, HeaderMap, Vec<u8>)> {
+    async fn send_once(&self, req: &ApiRequest) -> Result<(StatusCode, HeaderMap, Bytes)> {
         self.ensure_token().await?;
         let url = self.url_for(req)?;
         let mut builder = self
@@ -456,11 +457,20 @@ impl GongClient {
             .map_err(|e| self.transport_error(req, &e))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
+        // Read into one buffer sized from Content-Length: collecting chunks and then joining them
+        // would hold every page twice, and transcript pages run to megabytes.
+        let mut response = response;
+        let expected = response.content_length().unwrap_or(0).min(256 << 20) as usize;
+        let mut buf = Vec::with_capacity(expected);
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| self.transport_error(req, &e))?;
-        Ok((status, headers, body.to_vec()))
+            .map_err(|e| self.transport_error(req, &e))?
+        {
+            buf.extend_from_slice(&chunk);
+        }
+        let body = Bytes::from(buf);
+        Ok((status, headers, body))
     }
 
     /// Adds the Authorization header for the configured auth.

@@ -294,7 +294,7 @@ impl<W: Write> Output<W> {
         }
         self.line.extend_from_slice(b",\"emitted_at\":");
         self.line
-            .extend_from_slice(emitted_at.to_string().as_bytes());
+            .extend_from_slice(itoa::Buffer::new().format(emitted_at).as_bytes());
         if !extra.is_empty() {
             self.line.push(b',');
             self.line.extend_from_slice(extra.as_bytes());
@@ -312,24 +312,19 @@ impl<W: Write> Output<W> {
     fn write_line(&mut self) -> io::Result<()> {
         let line = &self.line;
         let mut start = 0;
-        let mut i = 0;
-        while i + 2 < line.len() {
-            if line[i] == 0xE2
-                && line[i + 1] == 0x80
-                && (line[i + 2] == 0xA8 || line[i + 2] == 0xA9)
-            {
-                self.out.write_all(&line[start..i]).map_err(note_closed)?;
-                let escaped: &[u8] = if line[i + 2] == 0xA8 {
-                    b"\\u2028"
-                } else {
-                    b"\\u2029"
-                };
-                self.out.write_all(escaped).map_err(note_closed)?;
-                i += 3;
-                start = i;
-            } else {
-                i += 1;
+        // memchr finds the rare lead byte fast; most lines have none and are written in one call.
+        for i in memchr::memchr_iter(0xE2, line) {
+            if i < start || i + 2 >= line.len() || line[i + 1] != 0x80 {
+                continue;
             }
+            let escaped: &[u8] = match line[i + 2] {
+                0xA8 => b"\\u2028",
+                0xA9 => b"\\u2029",
+                _ => continue,
+            };
+            self.out.write_all(&line[start..i]).map_err(note_closed)?;
+            self.out.write_all(escaped).map_err(note_closed)?;
+            start = i + 3;
         }
         self.out.write_all(&line[start..]).map_err(note_closed)?;
         self.out.write_all(b"\n").map_err(note_closed)

@@ -337,11 +337,18 @@ mod tests {
         );
         let unknown = r#"{"streams":[{"stream":{"name":"nope"},"sync_mode":"full_refresh"}]}"#;
         assert!(parse_catalog(unknown).unwrap_err().message.contains("nope"));
-        let bad_mode = r#"{"streams":[{"stream":{"name":"users"},"sync_mode":"incremental"}]}"#;
+        // PyAirbyte asks every stream for incremental: a stream without a cursor is read in full.
+        let incremental_users =
+            r#"{"streams":[{"stream":{"name":"users"},"sync_mode":"incremental"}]}"#;
+        assert_eq!(
+            parse_catalog(incremental_users).unwrap()[0].sync_mode,
+            SyncMode::FullRefresh
+        );
+        let bad_mode = r#"{"streams":[{"stream":{"name":"users"},"sync_mode":"sideways"}]}"#;
         assert!(parse_catalog(bad_mode)
             .unwrap_err()
             .message
-            .contains("full_refresh"));
+            .contains("sideways"));
         assert!(parse_catalog("{}").is_err());
     }
 }

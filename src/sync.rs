@@ -14,11 +14,12 @@ use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, OnceCell};
+use tokio::sync::{mpsc, OnceCell, OwnedSemaphorePermit, Semaphore};
 
 use crate::client::{ApiRequest, GongClient, Reply};
 use crate::config::Config;
@@ -36,7 +37,7 @@ pub const PAGE_SIZE: usize = 100;
 /// One page of records, kept as the bytes Gong sent.
 #[derive(Debug)]
 pub struct Page {
-    pub body: Vec<u8>,
+    pub body: Bytes,
     /// Byte ranges of each record inside `body`.
     pub records: Vec<Range<usize>>,
     pub total_records: Option<u64>,
@@ -170,7 +171,7 @@ impl<'a> Pager<'a> {
             let reply = self
                 .client
                 .send_parsed(&req, |body| {
-                    parse_page(body, key).map(|parsed| (body.to_vec(), parsed))
+                    parse_page(body, key).map(|parsed| (body.clone(), parsed))
                 })
                 .await;
             match reply {
@@ -243,11 +244,48 @@ struct Batch {
     refs: Vec<String>,
 }
 
+/// Bytes of fetched pages waiting to be written, across all slices in flight, shared equally between them.
+/// Producers wait for room, so memory stays flat however large Gong's pages are (transcript pages run to
+/// megabytes). Each slice has its own share: with one shared pool, slices ahead of the one being written
+/// could take all the room and starve it.
+pub const BUFFER_BUDGET_BYTES: usize = 8 << 20;
+
+/// The sending side of a slice's page channel; sending takes room in the slice's byte budget, which the
+/// writer gives back once the page is written.
+pub struct PageSender {
+    tx: mpsc::Sender<Buffered>,
+    budget: Arc<Semaphore>,
+    budget_kib: u32,
+}
+
+struct Buffered {
+    batch: Batch,
+    _room: OwnedSemaphorePermit,
+}
+
+impl PageSender {
+    /// Hands a page to the writer; `Err` when the writer has stopped (another slice failed).
+    async fn send(&self, batch: Batch) -> std::result::Result<(), ()> {
+        let share = self.budget_kib;
+        let kib = (batch.page.body.len() / 1024).clamp(1, share as usize) as u32;
+        let room = self
+            .budget
+            .clone()
+            .acquire_many_owned(kib)
+            .await
+            .map_err(|_| ())?;
+        self.tx
+            .send(Buffered { batch, _room: room })
+            .await
+            .map_err(|_| ())
+    }
+}
+
 /// A slice being fetched: its checkpoint, its task and the pages it has sent so far.
 type InFlight = (
     Option<DateTime<Utc>>,
     tokio::task::JoinHandle<Result<()>>,
-    mpsc::Receiver<Batch>,
+    mpsc::Receiver<Buffered>,
 );
 
 /// Outcome of a read: which streams failed.
@@ -400,7 +438,13 @@ impl Engine {
             loop {
                 while inflight.len() < concurrency {
                     let Some(slice) = pending.next() else { break };
-                    let (tx, rx) = mpsc::channel(2);
+                    let (tx, rx) = mpsc::channel(4);
+                    let share = (BUFFER_BUDGET_BYTES / 1024 / concurrency).max(1);
+                    let tx = PageSender {
+                        tx,
+                        budget: Arc::new(Semaphore::new(share)),
+                        budget_kib: share as u32,
+                    };
                     let client = self.client.clone();
                     let checkpoint = slice.checkpoint;
                     let files = files.clone();
@@ -411,7 +455,7 @@ impl Engine {
                     break;
                 };
                 let mut first = true;
-                while let Some(batch) = rx.recv().await {
+                while let Some(Buffered { batch, .. }) = rx.recv().await {
                     if first {
                         first = false;
                         if let Some(t) = batch.page.total_records {
@@ -776,7 +820,7 @@ async fn produce(
     client: Arc<GongClient>,
     def: &'static StreamDef,
     slice: Slice,
-    tx: mpsc::Sender<Batch>,
+    tx: PageSender,
     files: Option<Arc<crate::media::FileStaging>>,
 ) -> Result<()> {
     if def.plan == Plan::CallIdBatches {
@@ -817,7 +861,7 @@ async fn produce_by_ids(
     client: &GongClient,
     def: &'static StreamDef,
     slice: &Slice,
-    tx: &mpsc::Sender<Batch>,
+    tx: &PageSender,
 ) -> Result<()> {
     let mut started: HashMap<String, String> = HashMap::new();
     let mut ids: Vec<String> = Vec::new();
