@@ -2,8 +2,9 @@
 //! against the sandbox, also in the platform's `sh -c 'cd … && eval "$AIRBYTE_ENTRYPOINT read …"'` form,
 //! as user airbyte, with a read-only root filesystem.
 //!
-//! The images are built by `scripts/docker-build.sh` (scripts/test.sh runs it first): the connector
-//! `airbyte/source-gong:dev` and the sandbox `gong-sandbox:dev`. Nothing is pulled; a missing image fails.
+//! The images are built by `scripts/docker-build.sh`: the connector `airbyte/source-gong:dev` and the
+//! sandbox `gong-sandbox:dev`. If one is missing the tests run that script first; nothing is pulled, and
+//! an image that still is missing fails the tests.
 //!
 //! Network: the sandbox runs in its own container on a user-defined network, with its port published
 //! on the host. The connector accepts plain `http` only for loopback hosts (everything else must be
@@ -24,7 +25,33 @@ const IMAGE: (&str, &str) = ("airbyte/source-gong", "dev");
 const SANDBOX_IMAGE: (&str, &str) = ("gong-sandbox", "dev");
 const NETWORK: &str = "source-gong-container-tests";
 
-fn require_image((name, tag): (&str, &str)) {
+fn image_exists((name, tag): (&str, &str)) -> bool {
+    Command::new("docker")
+        .args(["image", "inspect", &format!("{name}:{tag}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Builds the images with scripts/docker-build.sh when one is missing (once per process: the
+/// workspace's `cargo test` runs before scripts/test.sh's own image step), then requires them.
+fn require_image(image: (&str, &str)) {
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    BUILD.call_once(|| {
+        if !image_exists(IMAGE) || !image_exists(SANDBOX_IMAGE) {
+            let status = Command::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/docker-build.sh"
+            ))
+            .status()
+            .expect("scripts/docker-build.sh runs");
+            assert!(status.success(), "scripts/docker-build.sh failed");
+        }
+    });
+    require_built_image(image);
+}
+
+fn require_built_image((name, tag): (&str, &str)) {
     let found = Command::new("docker")
         .args(["image", "inspect", &format!("{name}:{tag}")])
         .output()
