@@ -10,6 +10,11 @@ step "toolchain"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 cargo --version
 
+step "system tools the tests use (openssl serves a self-signed certificate in tests/transport.rs)"
+if ! command -v openssl >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+fi
+
 step "format"
 cargo fmt --all -- --check
 
