@@ -421,10 +421,8 @@ impl GongClient {
                 }
                 Err(e) => {
                     if e.kind != ErrorKind::Transient || attempt >= self.retry.max_attempts {
-                        return Err(e.context(format!(
-                            "{} failed after {attempt} attempts",
-                            req.describe()
-                        )));
+                        // The error already names the request.
+                        return Err(e.context(format!("gave up after {attempt} attempts")));
                     }
                     self.retry.backoff(attempt)
                 }
