@@ -602,6 +602,23 @@ fn now_unix() -> i64 {
     Utc::now().timestamp()
 }
 
+/// [`page_offset`] for a POST endpoint: the cursor comes from the JSON body (a query cursor is ignored,
+/// as Gong does) and the filter is the canonical body.
+fn post_page_offset(
+    st: &AppState,
+    ext: Option<axum::Extension<ForceExpiredCursor>>,
+    endpoint: &str,
+    v: &Value,
+) -> Result<(usize, u64), Response> {
+    page_offset(
+        st,
+        ext.map(|e| e.0),
+        endpoint,
+        &canonical_body(v),
+        v.get("cursor").and_then(Value::as_str),
+    )
+}
+
 /// Resolves the page offset from the request's cursor.
 fn page_offset(
     st: &AppState,
@@ -748,13 +765,7 @@ async fn users_extensive(
             "No users found corresponding to the provided filters",
         ));
     }
-    let (offset, fh) = page_offset(
-        &st,
-        ext.map(|e| e.0),
-        "/v2/users/extensive",
-        &canonical_body(&v),
-        v.get("cursor").and_then(Value::as_str),
-    )?;
+    let (offset, fh) = post_page_offset(&st, ext, "/v2/users/extensive", &v)?;
     let page: Vec<Value> = sel
         .iter()
         .skip(offset)
@@ -942,13 +953,7 @@ async fn calls_extensive(
     if chosen.is_empty() {
         return Err(not_found(&st, NO_CALLS));
     }
-    let (offset, fh) = page_offset(
-        &st,
-        ext.map(|e| e.0),
-        "/v2/calls/extensive",
-        &canonical_body(&v),
-        v.get("cursor").and_then(Value::as_str),
-    )?;
+    let (offset, fh) = post_page_offset(&st, ext, "/v2/calls/extensive", &v)?;
     let base = media_host(&headers, &st);
     let expires = now_unix() + st.cfg.media_url_ttl_secs as i64;
     let signer = |id: &str, kind: &str, exp: i64| st.sign_media(id, kind, exp);
@@ -979,13 +984,7 @@ async fn transcripts(
     if chosen.is_empty() {
         return Err(not_found(&st, NO_CALLS));
     }
-    let (offset, fh) = page_offset(
-        &st,
-        ext.map(|e| e.0),
-        "/v2/calls/transcript",
-        &canonical_body(&v),
-        v.get("cursor").and_then(Value::as_str),
-    )?;
+    let (offset, fh) = post_page_offset(&st, ext, "/v2/calls/transcript", &v)?;
     let page: Vec<Value> = chosen
         .iter()
         .skip(offset)
@@ -1073,13 +1072,7 @@ async fn stats_aggregate(
     let ds = st.dataset.read().unwrap();
     let f = stats_filter(&st, &ds, &v)?;
     let act = ds.activity(f.from, f.to, &f.users);
-    let (offset, fh) = page_offset(
-        &st,
-        ext.map(|e| e.0),
-        "/v2/stats/activity/aggregate",
-        &canonical_body(&v),
-        v.get("cursor").and_then(Value::as_str),
-    )?;
+    let (offset, fh) = post_page_offset(&st, ext, "/v2/stats/activity/aggregate", &v)?;
     let page: Vec<Value> = act
         .iter()
         .skip(offset)
@@ -1112,13 +1105,7 @@ async fn stats_day_by_day(
     let ds = st.dataset.read().unwrap();
     let f = stats_filter(&st, &ds, &v)?;
     let act = ds.activity(f.from, f.to, &f.users);
-    let (offset, fh) = page_offset(
-        &st,
-        ext.map(|e| e.0),
-        "/v2/stats/activity/day-by-day",
-        &canonical_body(&v),
-        v.get("cursor").and_then(Value::as_str),
-    )?;
+    let (offset, fh) = post_page_offset(&st, ext, "/v2/stats/activity/day-by-day", &v)?;
     let page: Vec<Value> = act
         .iter()
         .skip(offset)
@@ -1162,13 +1149,7 @@ async fn stats_interaction(
     if stats.is_empty() {
         return Err(not_found(&st, "No stats found for the specified period"));
     }
-    let (offset, fh) = page_offset(
-        &st,
-        ext.map(|e| e.0),
-        "/v2/stats/interaction",
-        &canonical_body(&v),
-        v.get("cursor").and_then(Value::as_str),
-    )?;
+    let (offset, fh) = post_page_offset(&st, ext, "/v2/stats/interaction", &v)?;
     let page: Vec<Value> = stats
         .iter()
         .skip(offset)
@@ -1246,13 +1227,7 @@ async fn answered_scorecards(
     if chosen.is_empty() {
         return Err(not_found(&st, "Answered scorecards not found"));
     }
-    let (offset, fh) = page_offset(
-        &st,
-        ext.map(|e| e.0),
-        "/v2/stats/activity/scorecards",
-        &canonical_body(&v),
-        v.get("cursor").and_then(Value::as_str),
-    )?;
+    let (offset, fh) = post_page_offset(&st, ext, "/v2/stats/activity/scorecards", &v)?;
     let page: Vec<Value> = chosen
         .iter()
         .skip(offset)
