@@ -155,7 +155,7 @@ pub async fn read(config: &Path, catalog: &Path, state: Option<&Path>) -> u8 {
         let mut o = sink_out.lock().unwrap_or_else(|p| p.into_inner());
         let _ = o.emit(&Message::ConnectorConfig(config));
     }));
-    let engine = Engine::new(client, Arc::new(cfg), out.clone());
+    let engine = Arc::new(Engine::new(client, Arc::new(cfg), out.clone()));
     let outcome = engine.read(&selected, &states).await;
     let mut o = out.lock().unwrap_or_else(|p| p.into_inner());
     let _ = o.flush();

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod execute;
+pub mod gate;
 pub mod media;
 pub mod models;
 pub mod protocol;

@@ -20,11 +20,12 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, OnceCell, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, OnceCell};
 
 use crate::client::{ApiRequest, GongClient, Reply};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::gate::{Gate, PageSize, Room, Ticket};
 use crate::protocol::{now_millis, LogLevel, Message, Output, StreamStatus, SyncMode};
 use crate::state::{checkpoint_for, Checkpoint, Selected};
 use crate::streams::{Lift, Plan, StreamDef};
@@ -36,7 +37,7 @@ pub type SharedOutput = Arc<Mutex<Output>>;
 pub const PAGE_SIZE: usize = 100;
 
 /// One page of records, kept as the bytes Gong sent.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Page {
     pub body: Bytes,
     /// Byte ranges of each record inside `body`.
@@ -288,6 +289,8 @@ pub struct Slice {
     pub added: String,
     /// Emit STATE with this cursor once the slice is written.
     pub checkpoint: Option<DateTime<Utc>>,
+    /// Read through [`SharedLists`]: another selected stream needs the same list as its parent.
+    pub shared: bool,
 }
 
 /// What a slice producer hands the writer: a page and, per record, fields lifted out of it.
@@ -298,49 +301,46 @@ struct Batch {
     refs: Vec<String>,
 }
 
-/// Bytes of fetched pages waiting to be written, across all slices in flight, shared equally between them.
-/// Producers wait for room, so memory stays flat however large Gong's pages are (transcript pages run to
-/// megabytes). Each slice has its own share: with one shared pool, slices ahead of the one being written
-/// could take all the room and starve it.
+/// Bytes of fetched pages that may wait behind the slice being written, across every slice started
+/// (see `gate.rs`). Transcript pages run to megabytes, so this is a byte bound, not a page count.
 pub const BUFFER_BUDGET_BYTES: usize = 4 << 20;
 
-/// The sending side of a slice's page channel; sending takes room in the slice's byte budget, which the
-/// writer gives back once the page is written.
-pub struct PageSender {
-    tx: mpsc::Sender<Buffered>,
-    budget: Arc<Semaphore>,
-    budget_kib: u32,
-}
+/// Slices started ahead of the one being written, across stream boundaries. Waiting slices cost a task
+/// and a channel; the gate decides which of them may fetch.
+pub const LOOKAHEAD_SLICES: usize = 64;
 
+/// A page on its way to the writer, with its place in the gate's pool.
 struct Buffered {
     batch: Batch,
-    _room: OwnedSemaphorePermit,
+    _room: Room,
 }
 
-impl PageSender {
-    /// Hands a page to the writer; `Err` when the writer has stopped (another slice failed).
-    async fn send(&self, batch: Batch) -> std::result::Result<(), ()> {
-        let share = self.budget_kib;
-        let kib = (batch.page.body.len() / 1024).clamp(1, share as usize) as u32;
-        let room = self
-            .budget
-            .clone()
-            .acquire_many_owned(kib)
-            .await
-            .map_err(|_| ())?;
+/// A producer's side of the gate and of its slice's channel.
+struct SliceLink {
+    seq: u64,
+    gate: Arc<Gate>,
+    tx: mpsc::Sender<Buffered>,
+    /// The stream's recent page size, shared by its slices.
+    page_size: Arc<PageSize>,
+}
+
+impl SliceLink {
+    /// Waits until the slice may send its next request.
+    async fn lane(&self) -> Ticket {
+        self.gate.fetch(self.seq, self.page_size.get()).await
+    }
+
+    /// Hands a page to the writer; `Err` when the writer has stopped reading the slice.
+    async fn send(&self, batch: Batch, ticket: Ticket) -> std::result::Result<(), ()> {
+        let bytes = batch.page.body.len();
+        self.page_size.observe(bytes);
+        let room = ticket.into_room(bytes).await;
         self.tx
             .send(Buffered { batch, _room: room })
             .await
             .map_err(|_| ())
     }
 }
-
-/// A slice being fetched: its checkpoint, its task and the pages it has sent so far.
-type InFlight = (
-    Option<DateTime<Utc>>,
-    tokio::task::JoinHandle<Result<()>>,
-    mpsc::Receiver<Buffered>,
-);
 
 /// Outcome of a read: which streams failed.
 #[derive(Debug, Default)]
@@ -349,13 +349,117 @@ pub struct ReadOutcome {
     pub records: u64,
 }
 
+/// Parent lists that more than one selected stream needs, fetched once per sync (see [`SharedLists`]).
+#[derive(Debug, Default, Clone, Copy)]
+struct Needs {
+    users: bool,
+    workspaces: bool,
+    folders: bool,
+}
+
+impl Needs {
+    fn of(selected: &[Selected], config: &Config) -> Needs {
+        let has = |name: &str| selected.iter().any(|s| s.def.name == name);
+        Needs {
+            users: has("coaching"),
+            workspaces: config.workspace_id.is_none()
+                && (has("library_folders") || has("library_folder_content") || has("coaching")),
+            folders: has("library_folder_content"),
+        }
+    }
+}
+
+/// Small lists (users, workspaces, a workspace's folders) that are both a stream and the parent of
+/// another: fetched once and kept as Gong's pages, so the stream emits exactly what its children used and
+/// the sync sends no request twice.
+#[derive(Default)]
+pub struct SharedLists {
+    lists: Mutex<HashMap<String, SharedList>>,
+}
+
+/// One list's pages, fetched by the first stream that asks.
+type SharedList = Arc<OnceCell<Arc<Vec<Page>>>>;
+
+impl SharedLists {
+    async fn pages(
+        &self,
+        client: &GongClient,
+        request: &ApiRequest,
+        record_key: &str,
+        empty_404: &[&str],
+    ) -> Result<Arc<Vec<Page>>> {
+        let key = format!("{} {} {:?}", request.method, request.path, request.query);
+        let cell = self
+            .lists
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| async {
+            let mut pager = Pager::new(client, request.clone(), record_key, empty_404);
+            let mut pages = Vec::new();
+            while let Some(page) = pager.next_page().await? {
+                pages.push(page);
+            }
+            Ok::<_, Error>(Arc::new(pages))
+        })
+        .await
+        .cloned()
+    }
+
+    async fn values(
+        &self,
+        client: &GongClient,
+        request: &ApiRequest,
+        record_key: &str,
+        empty_404: &[&str],
+    ) -> Result<Vec<Value>> {
+        let pages = self.pages(client, request, record_key, empty_404).await?;
+        Ok(pages.iter().flat_map(Page::values).collect())
+    }
+}
+
+/// One selected stream's progress through the read.
+struct Run<'s> {
+    sel: &'s Selected,
+    incremental: bool,
+    date_only: bool,
+    last_checkpoint: Option<Checkpoint>,
+    since_state: u64,
+    total: u64,
+    estimate: u64,
+    states_emitted: u32,
+    running: bool,
+    failed: bool,
+    files: Option<Arc<crate::media::FileStaging>>,
+    page_size: Arc<PageSize>,
+}
+
+/// What the writer does next, in output order.
+enum Step {
+    Begin(usize),
+    /// The stream's plan failed (bad state, a parent list that could not be read).
+    PlanFailed(usize, Error),
+    Slice {
+        stream: usize,
+        seq: u64,
+        checkpoint: Option<DateTime<Utc>>,
+        handle: tokio::task::JoinHandle<Result<()>>,
+        rx: mpsc::Receiver<Buffered>,
+    },
+    End(usize),
+}
+
+type PlanHandle = tokio::task::JoinHandle<Result<Vec<Slice>>>;
+
 pub struct Engine {
     pub client: Arc<GongClient>,
     pub config: Arc<Config>,
     pub out: SharedOutput,
     pub now: DateTime<Utc>,
-    workspaces: OnceCell<Vec<String>>,
-    users: OnceCell<Vec<Value>>,
+    shared: Arc<SharedLists>,
+    needs: std::sync::OnceLock<Needs>,
 }
 
 fn midnight(date: NaiveDate) -> DateTime<Utc> {
@@ -394,8 +498,8 @@ impl Engine {
             config,
             out,
             now: Utc::now(),
-            workspaces: OnceCell::new(),
-            users: OnceCell::new(),
+            shared: Arc::new(SharedLists::default()),
+            needs: std::sync::OnceLock::new(),
         }
     }
 
@@ -415,36 +519,146 @@ impl Engine {
             reasons: Vec::new(),
         });
     }
-
     /// Reads every selected stream; a failing stream does not stop the others.
+    ///
+    /// Streams are written one after another, each slice's records in order, but fetched ahead: every
+    /// stream is planned at once, and up to [`LOOKAHEAD_SLICES`] slices (of this stream and the next ones)
+    /// are started while the writer works on the front one, so a stream boundary or a long cursor chain
+    /// never idles the request budget. The gate (`gate.rs`) bounds requests and buffered bytes.
     pub async fn read(
-        &self,
+        self: &Arc<Self>,
         selected: &[Selected],
         states: &HashMap<String, Value>,
     ) -> ReadOutcome {
+        let _ = self.needs.set(Needs::of(selected, &self.config));
+        let concurrency = self.config.max_concurrent_requests.max(1);
+        let gate = Gate::new(concurrency, BUFFER_BUDGET_BYTES);
+        let mut runs: Vec<Run> = selected
+            .iter()
+            .map(|sel| Run {
+                sel,
+                incremental: sel.sync_mode == SyncMode::Incremental,
+                date_only: sel.def.plan == Plan::Days || sel.def.plan == Plan::ReviewWindows,
+                last_checkpoint: None,
+                since_state: 0,
+                total: 0,
+                estimate: 0,
+                states_emitted: 0,
+                running: false,
+                failed: false,
+                // Airbyte file transfer: the catalog asks for the files of a stream of file records.
+                files: (sel.include_files && sel.def.lift == Lift::CallMedia)
+                    .then(|| Arc::new(crate::media::FileStaging::from_env(concurrency))),
+                page_size: Arc::new(PageSize::new()),
+            })
+            .collect();
+        // Every stream is planned at once: plans that need a parent list fetch it while earlier streams
+        // are read.
+        let mut plans: VecDeque<PlanHandle> = VecDeque::new();
+        for run in runs.iter_mut() {
+            let def = run.sel.def;
+            let saved = if run.incremental {
+                checkpoint_for(def.name, states.get(def.name))
+            } else {
+                Ok(None)
+            };
+            if let Ok(saved) = &saved {
+                run.last_checkpoint = saved.clone();
+            }
+            let engine = self.clone();
+            plans.push_back(tokio::spawn(async move {
+                let saved = saved?;
+                engine.plan(def, saved.as_ref()).await
+            }));
+        }
+
+        let mut steps: VecDeque<Step> = VecDeque::new();
+        let mut pending: Option<(usize, std::vec::IntoIter<Slice>)> = None;
+        let mut next_stream = 0;
+        let mut started = 0usize;
+        let mut seq = 0u64;
         let mut outcome = ReadOutcome::default();
-        for sel in selected {
-            let name = sel.def.name;
-            self.status(name, StreamStatus::Started);
-            match self.read_stream(sel, states.get(name)).await {
-                Ok(count) => {
-                    outcome.records += count;
-                    self.status(name, StreamStatus::Complete);
+        loop {
+            // Start slices ahead of the writer, in output order.
+            while started < LOOKAHEAD_SLICES {
+                if let Some((i, slices)) = &mut pending {
+                    let i = *i;
+                    match slices.next() {
+                        Some(slice) if !runs[i].failed => {
+                            steps.push_back(self.start(i, &runs[i], slice, seq, &gate));
+                            seq += 1;
+                            started += 1;
+                            continue;
+                        }
+                        _ => {
+                            steps.push_back(Step::End(i));
+                            pending = None;
+                        }
+                    }
                 }
-                Err(e) => {
-                    self.emit(&Message::Error {
-                        message: format!("Stream `{name}` failed: {}", e.message),
-                        internal_message: e.internal.clone(),
-                        failure_type: e.failure_type(),
-                        stream: Some(name.to_string()),
-                    });
-                    self.status(name, StreamStatus::Incomplete);
-                    outcome.failures.push((name.to_string(), e));
+                let Some(plan) = plans.pop_front() else { break };
+                let i = next_stream;
+                next_stream += 1;
+                steps.push_back(Step::Begin(i));
+                match plan.await {
+                    Ok(Ok(slices)) => pending = Some((i, slices.into_iter())),
+                    Ok(Err(e)) => steps.push_back(Step::PlanFailed(i, e)),
+                    Err(join) => steps.push_back(Step::PlanFailed(
+                        i,
+                        Error::system(format!(
+                            "Planning stream `{}` crashed: {join}",
+                            runs[i].sel.def.name
+                        )),
+                    )),
+                }
+            }
+            let Some(step) = steps.pop_front() else { break };
+            match step {
+                Step::Begin(i) => self.status(runs[i].sel.def.name, StreamStatus::Started),
+                Step::PlanFailed(i, e) => self.fail(&mut runs[i], e, &mut outcome),
+                Step::Slice {
+                    stream: i,
+                    seq: this,
+                    checkpoint,
+                    handle,
+                    rx,
+                } => {
+                    started -= 1;
+                    if runs[i].failed {
+                        handle.abort();
+                        continue;
+                    }
+                    gate.set_front(this);
+                    if let Err(e) = self.write_slice(&mut runs[i], checkpoint, handle, rx).await {
+                        // The stream's other slices stop now, not when the writer reaches them.
+                        for step in &steps {
+                            if let Step::Slice { stream, handle, .. } = step {
+                                if *stream == i {
+                                    handle.abort();
+                                }
+                            }
+                        }
+                        self.fail(&mut runs[i], e, &mut outcome);
+                    }
+                }
+                Step::End(i) => {
+                    if !runs[i].failed {
+                        self.finish(&mut runs[i]);
+                        outcome.records += runs[i].total;
+                    }
                 }
             }
             if crate::protocol::stdout_closed() {
                 break;
             }
+        }
+        for step in steps {
+            if let Step::Slice { handle, .. } = step {
+                handle.abort();
+            }
+        }
+        for plan in plans {
+            plan.abort();
         }
         self.log(
             LogLevel::Info,
@@ -466,127 +680,128 @@ impl Engine {
         outcome
     }
 
-    async fn read_stream(&self, sel: &Selected, state: Option<&Value>) -> Result<u64> {
-        let def = sel.def;
-        let incremental = sel.sync_mode == SyncMode::Incremental;
-        let saved = if incremental {
-            checkpoint_for(def.name, state)?
-        } else {
-            None
+    /// Spawns the producer of one slice.
+    fn start(&self, stream: usize, run: &Run, slice: Slice, seq: u64, gate: &Arc<Gate>) -> Step {
+        // The gate's pool bounds what a slice buffers; the channel's length only caps bookkeeping.
+        let (tx, rx) = mpsc::channel(256);
+        let link = SliceLink {
+            seq,
+            gate: gate.clone(),
+            tx,
+            page_size: run.page_size.clone(),
         };
-        let date_only = def.plan == Plan::Days || def.plan == Plan::ReviewWindows;
-        let slices = self.plan(def, saved.as_ref()).await?;
-        let concurrency = self.config.max_concurrent_requests.max(1);
-        // Airbyte file transfer: the catalog asks for the files of a stream whose records describe files.
-        let files = (sel.include_files && def.lift == Lift::CallMedia)
-            .then(|| Arc::new(crate::media::FileStaging::from_env(concurrency)));
-        let mut pending = slices.into_iter();
-        let mut inflight: VecDeque<InFlight> = VecDeque::new();
-        let mut since_state: u64 = 0;
-        let mut total: u64 = 0;
-        let mut estimate: u64 = 0;
-        let mut last_checkpoint = saved.clone();
-        let mut states_emitted = 0u32;
-        let mut running = false;
-        let result: Result<()> = async {
-            loop {
-                while inflight.len() < concurrency {
-                    let Some(slice) = pending.next() else { break };
-                    // The byte budget bounds what a slice buffers; the page count only caps bookkeeping.
-                    // Slices behind the one being written keep fetching until their share is full,
-                    // so a multi-page window at the front does not serialise the others.
-                    let (tx, rx) = mpsc::channel(256);
-                    let share = (BUFFER_BUDGET_BYTES / 1024 / concurrency).max(1);
-                    let tx = PageSender {
-                        tx,
-                        budget: Arc::new(Semaphore::new(share)),
-                        budget_kib: share as u32,
-                    };
-                    let client = self.client.clone();
-                    let checkpoint = slice.checkpoint;
-                    let files = files.clone();
-                    let handle = tokio::spawn(produce(client, def, slice, tx, files));
-                    inflight.push_back((checkpoint, handle, rx));
-                }
-                let Some((checkpoint, handle, mut rx)) = inflight.pop_front() else {
-                    break;
-                };
-                let mut first = true;
-                while let Some(Buffered { batch, .. }) = rx.recv().await {
-                    if first {
-                        first = false;
-                        if let Some(t) = batch.page.total_records {
-                            estimate += t;
-                            self.emit(&Message::Estimate {
-                                stream: def.name.to_string(),
-                                row_estimate: estimate.max(total + t),
-                            });
-                        }
-                    }
-                    if !running && !batch.page.is_empty() {
-                        running = true;
-                        self.status(def.name, StreamStatus::Running);
-                    }
-                    let n = self.write_batch(def.name, &batch)?;
-                    since_state += n;
-                    total += n;
-                }
-                match handle.await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => return Err(e),
-                    Err(join) => {
-                        return Err(Error::system(format!(
-                            "A reader task of stream `{}` crashed: {join}",
-                            def.name
-                        )))
-                    }
-                }
-                if incremental {
-                    if let Some(cursor) = checkpoint {
-                        // Never move a saved cursor backwards (a state from the future stays put).
-                        if last_checkpoint.as_ref().is_none_or(|c| c.cursor <= cursor) {
-                            last_checkpoint = Some(Checkpoint { cursor });
-                        }
-                        if let Some(cp) = &last_checkpoint {
-                            self.emit_state(def.name, cp.to_state(date_only), since_state);
-                            since_state = 0;
-                            states_emitted += 1;
-                        }
-                    }
-                }
-            }
-            Ok(())
+        let checkpoint = slice.checkpoint;
+        let ctx = Producer {
+            client: self.client.clone(),
+            shared: self.shared.clone(),
+            def: run.sel.def,
+            files: run.files.clone(),
+            concurrency: self.config.max_concurrent_requests.max(1),
+        };
+        Step::Slice {
+            stream,
+            seq,
+            checkpoint,
+            handle: tokio::spawn(ctx.produce(slice, link)),
+            rx,
         }
-        .await;
-        if let Err(e) = result {
-            for (_, handle, _) in inflight {
-                handle.abort();
-            }
-            // Records already written are not lost: their count goes into a final state of the last
-            // checkpoint, so the platform's counts match.
-            if since_state > 0 || states_emitted == 0 {
-                if let (true, Some(cp)) = (incremental, &last_checkpoint) {
-                    self.emit_state(def.name, cp.to_state(date_only), since_state);
-                }
-            }
-            return Err(e);
-        }
-        if !incremental {
-            self.emit_state(
-                def.name,
-                json!({"__ab_no_cursor_state_message": true}),
-                since_state,
-            );
-        } else if since_state > 0 || states_emitted == 0 {
-            let state = match &last_checkpoint {
-                Some(cp) => cp.to_state(date_only),
-                None => json!({}),
-            };
-            self.emit_state(def.name, state, since_state);
-        }
-        Ok(total)
     }
 
+    /// Writes one slice's records as its producer sends them, then its STATE.
+    async fn write_slice(
+        &self,
+        run: &mut Run<'_>,
+        checkpoint: Option<DateTime<Utc>>,
+        handle: tokio::task::JoinHandle<Result<()>>,
+        mut rx: mpsc::Receiver<Buffered>,
+    ) -> Result<()> {
+        let name = run.sel.def.name;
+        let mut first = true;
+        while let Some(Buffered { batch, .. }) = rx.recv().await {
+            if first {
+                first = false;
+                if let Some(t) = batch.page.total_records {
+                    run.estimate += t;
+                    self.emit(&Message::Estimate {
+                        stream: name.to_string(),
+                        row_estimate: run.estimate.max(run.total + t),
+                    });
+                }
+            }
+            if !run.running && !batch.page.is_empty() {
+                run.running = true;
+                self.status(name, StreamStatus::Running);
+            }
+            let n = self.write_batch(name, &batch)?;
+            run.since_state += n;
+            run.total += n;
+        }
+        match handle.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(join) => {
+                return Err(Error::system(format!(
+                    "A reader task of stream `{name}` crashed: {join}"
+                )))
+            }
+        }
+        if let (true, Some(cursor)) = (run.incremental, checkpoint) {
+            // Never move a saved cursor backwards (a state from the future stays put).
+            if run
+                .last_checkpoint
+                .as_ref()
+                .is_none_or(|c| c.cursor <= cursor)
+            {
+                run.last_checkpoint = Some(Checkpoint { cursor });
+            }
+            if let Some(cp) = &run.last_checkpoint {
+                self.emit_state(name, cp.to_state(run.date_only), run.since_state);
+                run.since_state = 0;
+                run.states_emitted += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// A stream read to its end: its final STATE and COMPLETE.
+    fn finish(&self, run: &mut Run) {
+        let name = run.sel.def.name;
+        if !run.incremental {
+            self.emit_state(
+                name,
+                json!({"__ab_no_cursor_state_message": true}),
+                run.since_state,
+            );
+        } else if run.since_state > 0 || run.states_emitted == 0 {
+            let state = match &run.last_checkpoint {
+                Some(cp) => cp.to_state(run.date_only),
+                None => json!({}),
+            };
+            self.emit_state(name, state, run.since_state);
+        }
+        self.status(name, StreamStatus::Complete);
+    }
+
+    /// A stream that cannot go on. Records already written are not lost: their count goes into a final
+    /// state of the last checkpoint, so the platform's counts match; the other streams carry on.
+    fn fail(&self, run: &mut Run, e: Error, outcome: &mut ReadOutcome) {
+        let name = run.sel.def.name;
+        run.failed = true;
+        if run.since_state > 0 || run.states_emitted == 0 {
+            if let (true, Some(cp)) = (run.incremental, &run.last_checkpoint) {
+                self.emit_state(name, cp.to_state(run.date_only), run.since_state);
+            }
+        }
+        self.emit(&Message::Error {
+            message: format!("Stream `{name}` failed: {}", e.message),
+            internal_message: e.internal.clone(),
+            failure_type: e.failure_type(),
+            stream: Some(name.to_string()),
+        });
+        self.status(name, StreamStatus::Incomplete);
+        outcome.records += run.total;
+        outcome.failures.push((name.to_string(), e));
+    }
     fn emit_state(&self, stream: &str, state: Value, count: u64) {
         self.emit(&Message::StreamState {
             stream: stream.to_string(),
@@ -619,36 +834,25 @@ impl Engine {
         if let Some(id) = &self.config.workspace_id {
             return Ok(vec![id.clone()]);
         }
-        self.workspaces
-            .get_or_try_init(|| async {
-                let values = Pager::new(
-                    &self.client,
-                    ApiRequest::get("/v2/workspaces"),
-                    "workspaces",
-                    &[],
-                )
-                .collect_values()
-                .await?;
-                Ok::<_, Error>(
-                    values
-                        .iter()
-                        .filter_map(|w| id_string(w.get("id")))
-                        .collect(),
-                )
-            })
-            .await
-            .cloned()
+        let values = self
+            .shared
+            .values(
+                &self.client,
+                &ApiRequest::get("/v2/workspaces"),
+                "workspaces",
+                &[],
+            )
+            .await?;
+        Ok(values
+            .iter()
+            .filter_map(|w| id_string(w.get("id")))
+            .collect())
     }
 
     async fn users(&self) -> Result<Vec<Value>> {
-        self.users
-            .get_or_try_init(|| async {
-                Pager::new(&self.client, ApiRequest::get("/v2/users"), "users", &[])
-                    .collect_values()
-                    .await
-            })
+        self.shared
+            .values(&self.client, &ApiRequest::get("/v2/users"), "users", &[])
             .await
-            .cloned()
     }
 
     /// The ordered slices of a stream for this sync.
@@ -683,6 +887,7 @@ impl Engine {
                     request: req,
                     added: String::new(),
                     checkpoint: None,
+                    shared: false,
                 });
             }
             Plan::PerWorkspace => {
@@ -691,19 +896,21 @@ impl Engine {
                         request: base().query("workspaceId", ws.clone()),
                         added: format!("\"workspaceId\":{}", json_str(&ws)),
                         checkpoint: None,
+                        shared: false,
                     });
                 }
             }
             Plan::PerFolder => {
                 for ws in self.workspace_ids().await? {
-                    let folders = Pager::new(
-                        &self.client,
-                        ApiRequest::get("/v2/library/folders").query("workspaceId", ws.clone()),
-                        "folders",
-                        &["No folders found"],
-                    )
-                    .collect_values()
-                    .await?;
+                    let folders = self
+                        .shared
+                        .values(
+                            &self.client,
+                            &folders_request(&ws),
+                            "folders",
+                            &["No folders found"],
+                        )
+                        .await?;
                     for folder in folders {
                         let Some(id) = id_string(folder.get("id")) else {
                             continue;
@@ -717,6 +924,7 @@ impl Engine {
                                 name
                             ),
                             checkpoint: None,
+                            shared: false,
                         });
                     }
                 }
@@ -752,6 +960,7 @@ impl Engine {
                         request,
                         added: String::new(),
                         checkpoint: Some(w_end),
+                        shared: false,
                     });
                     t = w_end;
                 }
@@ -778,6 +987,7 @@ impl Engine {
                         ),
                         added: format!("\"fromDate\":\"{}\",\"toDate\":\"{}\"", fmt_date(day), fmt_date(next)),
                         checkpoint: Some(next),
+                        shared: false,
                     });
                     day = next;
                 }
@@ -797,6 +1007,7 @@ impl Engine {
                         added: String::new(),
                         // Today is not over: the next sync reads it again.
                         checkpoint: Some(next.min(today).max(day)),
+                        shared: false,
                     });
                     day = next;
                 }
@@ -841,11 +1052,22 @@ impl Engine {
                                 fmt_dt(to)
                             ),
                             checkpoint: last.then_some(if closed { to } else { month }),
+                            shared: false,
                         });
                     }
                     month = next_month(month);
                 }
             }
+        }
+        let needs = self.needs.get().copied().unwrap_or_default();
+        let shared = match def.name {
+            "users" => needs.users,
+            "workspaces" => needs.workspaces,
+            "library_folders" => needs.folders,
+            _ => false,
+        };
+        for slice in &mut slices {
+            slice.shared = shared;
         }
         Ok(slices)
     }
@@ -863,6 +1085,11 @@ impl Engine {
     }
 }
 
+/// A workspace's library folders: a stream, and the parent of `library_folder_content`.
+fn folders_request(workspace: &str) -> ApiRequest {
+    ApiRequest::get("/v2/library/folders").query("workspaceId", workspace.to_string())
+}
+
 /// Gong ids arrive as strings, sometimes as numbers.
 fn id_string(v: Option<&Value>) -> Option<String> {
     match v? {
@@ -872,86 +1099,128 @@ fn id_string(v: Option<&Value>) -> Option<String> {
     }
 }
 
-/// Fetches one slice and sends its pages, in order, to the writer.
-async fn produce(
+/// What a slice's producer task needs.
+struct Producer {
     client: Arc<GongClient>,
+    shared: Arc<SharedLists>,
     def: &'static StreamDef,
-    slice: Slice,
-    tx: PageSender,
     files: Option<Arc<crate::media::FileStaging>>,
-) -> Result<()> {
-    if def.plan == Plan::CallIdBatches {
-        return produce_by_ids(&client, def, &slice, &tx).await;
-    }
-    let mut pager = Pager::new(
-        &client,
-        slice.request.clone(),
-        def.record_key,
-        def.empty_404,
-    );
-    while let Some(page) = pager.next_page().await? {
-        let batch = if def.lift == Lift::CallMedia {
-            let (page, refs) =
-                crate::media::media_page(&client, &page, files.as_deref(), 4).await?;
-            Batch {
-                page,
-                lifted: Vec::new(),
-                refs,
-            }
-        } else {
-            let lifted = lift(def, &page, &slice.added, None)?;
-            Batch {
-                page,
-                lifted,
-                refs: Vec::new(),
-            }
-        };
-        if tx.send(batch).await.is_err() {
-            break; // the writer stopped (another slice failed)
-        }
-    }
-    Ok(())
+    concurrency: usize,
 }
 
-/// Lists the window's calls, then fetches the stream's records for them 100 ids at a time.
-async fn produce_by_ids(
-    client: &GongClient,
-    def: &'static StreamDef,
-    slice: &Slice,
-    tx: &PageSender,
-) -> Result<()> {
-    let mut started: HashMap<String, String> = HashMap::new();
-    let mut ids: Vec<String> = Vec::new();
-    let mut calls = Pager::new(client, slice.request.clone(), "calls", &["No calls found"]);
-    #[derive(Deserialize)]
-    struct CallStart {
-        id: Option<Value>,
-        started: Option<String>,
-    }
-    while let Some(page) = calls.next_page().await? {
-        for i in 0..page.len() {
-            let call: CallStart = serde_json::from_str(page.record(i))
-                .map_err(|e| Error::system(format!("A call in GET /v2/calls is malformed: {e}")))?;
-            if let Some(id) = id_string(call.id.as_ref()) {
-                started.insert(id.clone(), call.started.unwrap_or_default());
-                ids.push(id);
+impl Producer {
+    /// Fetches one slice and sends its pages, in order, to the writer.
+    async fn produce(self, slice: Slice, link: SliceLink) -> Result<()> {
+        let def = self.def;
+        if def.plan == Plan::CallIdBatches {
+            return self.produce_by_ids(&slice, &link).await;
+        }
+        if slice.shared {
+            let pages = self
+                .shared
+                .pages(&self.client, &slice.request, def.record_key, def.empty_404)
+                .await?;
+            for page in pages.iter() {
+                let lifted = lift(def, page, &slice.added, None)?;
+                let batch = Batch {
+                    page: page.clone(),
+                    lifted,
+                    refs: Vec::new(),
+                };
+                if link.send(batch, link.lane().await).await.is_err() {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        let mut pager = Pager::new(
+            &self.client,
+            slice.request.clone(),
+            def.record_key,
+            def.empty_404,
+        );
+        loop {
+            let lane = link.lane().await;
+            let Some(page) = pager.next_page().await? else {
+                break;
+            };
+            let batch = if def.lift == Lift::CallMedia {
+                let (page, refs) = crate::media::media_page(
+                    &self.client,
+                    &page,
+                    self.files.as_deref(),
+                    self.concurrency,
+                )
+                .await?;
+                Batch {
+                    page,
+                    lifted: Vec::new(),
+                    refs,
+                }
+            } else {
+                let lifted = lift(def, &page, &slice.added, None)?;
+                Batch {
+                    page,
+                    lifted,
+                    refs: Vec::new(),
+                }
+            };
+            if link.send(batch, lane).await.is_err() {
+                break; // the writer stopped reading this slice (its stream failed)
             }
         }
+        Ok(())
     }
-    for chunk in ids.chunks(PAGE_SIZE) {
-        let request = ApiRequest::post(def.path, json!({"filter": {"callIds": chunk}}));
-        let mut pager = Pager::new(client, request, def.record_key, def.empty_404);
-        while let Some(page) = pager.next_page().await? {
-            let lifted = lift(def, &page, &slice.added, Some(&started))?;
-            let refs = Vec::new();
-            if tx.send(Batch { page, lifted, refs }).await.is_err() {
-                return Ok(());
-            }
-        }
-    }
-    Ok(())
-}
 
+    /// Lists the window's calls, then fetches the stream's records for them 100 ids at a time.
+    async fn produce_by_ids(&self, slice: &Slice, link: &SliceLink) -> Result<()> {
+        let (client, def) = (&*self.client, self.def);
+        let mut started: HashMap<String, String> = HashMap::new();
+        let mut ids: Vec<String> = Vec::new();
+        let mut calls = Pager::new(client, slice.request.clone(), "calls", &["No calls found"]);
+        #[derive(Deserialize)]
+        struct CallStart {
+            id: Option<Value>,
+            started: Option<String>,
+        }
+        loop {
+            // Listing pages are read here and dropped, and are small whatever the stream's pages are.
+            let _lane = link.gate.fetch(link.seq, 64 << 10).await;
+            let Some(page) = calls.next_page().await? else {
+                break;
+            };
+            for i in 0..page.len() {
+                let call: CallStart = serde_json::from_str(page.record(i)).map_err(|e| {
+                    Error::system(format!("A call in GET /v2/calls is malformed: {e}"))
+                })?;
+                if let Some(id) = id_string(call.id.as_ref()) {
+                    started.insert(id.clone(), call.started.unwrap_or_default());
+                    ids.push(id);
+                }
+            }
+        }
+        for chunk in ids.chunks(PAGE_SIZE) {
+            let request = ApiRequest::post(def.path, json!({"filter": {"callIds": chunk}}));
+            let mut pager = Pager::new(client, request, def.record_key, def.empty_404);
+            loop {
+                let lane = link.lane().await;
+                let Some(page) = pager.next_page().await? else {
+                    break;
+                };
+                let lifted = lift(def, &page, &slice.added, Some(&started))?;
+                let batch = Batch {
+                    page,
+                    lifted,
+                    refs: Vec::new(),
+                };
+                if link.send(batch, lane).await.is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+}
 #[derive(Deserialize)]
 struct MetaOnly<'a> {
     #[serde(rename = "metaData", borrow)]
