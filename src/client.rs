@@ -166,21 +166,37 @@ fn jitter() -> f64 {
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
+tokio::task_local! {
+    /// The budget's priority of the requests a task sends: lower goes first. The sync engine runs each
+    /// slice with its sequence number, so the slice the writer waits for gets the next slot; requests
+    /// outside any slice (parent lists, `check`, `execute`) have 0.
+    pub static PRIORITY: u64;
+}
+
 /// Client-side request budget: requests are spaced at most `per_second` apart, and at most `per_day` are
 /// sent by this process, so Gong's 429 is rare rather than the pacing mechanism. A 429 pushes the next
-/// slot of every request back by its `Retry-After`.
+/// slot of every request back by its `Retry-After`. When requests wait for slots, the one with the lowest
+/// [`PRIORITY`] (then the earliest) goes first.
 #[derive(Debug)]
 pub struct RateBudget {
     interval: Duration,
     per_day: u64,
     state: Mutex<BudgetState>,
+    changed: tokio::sync::Notify,
 }
 
 #[derive(Debug)]
 struct BudgetState {
     next_slot: Instant,
     used: u64,
+    arrivals: u64,
+    /// (priority, arrival) of every request waiting for a slot.
+    waiting: std::collections::BTreeSet<(u64, u64)>,
 }
+
+/// Lateness of a timer wake-up that still counts as on time: keeps slots on their grid instead of
+/// drifting by the timer's slack on every request.
+const SLOT_SLACK: Duration = Duration::from_millis(5);
 
 impl RateBudget {
     pub fn new(per_second: f64, per_day: u64) -> Self {
@@ -190,14 +206,22 @@ impl RateBudget {
             state: Mutex::new(BudgetState {
                 next_slot: Instant::now(),
                 used: 0,
+                arrivals: 0,
+                waiting: Default::default(),
             }),
+            changed: tokio::sync::Notify::new(),
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BudgetState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Waits for this request's slot. Fails when the day's budget is spent.
     pub async fn acquire(&self) -> Result<()> {
-        let slot = {
-            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let priority = PRIORITY.try_with(|p| *p).unwrap_or(0);
+        let key = {
+            let mut st = self.lock();
             if st.used >= self.per_day {
                 return Err(Error::transient(format!(
                     "The request budget of {} requests per day (requests_per_day) is spent. Progress is saved; run the sync again tomorrow or raise the budget if Gong raised your quota.",
@@ -205,25 +229,63 @@ impl RateBudget {
                 )));
             }
             st.used += 1;
-            let now = Instant::now();
-            let slot = st.next_slot.max(now);
-            st.next_slot = slot + self.interval;
-            slot
+            st.arrivals += 1;
+            let key = (priority, st.arrivals);
+            st.waiting.insert(key);
+            key
         };
-        tokio::time::sleep_until(slot).await;
-        Ok(())
+        // Leaves the queue however the wait ends (granted, or the request's task aborted).
+        struct InLine<'a>(&'a RateBudget, (u64, u64));
+        impl Drop for InLine<'_> {
+            fn drop(&mut self) {
+                if self.0.lock().waiting.remove(&self.1) {
+                    self.0.changed.notify_waiters();
+                }
+            }
+        }
+        let _in_line = InLine(self, key);
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let slot = {
+                let mut st = self.lock();
+                let now = Instant::now();
+                if st.waiting.first() == Some(&key) && now >= st.next_slot {
+                    let slot = if now <= st.next_slot + SLOT_SLACK {
+                        st.next_slot
+                    } else {
+                        now
+                    };
+                    st.next_slot = slot + self.interval;
+                    return Ok(());
+                }
+                (st.waiting.first() == Some(&key)).then_some(st.next_slot)
+            };
+            match slot {
+                Some(at) => {
+                    tokio::select! {
+                        _ = &mut notified => {}
+                        _ = tokio::time::sleep_until(at) => {}
+                    }
+                }
+                None => notified.await,
+            }
+        }
     }
 
     /// Pushes every future slot back until `until` (after a 429).
     pub fn pause_until(&self, until: Instant) {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = self.lock();
         if st.next_slot < until {
             st.next_slot = until;
         }
+        drop(st);
+        self.changed.notify_waiters();
     }
 
     pub fn used(&self) -> u64 {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).used
+        self.lock().used
     }
 }
 
@@ -812,6 +874,47 @@ mod tests {
         let e = budget.acquire().await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::Transient);
         assert_eq!(budget.used(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiting_requests_go_by_priority_then_arrival() {
+        let budget = Arc::new(RateBudget::new(1.0, 100));
+        budget.acquire().await.unwrap(); // the next slot is a second away
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for (name, priority) in [("late-a", 9), ("front", 1), ("late-b", 9), ("next", 2)] {
+            let (budget, order) = (budget.clone(), order.clone());
+            tasks.push(tokio::spawn(PRIORITY.scope(priority, async move {
+                budget.acquire().await.unwrap();
+                order.lock().unwrap().push(name);
+            })));
+            tokio::task::yield_now().await;
+        }
+        let start = Instant::now();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(
+            *order.lock().unwrap(),
+            vec!["front", "next", "late-a", "late-b"]
+        );
+        // Still one a second.
+        assert_eq!(Instant::now() - start, Duration::from_secs(4));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_abandoned_wait_frees_the_queue() {
+        let budget = Arc::new(RateBudget::new(1.0, 100));
+        budget.acquire().await.unwrap();
+        let b = budget.clone();
+        let first = tokio::spawn(PRIORITY.scope(1, async move { b.acquire().await }));
+        tokio::task::yield_now().await;
+        first.abort();
+        let _ = first.await;
+        tokio::time::timeout(Duration::from_secs(2), PRIORITY.scope(5, budget.acquire()))
+            .await
+            .expect("an aborted request must not hold the line")
+            .unwrap();
     }
 
     #[tokio::test(start_paused = true)]
