@@ -61,6 +61,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tune_allocator();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -109,3 +110,20 @@ fn main() -> ExitCode {
     runtime.shutdown_background();
     ExitCode::from(code)
 }
+
+/// Page bodies of megabytes (transcript pages run to 8 MB) come and go all through a sync. glibc's
+/// malloc raises its mmap threshold to the largest block freed, after which such bodies are carved from
+/// the heap, and the heap keeps the worst mix of them as fragmentation: peak RSS then grows with the
+/// size of the sync. With a fixed 1 MiB threshold every large body is mapped and unmapped whole, so RSS
+/// follows what is alive (the engine bounds that). The cost is the page faults of fresh mappings, about
+/// 0.8 CPU-ms per MB of such pages.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only sets a malloc parameter; it is called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}

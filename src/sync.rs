@@ -5,10 +5,12 @@
 //! when a page has no `records.cursor`, and an endpoint's "no data" 404 is an empty result.
 //!
 //! The engine reads each selected stream as an ordered list of [`Slice`]s (see `state.rs` for the
-//! checkpoint model). Up to `max_concurrent_requests` slices are fetched at once inside the shared request
-//! budget, each into a small bounded channel, while records are written strictly in slice order; a STATE
-//! follows a slice only once all its records are written, so a STATE never claims data that was not
-//! emitted, and memory stays bounded by a few pages per slice in flight.
+//! checkpoint model). Records are written strictly in order, stream after stream and slice after slice,
+//! but fetched ahead: every stream is planned at once and up to [`LOOKAHEAD_SLICES`] slices, across stream
+//! boundaries, fetch while the writer works on the front one. `gate.rs` bounds the requests in flight
+//! (`max_concurrent_requests`, oldest slice first) and the bytes waiting behind the front
+//! ([`BUFFER_BUDGET_BYTES`]). A STATE follows a slice only once all its records are written, so a STATE
+//! never claims data that was not emitted.
 
 use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
@@ -302,8 +304,11 @@ struct Batch {
 }
 
 /// Bytes of fetched pages that may wait behind the slice being written, across every slice started
-/// (see `gate.rs`). Transcript pages run to megabytes, so this is a byte bound, not a page count.
-pub const BUFFER_BUDGET_BYTES: usize = 4 << 20;
+/// (see `gate.rs`). Transcript pages run to megabytes, so this is a byte bound, not a page count. It is
+/// what lets the budget stay busy while the front slice walks a cursor chain: at 3 requests/s and
+/// 0.3-1.5 s latency, 4 MiB kept a sync at 1.21x the budget's time and 16 MiB at 1.07x (bench/RESULTS.md),
+/// while an unthrottled transcript sync peaks under 40 MB of RSS with it.
+pub const BUFFER_BUDGET_BYTES: usize = 16 << 20;
 
 /// Slices started ahead of the one being written, across stream boundaries. Waiting slices cost a task
 /// and a channel; the gate decides which of them may fetch.
@@ -702,7 +707,8 @@ impl Engine {
             stream,
             seq,
             checkpoint,
-            handle: tokio::spawn(ctx.produce(slice, link)),
+            // The budget serves the slice the writer needs first (see `client::PRIORITY`).
+            handle: tokio::spawn(crate::client::PRIORITY.scope(seq, ctx.produce(slice, link))),
             rx,
         }
     }

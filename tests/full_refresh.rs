@@ -81,6 +81,29 @@ fn every_stream_full_refresh_matches_the_sandbox() {
     );
     assert!(run.errors().is_empty(), "{:?}", run.errors());
 
+    // Streams are fetched ahead of the writer, but written one after another: each stream's records
+    // form one block.
+    let mut order: Vec<&str> = Vec::new();
+    for m in &run.messages {
+        if m["type"] == "RECORD" {
+            let name = m["record"]["stream"].as_str().unwrap();
+            if order.last() != Some(&name) {
+                assert!(!order.contains(&name), "{name} interleaved: {order:?}");
+                order.push(name);
+            }
+        }
+    }
+    // A parent list that is also a selected stream is requested once.
+    let stats = sandbox.stats();
+    let workspaces = sandbox.dataset().read().unwrap().workspaces.len() as u64;
+    for (path, times) in [
+        ("GET /v2/users", 1),
+        ("GET /v2/workspaces", 1),
+        ("GET /v2/library/folders", workspaces),
+    ] {
+        assert_eq!(stats.by_path.get(path), Some(&times), "{path}: {stats:?}");
+    }
+
     let by_stream = run.records_by_stream();
     let ds = sandbox.dataset().read().unwrap();
     let counts = ds.counts();
