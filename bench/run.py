@@ -342,13 +342,27 @@ class Minimum:
 
 
 # ------------------------------------------------------------------------------------------- python
+def python_candidates():
+    """python3.10 / python3.9 on PATH, then pyenv's installs (its shims fail for versions not selected)."""
+    for name in ("python3.10", "python3.9"):
+        if shutil.which(name):
+            yield shutil.which(name)
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    for version in ("3.10", "3.9"):
+        yield from sorted(str(p) for p in root.glob(f"versions/{version}.*/bin/python{version}"))
+
+
+def runs(interp: str) -> bool:
+    return subprocess.run([interp, "--version"], capture_output=True).returncode == 0
+
+
 def python_env() -> Path:
     py = VENV / "bin" / "python"
     ok = py.exists() and subprocess.run([str(py), "-c", "import source_gong"], capture_output=True).returncode == 0
     if not ok:
         # airbyte-cdk 0.80.0 (pinned by the connector) does not import on Python 3.11+ (a dataclass with a
         # mutable default), and the package requires <3.12: build the venv with a 3.9/3.10 interpreter.
-        interp = next((shutil.which(p) for p in ("python3.10", "python3.9") if shutil.which(p)), None)
+        interp = next((p for p in python_candidates() if runs(p)), None)
         if not interp:
             raise RuntimeError("the Python connector needs python3.10 or python3.9 (airbyte-cdk 0.80.0)")
         log(f"creating {VENV} with {interp} and installing {PY_CONNECTOR}")
