@@ -315,6 +315,9 @@ pub struct GongClient {
     oauth: tokio::sync::Mutex<Option<OAuthState>>,
     /// Current bearer token for OAuth refresh mode, readable without awaiting.
     bearer: Mutex<Option<Secret>>,
+    /// Access tokens obtained so far; a request remembers the one it was sent with, so a 401 on an
+    /// already replaced token does not refresh again (refresh tokens are single-use).
+    token_generation: AtomicU64,
     budget: RateBudget,
     retry: RetryPolicy,
     timeout: Duration,
@@ -371,6 +374,7 @@ impl GongClient {
             auth: config.auth.clone(),
             oauth: tokio::sync::Mutex::new(oauth),
             bearer: Mutex::new(bearer),
+            token_generation: AtomicU64::new(0),
             budget: RateBudget::new(config.requests_per_second, config.requests_per_day),
             retry,
             timeout: config.request_timeout,
@@ -428,7 +432,7 @@ impl GongClient {
             // A spent client-side budget is final for this sync: retrying cannot refill it.
             self.budget.acquire().await?;
             let wait = match self.send_once(req).await {
-                Ok((status, headers, body)) => {
+                Ok((status, headers, body, generation)) => {
                     let retry_after = parse_retry_after(&headers);
                     match classify_status(status.as_u16(), retry_after) {
                         Verdict::Success => match parse(&body) {
@@ -447,7 +451,7 @@ impl GongClient {
                         Verdict::Unauthorized => {
                             if matches!(self.auth, Auth::OAuthRefresh { .. }) && !refreshed {
                                 refreshed = true;
-                                self.refresh_token(true).await?;
+                                self.refresh_token(Some(generation)).await?;
                                 continue;
                             }
                             return Err(self.status_error(req, status, &body));
@@ -499,13 +503,15 @@ impl GongClient {
     }
 
     /// One attempt (its budget slot already taken): auth, send, read the whole body.
-    async fn send_once(&self, req: &ApiRequest) -> Result<(StatusCode, HeaderMap, Bytes)> {
+    async fn send_once(&self, req: &ApiRequest) -> Result<(StatusCode, HeaderMap, Bytes, u64)> {
         self.ensure_token().await?;
         let url = self.url_for(req)?;
         let mut builder = self
             .http
             .request(req.method.clone(), url)
             .timeout(self.timeout);
+        // Before the token is read (see `token_generation`).
+        let generation = self.token_generation.load(Ordering::SeqCst);
         builder = self.authorize(builder);
         if let Some(body) = &req.body {
             builder = builder.json(body);
@@ -530,7 +536,7 @@ impl GongClient {
             buf.extend_from_slice(&chunk);
         }
         let body = Bytes::from(buf);
-        Ok((status, headers, body))
+        Ok((status, headers, body, generation))
     }
 
     /// Adds the Authorization header for the configured auth.
@@ -634,15 +640,16 @@ impl GongClient {
                 .unwrap_or_else(|p| p.into_inner())
                 .is_none()
         {
-            self.refresh_token(false).await?;
+            self.refresh_token(None).await?;
         }
         Ok(())
     }
 
     /// Trades the refresh token for a new access token. Gong's refresh tokens are single-use, so the new
-    /// config goes to the config sink (a CONTROL message) before the new token is used. `force` refreshes
-    /// even if another task already holds a token (it was rejected).
-    async fn refresh_token(&self, force: bool) -> Result<()> {
+    /// config goes to the config sink (a CONTROL message) before the new token is used. `rejected` is the
+    /// generation of a token Gong refused: refresh unless a newer one exists already (several requests
+    /// in flight get the same 401, and only the first may spend the refresh token).
+    async fn refresh_token(&self, rejected: Option<u64>) -> Result<()> {
         let Auth::OAuthRefresh {
             client_id,
             client_secret,
@@ -652,22 +659,22 @@ impl GongClient {
         else {
             return Ok(());
         };
-        let rejected = self
-            .bearer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
         let mut guard = self.oauth.lock().await;
         let Some(state) = guard.as_mut() else {
             return Ok(());
         };
-        // Another task refreshed while this one waited for the lock.
-        let current = self
+        // Another task refreshed while this one waited for the lock, or after this one's token was sent.
+        let has_token = self
             .bearer
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        if current.is_some() && (!force || current != rejected) {
+            .is_some();
+        let generation = self.token_generation.load(Ordering::SeqCst);
+        let stale = match rejected {
+            Some(used) => used == generation,
+            None => !has_token,
+        };
+        if !stale {
             return Ok(());
         }
         let response = self
@@ -762,6 +769,8 @@ impl GongClient {
             *self.base_url.lock().unwrap_or_else(|p| p.into_inner()) = base;
         }
         *self.bearer.lock().unwrap_or_else(|p| p.into_inner()) = Some(Secret::new(access));
+        // After the token: a request never claims a newer generation than the token it carries.
+        self.token_generation.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 }

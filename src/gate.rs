@@ -1,21 +1,22 @@
 //! Who may fetch the next page, and where it waits: the engine's flow control.
 //!
-//! The engine starts many slices ahead of the one being written (across stream boundaries), so that
-//! latency never idles Gong's request budget. Two limits keep that cheap and safe:
+//! The engine writes one stream at a time, but starts slices of the next streams ahead of it so that
+//! latency never idles Gong's request budget. Slices are numbered in output order; the *front* is every
+//! slice of the stream being written (numbers up to [`Gate::set_front`]'s). Two limits keep this safe:
 //!
 //! * **Requests**: at most `max_concurrent_requests` at once, over every slice. Waiting slices are
-//!   served oldest first, because the writer needs them in that order; the slice being written (the
-//!   *front*) is the oldest, so it is next whenever it waits. A lane is held only while its request is
-//!   sent and read (never while waiting for the writer), so lanes always come back.
+//!   served oldest first, so the stream being written goes first and its oldest windows before its
+//!   newest. A lane is held only while its request is sent and read (never while waiting for the
+//!   writer), so lanes always come back.
 //! * **Memory**: a slice behind the front reserves room in a pool of `pool_bytes` before each request,
 //!   as much as its stream's pages have been taking lately ([`PageSize`]), and keeps the room until the
 //!   page is written. The reservation is corrected to the page's real size when it arrives, so the pool
 //!   overshoots by at most one estimate's error per lane. A reservation larger than the whole pool takes
-//!   all of it rather than waiting forever. The front never waits for the pool: its pages reach the
-//!   writer through a lane of [`FRONT_QUEUE`] pages.
+//!   all of it rather than waiting forever. The front never waits for the pool: the writer takes its pages
+//!   as they come, and at most [`FRONT_QUEUE`] of them wait for it.
 //!
 //! Why no deadlock: the front needs nothing that slices behind it hold, the writer only waits for the
-//! front, and every slice becomes the front in turn.
+//! front, and every slice becomes part of the front in turn.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,9 +24,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
-/// Pages of the front slice that may wait for the writer (besides the one being written and the one
-/// being fetched).
-pub const FRONT_QUEUE: usize = 1;
+/// Pages of the front that may wait for the writer (besides the one being written and those being
+/// fetched).
+pub const FRONT_QUEUE: usize = 2;
 
 pub struct Gate {
     inner: Mutex<Inner>,
@@ -37,7 +38,7 @@ pub struct Gate {
 
 #[derive(Default)]
 struct Inner {
-    /// Sequence number of the slice being written.
+    /// The highest sequence number of the stream being written.
     front: u64,
     fetching: usize,
     used_kib: usize,
@@ -131,9 +132,11 @@ impl Gate {
         (bytes / 1024).clamp(1, self.pool_kib)
     }
 
-    /// The writer moved on to slice `seq`.
+    /// Slices up to `seq` belong to the stream being written (never moves back).
     pub fn set_front(&self, seq: u64) {
-        self.lock().front = seq;
+        let mut inner = self.lock();
+        inner.front = inner.front.max(seq);
+        drop(inner);
         self.changed.notify_waiters();
     }
 

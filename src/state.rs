@@ -3,11 +3,12 @@
 //!
 //! ## Checkpoint model
 //! An incremental stream is read in time slices (call-start windows, review-date windows, closed days,
-//! calendar months), oldest first. After every record of a slice is written, the connector emits a STATE
-//! `{"state_version": 1, "cursor": <end of the slice>}`: everything before `cursor` has been read. The next
-//! sync starts at `cursor - lookback_days` (never before `start_date`), so data Gong adds late to recent
-//! calls is read again. An interrupted sync resumes from its last STATE; records of the slice it was in
-//! are read again (duplicates only inside that slice and the lookback, which `append_dedup` removes).
+//! calendar months). Slices are fetched concurrently and their records written as they arrive; once a
+//! slice and every slice before it are written whole, the connector emits a STATE
+//! `{"state_version": 1, "cursor": <end of that slice>}`: everything before `cursor` has been read. The
+//! next sync starts at `cursor - lookback_days` (never before `start_date`), so data Gong adds late to
+//! recent calls is read again. An interrupted sync resumes from its last STATE; records of the slices
+//! after it are read again (duplicates only there and in the lookback, which `append_dedup` removes).
 
 use std::collections::HashMap;
 

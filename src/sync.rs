@@ -303,30 +303,38 @@ struct Batch {
     refs: Vec<String>,
 }
 
-/// Bytes of fetched pages that may wait behind the slice being written, across every slice started
-/// (see `gate.rs`). Transcript pages run to megabytes, so this is a byte bound, not a page count. It is
-/// what lets the budget stay busy while the front slice walks a cursor chain: at 3 requests/s and
-/// 0.3-1.5 s latency, 4 MiB kept a sync at 1.21x the budget's time and 16 MiB at 1.07x (bench/RESULTS.md),
-/// while an unthrottled transcript sync peaks under 40 MB of RSS with it.
+/// Bytes of fetched pages of the next streams that may wait while the current one is written (see
+/// `gate.rs`); transcript pages run to megabytes, so this is a byte bound, not a page count. It is what
+/// keeps the budget busy across stream boundaries at 3 requests/s and 0.3-1.5 s latency (bench/RESULTS.md).
 pub const BUFFER_BUDGET_BYTES: usize = 16 << 20;
 
-/// Slices started ahead of the one being written, across stream boundaries. Waiting slices cost a task
-/// and a channel; the gate decides which of them may fetch.
+/// Running slices (of every stream) above which no slice of a later stream is started; the stream being
+/// written starts all of its own. A waiting slice costs a task; the gate decides which may fetch.
 pub const LOOKAHEAD_SLICES: usize = 64;
 
 /// A page on its way to the writer, with its place in the gate's pool.
 struct Buffered {
     batch: Batch,
+    /// The slice's first page (its `totalRecords` feeds the stream's estimate).
+    first: bool,
     _room: Room,
 }
 
-/// A producer's side of the gate and of its slice's channel.
+/// What a slice's producer tells its stream's writer.
+enum Event {
+    Page(Buffered),
+    /// The slice is read to its end (or failed); sent after its last page.
+    Done(u64, Result<()>),
+}
+
+/// A producer's side of the gate and of its stream's channel.
 struct SliceLink {
     seq: u64,
     gate: Arc<Gate>,
-    tx: mpsc::Sender<Buffered>,
+    tx: mpsc::UnboundedSender<Event>,
     /// The stream's recent page size, shared by its slices.
     page_size: Arc<PageSize>,
+    sent_first: std::sync::atomic::AtomicBool,
 }
 
 impl SliceLink {
@@ -335,14 +343,20 @@ impl SliceLink {
         self.gate.fetch(self.seq, self.page_size.get()).await
     }
 
-    /// Hands a page to the writer; `Err` when the writer has stopped reading the slice.
+    /// Hands a page to the writer; `Err` when the writer has stopped reading the stream.
     async fn send(&self, batch: Batch, ticket: Ticket) -> std::result::Result<(), ()> {
         let bytes = batch.page.body.len();
         self.page_size.observe(bytes);
         let room = ticket.into_room(bytes).await;
+        let first = !self
+            .sent_first
+            .swap(true, std::sync::atomic::Ordering::Relaxed);
         self.tx
-            .send(Buffered { batch, _room: room })
-            .await
+            .send(Event::Page(Buffered {
+                batch,
+                first,
+                _room: room,
+            }))
             .map_err(|_| ())
     }
 }
@@ -439,24 +453,27 @@ struct Run<'s> {
     failed: bool,
     files: Option<Arc<crate::media::FileStaging>>,
     page_size: Arc<PageSize>,
-}
-
-/// What the writer does next, in output order.
-enum Step {
-    Begin(usize),
-    /// The stream's plan failed (bad state, a parent list that could not be read).
-    PlanFailed(usize, Error),
-    Slice {
-        stream: usize,
-        seq: u64,
-        checkpoint: Option<DateTime<Utc>>,
-        handle: tokio::task::JoinHandle<Result<()>>,
-        rx: mpsc::Receiver<Buffered>,
-    },
-    End(usize),
+    /// Where the stream's slices send their pages; read once the stream is the one being written.
+    tx: mpsc::UnboundedSender<Event>,
+    rx: mpsc::UnboundedReceiver<Event>,
+    /// Started slices not yet checkpointed, in order: (seq, checkpoint, done).
+    open: VecDeque<(u64, Option<DateTime<Utc>>, bool)>,
+    tasks: Vec<tokio::task::AbortHandle>,
+    /// Every slice of the plan has been started (or the plan failed: `plan_error`).
+    planned: bool,
+    plan_error: Option<Error>,
 }
 
 type PlanHandle = tokio::task::JoinHandle<Result<Vec<Slice>>>;
+
+/// Decrements the count of running slices however a producer ends (finished, failed or aborted).
+struct Running(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
 
 pub struct Engine {
     pub client: Arc<GongClient>,
@@ -526,10 +543,11 @@ impl Engine {
     }
     /// Reads every selected stream; a failing stream does not stop the others.
     ///
-    /// Streams are written one after another, each slice's records in order, but fetched ahead: every
-    /// stream is planned at once, and up to [`LOOKAHEAD_SLICES`] slices (of this stream and the next ones)
-    /// are started while the writer works on the front one, so a stream boundary or a long cursor chain
-    /// never idles the request budget. The gate (`gate.rs`) bounds requests and buffered bytes.
+    /// Streams are written one after another. Inside the stream being written every slice fetches at
+    /// once, and pages are written as they arrive, whatever their slice; a STATE follows when the oldest
+    /// open slices are all done, with the checkpoint of the last of them, so a STATE never claims a record
+    /// that was not written. Slices of the next streams (while fewer than [`LOOKAHEAD_SLICES`] run) fetch
+    /// ahead into the gate's pool, so a stream boundary never idles the request budget.
     pub async fn read(
         self: &Arc<Self>,
         selected: &[Selected],
@@ -540,26 +558,35 @@ impl Engine {
         let gate = Gate::new(concurrency, BUFFER_BUDGET_BYTES);
         let mut runs: Vec<Run> = selected
             .iter()
-            .map(|sel| Run {
-                sel,
-                incremental: sel.sync_mode == SyncMode::Incremental,
-                date_only: sel.def.plan == Plan::Days || sel.def.plan == Plan::ReviewWindows,
-                last_checkpoint: None,
-                since_state: 0,
-                total: 0,
-                estimate: 0,
-                states_emitted: 0,
-                running: false,
-                failed: false,
-                // Airbyte file transfer: the catalog asks for the files of a stream of file records.
-                files: (sel.include_files && sel.def.lift == Lift::CallMedia)
-                    .then(|| Arc::new(crate::media::FileStaging::from_env(concurrency))),
-                page_size: Arc::new(PageSize::new()),
+            .map(|sel| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                Run {
+                    sel,
+                    incremental: sel.sync_mode == SyncMode::Incremental,
+                    date_only: sel.def.plan == Plan::Days || sel.def.plan == Plan::ReviewWindows,
+                    last_checkpoint: None,
+                    since_state: 0,
+                    total: 0,
+                    estimate: 0,
+                    states_emitted: 0,
+                    running: false,
+                    failed: false,
+                    // Airbyte file transfer: the catalog asks for the files of a stream of file records.
+                    files: (sel.include_files && sel.def.lift == Lift::CallMedia)
+                        .then(|| Arc::new(crate::media::FileStaging::from_env(concurrency))),
+                    page_size: Arc::new(PageSize::new()),
+                    tx,
+                    rx,
+                    open: VecDeque::new(),
+                    tasks: Vec::new(),
+                    planned: false,
+                    plan_error: None,
+                }
             })
             .collect();
         // Every stream is planned at once: plans that need a parent list fetch it while earlier streams
         // are read.
-        let mut plans: VecDeque<PlanHandle> = VecDeque::new();
+        let mut plans: Vec<Option<PlanHandle>> = Vec::new();
         for run in runs.iter_mut() {
             let def = run.sel.def;
             let saved = if run.incremental {
@@ -571,98 +598,133 @@ impl Engine {
                 run.last_checkpoint = saved.clone();
             }
             let engine = self.clone();
-            plans.push_back(tokio::spawn(async move {
+            plans.push(Some(tokio::spawn(async move {
                 let saved = saved?;
                 engine.plan(def, saved.as_ref()).await
-            }));
+            })));
         }
 
-        let mut steps: VecDeque<Step> = VecDeque::new();
-        let mut pending: Option<(usize, std::vec::IntoIter<Slice>)> = None;
-        let mut next_stream = 0;
-        let mut started = 0usize;
+        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let n = runs.len();
+        // The stream being written, and the next stream whose slices are being started.
+        let mut current = 0;
+        let mut next_plan = 0;
+        let mut slices: Option<std::vec::IntoIter<Slice>> = None;
         let mut seq = 0u64;
+        let mut began = false;
         let mut outcome = ReadOutcome::default();
-        loop {
-            // Start slices ahead of the writer, in output order.
-            while started < LOOKAHEAD_SLICES {
-                if let Some((i, slices)) = &mut pending {
-                    let i = *i;
-                    match slices.next() {
-                        Some(slice) if !runs[i].failed => {
-                            steps.push_back(self.start(i, &runs[i], slice, seq, &gate));
-                            seq += 1;
-                            started += 1;
-                            continue;
-                        }
-                        _ => {
-                            steps.push_back(Step::End(i));
-                            pending = None;
+        while current < n {
+            // Start slices: all of the stream being written, and later ones while few enough run.
+            while next_plan < n {
+                let i = next_plan;
+                if slices.is_none() {
+                    let Some(plan) = plans[i].take() else {
+                        next_plan += 1;
+                        continue;
+                    };
+                    if i != current && !plan.is_finished() {
+                        plans[i] = Some(plan);
+                        break;
+                    }
+                    match plan.await {
+                        Ok(Ok(planned)) => slices = Some(planned.into_iter()),
+                        Ok(Err(e)) => runs[i].plan_error = Some(e),
+                        Err(join) => {
+                            runs[i].plan_error = Some(Error::system(format!(
+                                "Planning stream `{}` crashed: {join}",
+                                runs[i].sel.def.name
+                            )))
                         }
                     }
                 }
-                let Some(plan) = plans.pop_front() else { break };
-                let i = next_stream;
-                next_stream += 1;
-                steps.push_back(Step::Begin(i));
-                match plan.await {
-                    Ok(Ok(slices)) => pending = Some((i, slices.into_iter())),
-                    Ok(Err(e)) => steps.push_back(Step::PlanFailed(i, e)),
-                    Err(join) => steps.push_back(Step::PlanFailed(
-                        i,
-                        Error::system(format!(
-                            "Planning stream `{}` crashed: {join}",
-                            runs[i].sel.def.name
-                        )),
-                    )),
+                let ahead = i != current
+                    && running.load(std::sync::atomic::Ordering::Relaxed) >= LOOKAHEAD_SLICES;
+                if ahead {
+                    break;
+                }
+                match slices.as_mut().and_then(Iterator::next) {
+                    Some(slice) => {
+                        let checkpoint = slice.checkpoint;
+                        let task = self.start(&runs[i], slice, seq, &gate, &running);
+                        runs[i].open.push_back((seq, checkpoint, false));
+                        runs[i].tasks.push(task);
+                        if i == current {
+                            gate.set_front(seq);
+                        }
+                        seq += 1;
+                    }
+                    None => {
+                        runs[i].planned = true;
+                        slices = None;
+                        next_plan += 1;
+                    }
                 }
             }
-            let Some(step) = steps.pop_front() else { break };
-            match step {
-                Step::Begin(i) => self.status(runs[i].sel.def.name, StreamStatus::Started),
-                Step::PlanFailed(i, e) => self.fail(&mut runs[i], e, &mut outcome),
-                Step::Slice {
-                    stream: i,
-                    seq: this,
-                    checkpoint,
-                    handle,
-                    rx,
-                } => {
-                    started -= 1;
-                    if runs[i].failed {
-                        handle.abort();
-                        continue;
-                    }
-                    gate.set_front(this);
-                    if let Err(e) = self.write_slice(&mut runs[i], checkpoint, handle, rx).await {
-                        // The stream's other slices stop now, not when the writer reaches them.
-                        for step in &steps {
-                            if let Step::Slice { stream, handle, .. } = step {
-                                if *stream == i {
-                                    handle.abort();
-                                }
-                            }
-                        }
-                        self.fail(&mut runs[i], e, &mut outcome);
-                    }
+
+            let run = &mut runs[current];
+            if !began {
+                began = true;
+                self.status(run.sel.def.name, StreamStatus::Started);
+                // Slices of this stream started ahead may now use the front's lane.
+                if let Some(&(last, _, _)) = run.open.back() {
+                    gate.set_front(last);
                 }
-                Step::End(i) => {
-                    if !runs[i].failed {
-                        self.finish(&mut runs[i]);
-                        outcome.records += runs[i].total;
-                    }
+            }
+            if let Some(e) = run.plan_error.take() {
+                self.fail(run, e, &mut outcome);
+                current += 1;
+                began = false;
+                continue;
+            }
+            if run.open.is_empty() {
+                if run.planned {
+                    self.finish(run);
+                    outcome.records += run.total;
+                    current += 1;
+                    began = false;
                 }
+                // Otherwise the loop above starts the stream's next slice.
+                continue;
+            }
+            let result = match run.rx.recv().await {
+                Some(Event::Page(buffered)) => self.write_page(run, &buffered),
+                Some(Event::Done(done, Ok(()))) => {
+                    self.close_slice(run, done);
+                    Ok(())
+                }
+                Some(Event::Done(_, Err(e))) => Err(e),
+                None => Err(Error::system(format!(
+                    "The readers of stream `{}` stopped without finishing.",
+                    run.sel.def.name
+                ))),
+            };
+            if let Err(e) = result {
+                // The stream's other slices stop now; the other streams go on.
+                for task in run.tasks.drain(..) {
+                    task.abort();
+                }
+                run.open.clear();
+                // Pages already sent hold room in the gate: drop them, or the next stream waits forever.
+                run.rx.close();
+                while run.rx.try_recv().is_ok() {}
+                if next_plan == current {
+                    slices = None;
+                    next_plan += 1;
+                }
+                self.fail(run, e, &mut outcome);
+                current += 1;
+                began = false;
             }
             if crate::protocol::stdout_closed() {
                 break;
             }
         }
-        for step in steps {
-            if let Step::Slice { handle, .. } = step {
-                handle.abort();
+        for run in &mut runs {
+            for task in run.tasks.drain(..) {
+                task.abort();
             }
         }
-        for plan in plans {
+        for plan in plans.into_iter().flatten() {
             plan.abort();
         }
         self.log(
@@ -685,17 +747,24 @@ impl Engine {
         outcome
     }
 
-    /// Spawns the producer of one slice.
-    fn start(&self, stream: usize, run: &Run, slice: Slice, seq: u64, gate: &Arc<Gate>) -> Step {
-        // The gate's pool bounds what a slice buffers; the channel's length only caps bookkeeping.
-        let (tx, rx) = mpsc::channel(256);
+    /// Spawns the producer of one slice; it reports to the stream's channel, and its end (even a panic)
+    /// as [`Event::Done`].
+    fn start(
+        &self,
+        run: &Run,
+        slice: Slice,
+        seq: u64,
+        gate: &Arc<Gate>,
+        running: &Arc<std::sync::atomic::AtomicUsize>,
+    ) -> tokio::task::AbortHandle {
+        use futures_util::FutureExt;
         let link = SliceLink {
             seq,
             gate: gate.clone(),
-            tx,
+            tx: run.tx.clone(),
             page_size: run.page_size.clone(),
+            sent_first: std::sync::atomic::AtomicBool::new(false),
         };
-        let checkpoint = slice.checkpoint;
         let ctx = Producer {
             client: self.client.clone(),
             shared: self.shared.clone(),
@@ -703,70 +772,82 @@ impl Engine {
             files: run.files.clone(),
             concurrency: self.config.max_concurrent_requests.max(1),
         };
-        Step::Slice {
-            stream,
-            seq,
-            checkpoint,
-            // The budget serves the slice the writer needs first (see `client::PRIORITY`).
-            handle: tokio::spawn(crate::client::PRIORITY.scope(seq, ctx.produce(slice, link))),
-            rx,
-        }
+        let done = run.tx.clone();
+        let name = run.sel.def.name;
+        running.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let guard = Running(running.clone());
+        let task = async move {
+            let _running = guard;
+            let result = std::panic::AssertUnwindSafe(ctx.produce(slice, link))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::system(format!(
+                        "A reader task of stream `{name}` crashed."
+                    )))
+                });
+            let _ = done.send(Event::Done(seq, result));
+        };
+        // The budget serves the slice the writer needs first (see `client::PRIORITY`).
+        tokio::spawn(crate::client::PRIORITY.scope(seq, task)).abort_handle()
     }
 
-    /// Writes one slice's records as its producer sends them, then its STATE.
-    async fn write_slice(
-        &self,
-        run: &mut Run<'_>,
-        checkpoint: Option<DateTime<Utc>>,
-        handle: tokio::task::JoinHandle<Result<()>>,
-        mut rx: mpsc::Receiver<Buffered>,
-    ) -> Result<()> {
+    /// Writes one page's records.
+    fn write_page(&self, run: &mut Run, buffered: &Buffered) -> Result<()> {
         let name = run.sel.def.name;
-        let mut first = true;
-        while let Some(Buffered { batch, .. }) = rx.recv().await {
-            if first {
-                first = false;
-                if let Some(t) = batch.page.total_records {
-                    run.estimate += t;
-                    self.emit(&Message::Estimate {
-                        stream: name.to_string(),
-                        row_estimate: run.estimate.max(run.total + t),
-                    });
-                }
-            }
-            if !run.running && !batch.page.is_empty() {
-                run.running = true;
-                self.status(name, StreamStatus::Running);
-            }
-            let n = self.write_batch(name, &batch)?;
-            run.since_state += n;
-            run.total += n;
-        }
-        match handle.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(e),
-            Err(join) => {
-                return Err(Error::system(format!(
-                    "A reader task of stream `{name}` crashed: {join}"
-                )))
+        let batch = &buffered.batch;
+        if buffered.first {
+            if let Some(t) = batch.page.total_records {
+                run.estimate += t;
+                self.emit(&Message::Estimate {
+                    stream: name.to_string(),
+                    row_estimate: run.estimate.max(run.total + t),
+                });
             }
         }
-        if let (true, Some(cursor)) = (run.incremental, checkpoint) {
-            // Never move a saved cursor backwards (a state from the future stays put).
-            if run
-                .last_checkpoint
-                .as_ref()
-                .is_none_or(|c| c.cursor <= cursor)
-            {
-                run.last_checkpoint = Some(Checkpoint { cursor });
-            }
-            if let Some(cp) = &run.last_checkpoint {
-                self.emit_state(name, cp.to_state(run.date_only), run.since_state);
-                run.since_state = 0;
-                run.states_emitted += 1;
-            }
+        if !run.running && !batch.page.is_empty() {
+            run.running = true;
+            self.status(name, StreamStatus::Running);
         }
+        let n = self.write_batch(name, batch)?;
+        run.since_state += n;
+        run.total += n;
         Ok(())
+    }
+
+    /// Slice `seq` is read whole. When it closes the oldest open slices, their last checkpoint is the
+    /// stream's new STATE: every record before it is written.
+    fn close_slice(&self, run: &mut Run, seq: u64) {
+        let Some(&(first, _, _)) = run.open.front() else {
+            return;
+        };
+        if let Some(slot) = run.open.get_mut((seq - first) as usize) {
+            slot.2 = true;
+        }
+        let mut checkpointed = false;
+        while let Some(&(_, checkpoint, true)) = run.open.front() {
+            run.open.pop_front();
+            if let (true, Some(cursor)) = (run.incremental, checkpoint) {
+                // Never move a saved cursor backwards (a state from the future stays put).
+                if run
+                    .last_checkpoint
+                    .as_ref()
+                    .is_none_or(|c| c.cursor <= cursor)
+                {
+                    run.last_checkpoint = Some(Checkpoint { cursor });
+                }
+                checkpointed = true;
+            }
+        }
+        if let (true, Some(cp)) = (checkpointed, &run.last_checkpoint) {
+            self.emit_state(
+                run.sel.def.name,
+                cp.to_state(run.date_only),
+                run.since_state,
+            );
+            run.since_state = 0;
+            run.states_emitted += 1;
+        }
     }
 
     /// A stream read to its end: its final STATE and COMPLETE.
