@@ -209,7 +209,7 @@ def rust_config(sb: Sandbox, start: dt.datetime, path: Path, unthrottled: bool) 
     cfg = {"credentials": {"auth_type": "access_key", "access_key": ACCESS_KEY, "access_key_secret": SECRET},
            "base_url": sb.url, "start_date": start.strftime("%Y-%m-%dT%H:%M:%SZ")}
     if unthrottled:
-        cfg.update(requests_per_second=1000, requests_per_day=100_000_000)
+        cfg.update(requests_per_second=100_000, requests_per_day=100_000_000)
     path.write_text(json.dumps(cfg))
     return path
 
@@ -641,7 +641,7 @@ def main() -> int:
             mini = Minimum(start, dt.datetime.now(dt.timezone.utc), ds, calls_recs) if runs else None
             if runs:
                 table, tot = streams_table(runs, mini, ds)
-                report += ["", "## Rust connector, per stream (unthrottled: requests_per_second 1000)", "",
+                report += ["", "## Rust connector, per stream (unthrottled: requests_per_second 100,000)", "",
                            f"start_date {start:%Y-%m-%d}; min pages = ceil(records/100) per partition "
                            "(an empty partition costs 1), with the connector's partitions. "
                            "* requests by path in the shared run.", "", table]

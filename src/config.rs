@@ -222,12 +222,13 @@ pub struct RawConfig {
     #[schemars(title = "Extensive call content")]
     pub calls_extensive_content: Option<RawExtensiveContent>,
     /// Requests per second the connector allows itself. Gong allows 3 per second per company; keep this at
-    /// or below your company's limit so Gong's 429 stays rare.
+    /// or below your company's limit so Gong's 429 stays rare. (Values up to 100,000 are for local
+    /// simulators such as the bundled sandbox.)
     #[serde(default)]
     #[schemars(
         title = "Requests per second",
         default = "default_rps",
-        range(min = 0.01, max = 1000)
+        range(min = 0.01, max = 100000)
     )]
     pub requests_per_second: Option<f64>,
     /// Requests per day the connector allows itself in one sync (Gong allows 10,000 per day per company).
@@ -500,9 +501,9 @@ impl Config {
             )));
         }
         let rps = raw.requests_per_second.unwrap_or(default_rps());
-        if !(rps.is_finite() && rps > 0.0 && rps <= 1000.0) {
+        if !(rps.is_finite() && rps > 0.0 && rps <= 100_000.0) {
             return Err(Error::config(
-                "requests_per_second must be a number above 0 and at most 1000 (Gong allows 3).",
+                "requests_per_second must be a number above 0 and at most 100000 (Gong allows 3).",
             ));
         }
         let rpd = raw.requests_per_day.unwrap_or(default_rpd());
