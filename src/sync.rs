@@ -272,15 +272,6 @@ impl<'a> Pager<'a> {
             }
         }
     }
-
-    /// Every record of every page, parsed (for small parent lists only).
-    pub async fn collect_values(mut self) -> Result<Vec<Value>> {
-        let mut all = Vec::new();
-        while let Some(page) = self.next_page().await? {
-            all.extend(page.values());
-        }
-        Ok(all)
-    }
 }
 
 /// A part of a stream read as one request chain (or, for transcripts, one window's batches).
