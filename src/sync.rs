@@ -14,6 +14,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -294,6 +295,17 @@ struct Batch {
     refs: Vec<String>,
 }
 
+impl Batch {
+    /// A page and the fields lifted out of its records (no `file_reference`).
+    fn lifted(page: Page, lifted: Vec<String>) -> Batch {
+        Batch {
+            page,
+            lifted,
+            refs: Vec::new(),
+        }
+    }
+}
+
 /// Bytes of fetched pages of the next streams that may wait while the current one is written (see
 /// `gate.rs`); transcript pages run to megabytes, so this is a byte bound, not a page count. It is what
 /// keeps the budget busy across stream boundaries at 3 requests/s and 0.3-1.5 s latency (bench/RESULTS.md).
@@ -325,7 +337,7 @@ struct SliceLink {
     tx: mpsc::UnboundedSender<Event>,
     /// The stream's recent page size, shared by its slices.
     page_size: Arc<PageSize>,
-    sent_first: std::sync::atomic::AtomicBool,
+    sent_first: AtomicBool,
 }
 
 impl SliceLink {
@@ -339,9 +351,7 @@ impl SliceLink {
         let bytes = batch.page.body.len();
         self.page_size.observe(bytes);
         let room = ticket.into_room(bytes).await;
-        let first = !self
-            .sent_first
-            .swap(true, std::sync::atomic::Ordering::Relaxed);
+        let first = !self.sent_first.swap(true, Ordering::Relaxed);
         self.tx
             .send(Event::Page(Buffered {
                 batch,
@@ -458,11 +468,11 @@ struct Run<'s> {
 type PlanHandle = tokio::task::JoinHandle<Result<Vec<Slice>>>;
 
 /// Decrements the count of running slices however a producer ends (finished, failed or aborted).
-struct Running(Arc<std::sync::atomic::AtomicUsize>);
+struct Running(Arc<AtomicUsize>);
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -595,7 +605,7 @@ impl Engine {
             })));
         }
 
-        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let running = Arc::new(AtomicUsize::new(0));
         let n = runs.len();
         // The stream being written, and the next stream whose slices are being started.
         let mut current = 0;
@@ -628,8 +638,7 @@ impl Engine {
                         }
                     }
                 }
-                let ahead = i != current
-                    && running.load(std::sync::atomic::Ordering::Relaxed) >= LOOKAHEAD_SLICES;
+                let ahead = i != current && running.load(Ordering::Relaxed) >= LOOKAHEAD_SLICES;
                 if ahead {
                     break;
                 }
@@ -725,14 +734,8 @@ impl Engine {
                 outcome.records,
                 selected.len(),
                 self.client.requests_sent(),
-                self.client
-                    .stats
-                    .retries
-                    .load(std::sync::atomic::Ordering::Relaxed),
-                self.client
-                    .stats
-                    .rate_limited
-                    .load(std::sync::atomic::Ordering::Relaxed)
+                self.client.stats.retries.load(Ordering::Relaxed),
+                self.client.stats.rate_limited.load(Ordering::Relaxed)
             ),
         );
         outcome
@@ -746,7 +749,7 @@ impl Engine {
         slice: Slice,
         seq: u64,
         gate: &Arc<Gate>,
-        running: &Arc<std::sync::atomic::AtomicUsize>,
+        running: &Arc<AtomicUsize>,
     ) -> tokio::task::AbortHandle {
         use futures_util::FutureExt;
         let link = SliceLink {
@@ -754,7 +757,7 @@ impl Engine {
             gate: gate.clone(),
             tx: run.tx.clone(),
             page_size: run.page_size.clone(),
-            sent_first: std::sync::atomic::AtomicBool::new(false),
+            sent_first: AtomicBool::new(false),
         };
         let ctx = Producer {
             client: self.client.clone(),
@@ -765,7 +768,7 @@ impl Engine {
         };
         let done = run.tx.clone();
         let name = run.sel.def.name;
-        running.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        running.fetch_add(1, Ordering::Relaxed);
         let guard = Running(running.clone());
         let task = async move {
             let _running = guard;
@@ -1199,12 +1202,7 @@ impl Producer {
                 .pages(&self.client, &slice.request, def.record_key, def.empty_404)
                 .await?;
             for page in pages.iter() {
-                let lifted = lift(def, page, &slice.added, None)?;
-                let batch = Batch {
-                    page: page.clone(),
-                    lifted,
-                    refs: Vec::new(),
-                };
+                let batch = Batch::lifted(page.clone(), lift(def, page, &slice.added, None)?);
                 if link.send(batch, link.lane().await).await.is_err() {
                     break;
                 }
@@ -1237,11 +1235,7 @@ impl Producer {
                 }
             } else {
                 let lifted = lift(def, &page, &slice.added, None)?;
-                Batch {
-                    page,
-                    lifted,
-                    refs: Vec::new(),
-                }
+                Batch::lifted(page, lifted)
             };
             if link.send(batch, lane).await.is_err() {
                 break; // the writer stopped reading this slice (its stream failed)
@@ -1286,11 +1280,7 @@ impl Producer {
                     break;
                 };
                 let lifted = lift(def, &page, &slice.added, Some(&started))?;
-                let batch = Batch {
-                    page,
-                    lifted,
-                    refs: Vec::new(),
-                };
+                let batch = Batch::lifted(page, lifted);
                 if link.send(batch, lane).await.is_err() {
                     return Ok(());
                 }
