@@ -12,6 +12,7 @@ pub mod gate;
 pub mod media;
 pub mod models;
 pub mod protocol;
+pub mod splitter;
 pub mod state;
 pub mod streams;
 pub mod sync;

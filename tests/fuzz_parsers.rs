@@ -1,7 +1,9 @@
 //! Property-based fuzzing of every parser that reads outside input: the config (`Config::parse`,
 //! `Config::from_value`), the state (`state::parse_state`, `state::checkpoint_for`), the configured
-//! catalog (`state::parse_catalog`) and Gong's pages (`sync::parse_page`). None may panic on any input;
-//! `parse_page` must also only hand out record ranges that are in the body and are whole JSON values.
+//! catalog (`state::parse_catalog`) and Gong's pages (`sync::parse_page`, and `splitter::PageSplitter`,
+//! which reads them as they arrive). None may panic on any input; both page readers must also only hand
+//! out records that are in the body and are whole JSON values, and agree on every valid page however it
+//! is cut into chunks.
 //!
 //! Cases per property: `PROPTEST_CASES` (default 2,000, so the whole file runs about 20,000 cases in CI).
 //! The million-case run: `PROPTEST_CASES=100000 cargo test --release --test fuzz_parsers` (10 properties).
@@ -13,6 +15,7 @@ use proptest::test_runner::Config as ProptestConfig;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use source_gong::config::Config;
+use source_gong::splitter::PageSplitter;
 use source_gong::state::{checkpoint_for, parse_catalog, parse_state};
 use source_gong::streams::STREAMS;
 use source_gong::sync::parse_page;
@@ -281,6 +284,53 @@ fn check_page(body: &[u8], key: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The splitter's records when `body` arrives in chunks of `chunk` bytes, taken after every chunk;
+/// `None` when it rejects the body. Every record it hands out must be one whole JSON value.
+fn split_page(body: &[u8], key: &str, chunk: usize) -> Result<Option<Vec<Vec<u8>>>, TestCaseError> {
+    let mut splitter = PageSplitter::new(key);
+    let mut records = Vec::new();
+    let mut ok = true;
+    for piece in body.chunks(chunk.max(1)) {
+        if splitter.push(piece).is_err() {
+            ok = false;
+            break;
+        }
+        let part = splitter.take();
+        records.extend(part.records.into_iter().map(|r| part.body[r].to_vec()));
+    }
+    ok = ok && splitter.finish().is_ok();
+    let part = splitter.take();
+    records.extend(part.records.into_iter().map(|r| part.body[r].to_vec()));
+    for r in &records {
+        let text = std::str::from_utf8(r);
+        prop_assert!(text.is_ok(), "a split record is not UTF-8");
+        prop_assert!(
+            serde_json::from_str::<Box<RawValue>>(text.unwrap()).is_ok(),
+            "a split record is not a JSON value: {}",
+            String::from_utf8_lossy(r)
+        );
+    }
+    Ok(ok.then_some(records))
+}
+
+/// The splitter on `body` in several chunk sizes. With `exact` (a page as Gong writes it), it must hand
+/// out exactly `parse_page`'s records; on anything else it must not panic and may only hand out JSON.
+fn check_split(body: &[u8], key: &str, exact: bool) -> Result<(), TestCaseError> {
+    let whole = parse_page(body, key).ok().map(|(ranges, _, _)| {
+        ranges
+            .into_iter()
+            .map(|r| body[r].to_vec())
+            .collect::<Vec<_>>()
+    });
+    for chunk in [1, 2, 7, 64, body.len()] {
+        let split = split_page(body, key, chunk)?;
+        if exact {
+            prop_assert_eq!(&split, &whole, "chunks of {}", chunk);
+        }
+    }
+    Ok(())
+}
+
 fn page_body() -> impl Strategy<Value = (String, Vec<u8>, usize, Option<String>)> {
     (
         proptest::sample::select(vec![
@@ -366,6 +416,7 @@ proptest! {
     #[test]
     fn page_from_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300), key in word()) {
         check_page(&bytes, &key)?;
+        check_split(&bytes, &key, false)?;
     }
 
     #[test]
@@ -374,8 +425,10 @@ proptest! {
         prop_assert_eq!(ranges.len(), n);
         prop_assert_eq!(got_cursor, cursor);
         check_page(&body, &key)?;
+        check_split(&body, &key, true)?;
         let mutated = mutate(body, ops);
         check_page(&mutated, &key)?;
+        check_split(&mutated, &key, false)?;
     }
 }
 
