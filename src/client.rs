@@ -74,6 +74,54 @@ pub enum Reply<T> {
     NotFound(String),
 }
 
+/// The attempts made for one request so far, across everything that may retry it: statuses, transport
+/// failures, and bodies that broke off or could not be read (also midway through a streamed page).
+#[derive(Debug, Default)]
+pub struct Attempts {
+    n: u32,
+    refreshed: bool,
+}
+
+/// Why the body of a success could not be used.
+pub enum BodyFailure {
+    /// Reading it failed (reset, timeout): the error says which.
+    Broke(Error),
+    /// It arrived but is not what the endpoint returns; the reason.
+    Unreadable(String),
+}
+
+/// The unread body of one answer.
+pub struct Body {
+    response: reqwest::Response,
+    timeout: Duration,
+}
+
+impl Body {
+    /// The body's length, when Gong says it.
+    pub fn content_length(&self) -> Option<u64> {
+        self.response.content_length()
+    }
+
+    /// The next piece of the body, `None` at its end. Waits for Gong at most the request timeout.
+    pub async fn chunk(&mut self, client: &GongClient, req: &ApiRequest) -> Result<Option<Bytes>> {
+        tokio::time::timeout(self.timeout, self.response.chunk())
+            .await
+            .map_err(|_| client.timeout_error(req))?
+            .map_err(|e| client.transport_error(req, &e))
+    }
+
+    /// The whole body, read into one buffer sized from Content-Length: collecting chunks and then
+    /// joining them would hold every page twice.
+    pub async fn read_all(mut self, client: &GongClient, req: &ApiRequest) -> Result<Bytes> {
+        let expected = self.response.content_length().unwrap_or(0).min(256 << 20) as usize;
+        let mut buf = Vec::with_capacity(expected);
+        while let Some(chunk) = self.chunk(client, req).await? {
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(buf))
+    }
+}
+
 /// What to do with an HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -300,6 +348,8 @@ pub struct ClientStats {
     pub requests: AtomicU64,
     pub retries: AtomicU64,
     pub rate_limited: AtomicU64,
+    /// Pages asked for again after their answer broke off with records already handed out.
+    pub resumed_pages: AtomicU64,
 }
 
 /// Called with the new full config after an OAuth refresh, before the new token is used, so a
@@ -420,42 +470,44 @@ impl GongClient {
         Ok(url)
     }
 
-    /// Sends `req` (with retries) and hands the body to `parse`. A body that `parse` rejects (truncated,
-    /// not JSON) is retried like a 5xx, since Gong's next answer is usually whole.
-    pub async fn send_parsed<T>(
-        &self,
-        req: &ApiRequest,
-        parse: impl Fn(&Bytes) -> std::result::Result<T, String>,
-    ) -> Result<Reply<T>> {
-        let mut attempt: u32 = 0;
-        let mut refreshed = false;
+    /// Sends `req` until Gong answers with a success or a 404: pacing inside the budget, retries of what
+    /// may succeed later, one token refresh on 401. The body of a success is left unread, for the caller
+    /// to read whole ([`Body::read_all`]) or as it arrives ([`Body::chunk`]). `attempts` carries over
+    /// between calls for the same request, so a body that breaks off counts against the same limit.
+    pub async fn open(&self, req: &ApiRequest, attempts: &mut Attempts) -> Result<Reply<Body>> {
         loop {
-            attempt += 1;
-            if attempt > 1 {
+            attempts.n += 1;
+            if attempts.n > 1 {
                 self.stats.retries.fetch_add(1, Ordering::Relaxed);
             }
+            let attempt = attempts.n;
             // A spent client-side budget is final for this sync: retrying cannot refill it.
             self.budget.acquire().await?;
             let wait = match self.send_once(req).await {
-                Ok((status, headers, body, generation)) => {
-                    let retry_after = parse_retry_after(&headers);
-                    match classify_status(status.as_u16(), retry_after) {
-                        Verdict::Success => match parse(&body) {
-                            Ok(value) => return Ok(Reply::Ok(value)),
-                            Err(why) => {
-                                if attempt >= self.retry.max_attempts {
-                                    return Err(Error::system(format!(
-                                        "Gong sent an unreadable response to {} {attempt} times ({why}).",
-                                        req.describe()
-                                    )));
-                                }
-                                self.retry.backoff(attempt)
-                            }
-                        },
+                Ok((status, response, generation)) => {
+                    let retry_after = parse_retry_after(response.headers());
+                    let verdict = classify_status(status.as_u16(), retry_after);
+                    if verdict == Verdict::Success {
+                        return Ok(Reply::Ok(Body {
+                            response,
+                            timeout: self.timeout,
+                        }));
+                    }
+                    // Answers other than success are small: Gong's error texts.
+                    let body = Body {
+                        response,
+                        timeout: self.timeout,
+                    }
+                    .read_all(self, req)
+                    .await
+                    .unwrap_or_default();
+                    match verdict {
+                        Verdict::Success => unreachable!("returned above"),
                         Verdict::NotFound => return Ok(Reply::NotFound(gong_errors(&body))),
                         Verdict::Unauthorized => {
-                            if matches!(self.auth, Auth::OAuthRefresh { .. }) && !refreshed {
-                                refreshed = true;
+                            if matches!(self.auth, Auth::OAuthRefresh { .. }) && !attempts.refreshed
+                            {
+                                attempts.refreshed = true;
                                 self.refresh_token(Some(generation)).await?;
                                 continue;
                             }
@@ -502,19 +554,68 @@ impl GongClient {
         }
     }
 
+    /// The body of a success could not be read whole: waits before the next attempt if one may help
+    /// (Gong's next answer is usually whole), or returns the error that ends the request.
+    pub async fn after_bad_body(
+        &self,
+        req: &ApiRequest,
+        attempts: &Attempts,
+        failure: BodyFailure,
+    ) -> Result<()> {
+        let attempt = attempts.n;
+        match failure {
+            BodyFailure::Broke(e) if e.kind != ErrorKind::Transient => {
+                return Err(e.context(format!("gave up after {attempt} attempts")))
+            }
+            BodyFailure::Broke(e) if attempt >= self.retry.max_attempts => {
+                return Err(e.context(format!("gave up after {attempt} attempts")))
+            }
+            BodyFailure::Unreadable(why) if attempt >= self.retry.max_attempts => {
+                return Err(Error::system(format!(
+                    "Gong sent an unreadable response to {} {attempt} times ({why}).",
+                    req.describe()
+                )))
+            }
+            _ => {}
+        }
+        tokio::time::sleep(self.retry.backoff(attempt)).await;
+        Ok(())
+    }
+
+    /// Sends `req` (with retries) and hands the whole body to `parse`. A body that breaks off or that
+    /// `parse` rejects (truncated, not JSON) is retried like a 5xx.
+    pub async fn send_parsed<T>(
+        &self,
+        req: &ApiRequest,
+        parse: impl Fn(&Bytes) -> std::result::Result<T, String>,
+    ) -> Result<Reply<T>> {
+        let mut attempts = Attempts::default();
+        loop {
+            let body = match self.open(req, &mut attempts).await? {
+                Reply::Ok(body) => body,
+                Reply::NotFound(text) => return Ok(Reply::NotFound(text)),
+            };
+            let failure = match body.read_all(self, req).await {
+                Ok(bytes) => match parse(&bytes) {
+                    Ok(value) => return Ok(Reply::Ok(value)),
+                    Err(why) => BodyFailure::Unreadable(why),
+                },
+                Err(e) => BodyFailure::Broke(e),
+            };
+            self.after_bad_body(req, &attempts, failure).await?;
+        }
+    }
+
     /// Sends `req` and returns the raw body.
     pub async fn send(&self, req: &ApiRequest) -> Result<Reply<Vec<u8>>> {
         self.send_parsed(req, |b| Ok(b.to_vec())).await
     }
 
-    /// One attempt (its budget slot already taken): auth, send, read the whole body.
-    async fn send_once(&self, req: &ApiRequest) -> Result<(StatusCode, HeaderMap, Bytes, u64)> {
+    /// One attempt (its budget slot already taken): auth, send, wait for the response's head.
+    async fn send_once(&self, req: &ApiRequest) -> Result<(StatusCode, reqwest::Response, u64)> {
         self.ensure_token().await?;
         let url = self.url_for(req)?;
-        let mut builder = self
-            .http
-            .request(req.method.clone(), url)
-            .timeout(self.timeout);
+        let mut builder = self.http.request(req.method.clone(), url);
         // Before the token is read (see `token_generation`).
         let generation = self.token_generation.load(Ordering::SeqCst);
         builder = self.authorize(builder);
@@ -522,26 +623,21 @@ impl GongClient {
             builder = builder.json(body);
         }
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        let response = builder
-            .send()
+        // The timeout bounds each wait for Gong (the head here, each piece of the body in `Body`), not the
+        // whole exchange: a streamed page may rightly wait for the writer.
+        let response = tokio::time::timeout(self.timeout, builder.send())
             .await
+            .map_err(|_| self.timeout_error(req))?
             .map_err(|e| self.transport_error(req, &e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        // Read into one buffer sized from Content-Length: collecting chunks and then joining them
-        // would hold every page twice, and transcript pages run to megabytes.
-        let mut response = response;
-        let expected = response.content_length().unwrap_or(0).min(256 << 20) as usize;
-        let mut buf = Vec::with_capacity(expected);
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.transport_error(req, &e))?
-        {
-            buf.extend_from_slice(&chunk);
-        }
-        let body = Bytes::from(buf);
-        Ok((status, headers, body, generation))
+        Ok((response.status(), response, generation))
+    }
+
+    fn timeout_error(&self, req: &ApiRequest) -> Error {
+        Error::transient(format!(
+            "{} timed out after {} s",
+            req.describe(),
+            self.timeout.as_secs()
+        ))
     }
 
     /// Adds the Authorization header for the configured auth.
