@@ -13,7 +13,9 @@
 //!   page is written. The reservation is corrected to the page's real size when it arrives, so the pool
 //!   overshoots by at most one estimate's error per lane. A reservation larger than the whole pool takes
 //!   all of it rather than waiting forever. The front never waits for the pool: the writer takes its pages
-//!   as they come, and at most [`FRONT_QUEUE`] of them wait for it.
+//!   as they come. The front reads its pages as they arrive, in parts (`sync::Pager::next_part`), and at
+//!   most [`FRONT_QUEUE_BYTES`] of them wait for the writer ([`Gate::front_room`]); a front request that
+//!   finds the queue full stops reading its body, so the rest of its page waits in the network, not here.
 //!
 //! Why no deadlock: the front needs nothing that slices behind it hold, the writer only waits for the
 //! front, and every slice becomes part of the front in turn.
@@ -24,9 +26,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
-/// Pages of the front that may wait for the writer (besides the one being written and those being
-/// fetched).
-pub const FRONT_QUEUE: usize = 2;
+/// Bytes of the front's records that may wait for the writer (besides those being written). One part
+/// always fits, however large, so the front always moves.
+pub const FRONT_QUEUE_BYTES: usize = 4 << 20;
 
 pub struct Gate {
     inner: Mutex<Inner>,
@@ -34,6 +36,7 @@ pub struct Gate {
     /// Requests at once.
     lanes: usize,
     pool_kib: usize,
+    front_queue_kib: usize,
 }
 
 #[derive(Default)]
@@ -42,7 +45,8 @@ struct Inner {
     front: u64,
     fetching: usize,
     used_kib: usize,
-    front_queued: usize,
+    /// KiB of front parts waiting for the writer.
+    front_queued_kib: usize,
     waiting: BTreeSet<u64>,
 }
 
@@ -82,7 +86,6 @@ impl Default for PageSize {
 /// unused, it gives both back; [`Ticket::into_room`] turns it into the page's place.
 pub struct Ticket {
     gate: Arc<Gate>,
-    seq: u64,
     /// Taken behind the front: `kib` of the pool are reserved.
     behind: bool,
     kib: usize,
@@ -121,6 +124,7 @@ impl Gate {
             changed: Notify::new(),
             lanes: max_concurrent_requests.max(1),
             pool_kib: (pool_bytes / 1024).max(1),
+            front_queue_kib: FRONT_QUEUE_BYTES / 1024,
         })
     }
 
@@ -160,7 +164,6 @@ impl Gate {
                     inner.used_kib += kib;
                     return Ticket {
                         gate: self.clone(),
-                        seq,
                         behind: !front,
                         kib,
                         lane: true,
@@ -172,16 +175,45 @@ impl Gate {
         }
     }
 
+    /// Waits for a place in the queue of front parts for `bytes` of records. The first part in an empty
+    /// queue always gets one.
+    pub async fn front_room(self: &Arc<Self>, bytes: usize) -> Room {
+        let kib = (bytes / 1024).max(1);
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut inner = self.lock();
+                let queued = inner.front_queued_kib;
+                if queued == 0 || queued + kib <= self.front_queue_kib {
+                    inner.front_queued_kib += kib;
+                    return Room {
+                        gate: self.clone(),
+                        kib,
+                        front: true,
+                    };
+                }
+            }
+            notified.await;
+        }
+    }
+
     #[cfg(test)]
     fn snapshot(&self) -> (usize, usize, usize) {
         let inner = self.lock();
-        (inner.fetching, inner.used_kib, inner.front_queued)
+        (inner.fetching, inner.used_kib, inner.front_queued_kib)
     }
 }
 
 impl Ticket {
+    /// Taken behind the front: its page is read whole into the pool.
+    pub fn is_behind(&self) -> bool {
+        self.behind
+    }
+
     /// The fetched page of `bytes` takes its place: behind the front, the reservation becomes the
-    /// page's real size at once; the front's page waits for a place in the front lane.
+    /// page's real size at once; the front's page waits for a place in the front queue.
     pub async fn into_room(mut self, bytes: usize) -> Room {
         let gate = self.gate.clone();
         let kib = gate.kib(bytes);
@@ -204,24 +236,7 @@ impl Ticket {
                 front: false,
             };
         }
-        loop {
-            let notified = gate.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            {
-                let mut inner = gate.lock();
-                debug_assert!(self.seq <= inner.front);
-                if inner.front_queued < FRONT_QUEUE {
-                    inner.front_queued += 1;
-                    return Room {
-                        gate: gate.clone(),
-                        kib: 0,
-                        front: true,
-                    };
-                }
-            }
-            notified.await;
-        }
+        gate.front_room(bytes).await
     }
 }
 
@@ -247,7 +262,7 @@ impl Drop for Room {
         {
             let mut inner = self.gate.lock();
             if self.front {
-                inner.front_queued -= 1;
+                inner.front_queued_kib -= self.kib;
             } else {
                 inner.used_kib -= self.kib;
             }
@@ -332,17 +347,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_front_bypasses_a_full_pool_but_queues_at_most_front_queue_pages() {
+    async fn the_front_bypasses_a_full_pool_but_queues_at_most_front_queue_bytes() {
         let gate = Gate::new(4, 4 * KIB);
         let _full = gate.fetch(7, 4 * KIB).await;
-        let mut rooms = Vec::new();
-        for _ in 0..FRONT_QUEUE {
-            rooms.push(gate.fetch(0, 8 << 20).await.into_room(8 << 20).await);
+        // A part larger than the whole queue goes when the queue is empty.
+        let huge = gate.fetch(0, 8 << 20).await.into_room(8 << 20).await;
+        assert_eq!(gate.snapshot(), (1, 4, 8 << 10)); // `_full`'s lane and pool room
+        assert!(pending(gate.front_room(KIB)).await, "front queue full");
+        drop(huge);
+        let mut parts = Vec::new();
+        for _ in 0..FRONT_QUEUE_BYTES / (256 * KIB) {
+            parts.push(gate.front_room(256 * KIB).await);
         }
         let ticket = gate.fetch(0, KIB).await;
-        assert!(pending(ticket.into_room(KIB)).await, "front lane full");
-        rooms.pop();
+        assert!(pending(ticket.into_room(KIB)).await, "front queue full");
+        parts.pop();
         let _next = gate.fetch(0, KIB).await.into_room(KIB).await;
+        // Parts hold no lane: only `_full`'s is taken.
+        assert_eq!(gate.snapshot().0, 1);
     }
 
     #[tokio::test]

@@ -25,11 +25,12 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, OnceCell};
 
-use crate::client::{ApiRequest, GongClient, Reply};
+use crate::client::{ApiRequest, Attempts, Body, BodyFailure, GongClient, Reply};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::gate::{Gate, PageSize, Room, Ticket};
 use crate::protocol::{now_millis, LogLevel, Message, Output, StreamStatus, SyncMode};
+use crate::splitter::PageSplitter;
 use crate::state::{checkpoint_for, Checkpoint, Selected};
 use crate::streams::{Lift, Plan, StreamDef};
 
@@ -40,7 +41,7 @@ pub type SharedOutput = Arc<Mutex<Output>>;
 pub const PAGE_SIZE: usize = 100;
 
 /// One page of records, kept as the bytes Gong sent.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Page {
     pub body: Bytes,
     /// Byte ranges of each record inside `body`.
@@ -164,6 +165,60 @@ fn leading_field<'a>(record: &'a str, key: &str) -> Option<&'a str> {
     <&RawValue>::deserialize(&mut de).ok().map(RawValue::get)
 }
 
+/// Bytes of complete records a streamed page collects before it hands them on: large enough that a
+/// page of small records (calls: ~150 KiB) goes as one part, small enough that a transcript page (1-8
+/// MiB) never sits whole in memory.
+pub const PART_BYTES: usize = 256 << 10;
+
+/// Records of a page handed out by [`Pager::next_part`].
+pub struct Part {
+    /// The records, with `total_records` on the first part of the page that knows it.
+    pub page: Page,
+    /// This part ends its page.
+    pub last: bool,
+    /// The page's size in bytes so far (all of it on the last part).
+    pub page_bytes: usize,
+}
+
+/// A page being read.
+struct OpenPage {
+    request: ApiRequest,
+    body: Body,
+    attempts: Attempts,
+    splitter: PageSplitter,
+    /// Records of this page handed out already; a retried page drops as many first.
+    delivered: Vec<RecordMark>,
+    /// Records of the current answer looked at so far: those below `delivered.len()` are dropped.
+    seen: usize,
+    total_sent: bool,
+    bytes: usize,
+    /// Fetched only to reach the cursor after it: a restarted chain's page the caller already has.
+    discard: bool,
+}
+
+/// What a handed-out record looked like, so a retried page is known to be the same page.
+#[derive(PartialEq, Eq, Clone, Copy)]
+struct RecordMark {
+    len: usize,
+    head: u64,
+}
+
+impl RecordMark {
+    fn of(record: &[u8]) -> RecordMark {
+        // The first bytes hold the record's id (`callId`, `id`, `metaData.id`); with the length that is
+        // enough to tell a different record, at no cost on megabyte pages.
+        let head = &record[..record.len().min(128)];
+        let mut hash = 0xcbf2_9ce4_8422_2325u64;
+        for &b in head {
+            hash = (hash ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        RecordMark {
+            len: record.len(),
+            head: hash,
+        }
+    }
+}
+
 /// Follows one endpoint's pages for one set of inputs.
 pub struct Pager<'a> {
     client: &'a GongClient,
@@ -173,6 +228,7 @@ pub struct Pager<'a> {
     empty_404: &'a [&'a str],
     cursor: Option<String>,
     done: bool,
+    open: Option<OpenPage>,
     /// Restarts since the chain last made progress.
     restarts: u32,
     /// Pages handed to the caller so far.
@@ -197,6 +253,7 @@ impl<'a> Pager<'a> {
             empty_404,
             cursor: None,
             done: false,
+            open: None,
             restarts: 0,
             delivered: 0,
             skip: 0,
@@ -216,42 +273,119 @@ impl<'a> Pager<'a> {
         req
     }
 
-    /// The next page, or `None` after the last. A cursor Gong no longer accepts (they expire) restarts the
-    /// chain from page 0, up to three times without progress; the pages already handed out are fetched
-    /// again and dropped, so a restart never emits a record twice.
+    /// The next page whole, or `None` after the last.
     pub async fn next_page(&mut self) -> Result<Option<Page>> {
+        Ok(self.next_part(true).await?.map(|part| part.page))
+    }
+
+    /// The next records of the chain as they arrive, or `None` after the last page. With `whole`, a part
+    /// is a whole page; otherwise a page comes in parts of about [`PART_BYTES`] as its body is read (the
+    /// last one may have no records), so a page never has to be in memory at once.
+    ///
+    /// A body that breaks off is asked for again and the records already handed out are dropped from the
+    /// new answer (checked to be the same records). A cursor Gong no longer accepts (they expire)
+    /// restarts the chain from page 0, up to three times without progress; the pages already handed out
+    /// are fetched again and dropped. So no record is handed out twice.
+    pub async fn next_part(&mut self, whole: bool) -> Result<Option<Part>> {
         loop {
-            if self.done {
-                return Ok(None);
-            }
-            let req = self.page_request();
-            let key = self.record_key;
-            let reply = self
-                .client
-                .send_parsed(&req, |body| {
-                    parse_page(body, key).map(|parsed| (body.clone(), parsed))
-                })
-                .await;
-            match reply {
-                Ok(Reply::Ok((body, (records, total_records, cursor)))) => {
-                    self.done = cursor.is_none();
-                    self.cursor = cursor;
-                    if self.skip > 0 {
-                        self.skip -= 1;
+            let Some(open) = self.open.as_mut() else {
+                if self.done {
+                    return Ok(None);
+                }
+                self.open_page(whole).await?;
+                continue;
+            };
+            let failure = match open.body.chunk(self.client, &open.request).await {
+                Ok(Some(chunk)) => match open.splitter.push(&chunk) {
+                    Ok(()) => {
+                        open.bytes += chunk.len();
+                        if whole || open.discard || open.splitter.ready_bytes() < PART_BYTES {
+                            continue;
+                        }
+                        if let Some(part) = Self::part(open, false)? {
+                            return Ok(Some(part));
+                        }
                         continue;
                     }
-                    self.delivered += 1;
-                    self.restarts = 0;
-                    return Ok(Some(Page {
+                    Err(why) => BodyFailure::Unreadable(why),
+                },
+                Ok(None) => match open.splitter.finish() {
+                    Ok(()) => {
+                        let part = Self::part(open, true)?;
+                        let discard = open.discard;
+                        let cursor = open.splitter.cursor();
+                        self.open = None;
+                        self.done = cursor.is_none();
+                        self.cursor = cursor;
+                        if discard {
+                            self.skip -= 1;
+                            continue;
+                        }
+                        self.delivered += 1;
+                        self.restarts = 0;
+                        return Ok(part);
+                    }
+                    Err(why) => BodyFailure::Unreadable(why),
+                },
+                Err(e) => BodyFailure::Broke(e),
+            };
+            // Ask again for the same page; the records already handed out are dropped from the answer.
+            self.client
+                .after_bad_body(&open.request, &open.attempts, failure)
+                .await?;
+            if !open.delivered.is_empty() {
+                self.client
+                    .stats
+                    .resumed_pages
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            let body = match self.client.open(&open.request, &mut open.attempts).await? {
+                Reply::Ok(body) => body,
+                Reply::NotFound(text) => {
+                    return Err(Error::system(format!(
+                        "{} answered 404 when asked again for a page it had begun to send: {text}",
+                        open.request.describe()
+                    ))
+                    .with_status(404))
+                }
+            };
+            open.body = body;
+            open.splitter = PageSplitter::with_capacity(self.record_key, PART_BYTES);
+            open.seen = 0;
+            open.bytes = 0;
+        }
+    }
+
+    /// Sends the request for the next page; on success its body is read by `next_part`.
+    async fn open_page(&mut self, whole: bool) -> Result<()> {
+        loop {
+            let request = self.page_request();
+            let mut attempts = Attempts::default();
+            match self.client.open(&request, &mut attempts).await {
+                Ok(Reply::Ok(body)) => {
+                    // A whole page goes into one buffer sized from Content-Length, parts into one that
+                    // holds a part and the record after it.
+                    let capacity = match body.content_length() {
+                        Some(n) if whole => n.min(256 << 20) as usize,
+                        _ => PART_BYTES + (64 << 10),
+                    };
+                    self.open = Some(OpenPage {
+                        request,
                         body,
-                        records,
-                        total_records,
-                    }));
+                        attempts,
+                        splitter: PageSplitter::with_capacity(self.record_key, capacity),
+                        delivered: Vec::new(),
+                        seen: 0,
+                        total_sent: false,
+                        bytes: 0,
+                        discard: self.skip > 0,
+                    });
+                    return Ok(());
                 }
                 Ok(Reply::NotFound(text)) => {
                     if self.empty_404.iter().any(|t| text.contains(t)) {
                         self.done = true;
-                        return Ok(None);
+                        return Ok(());
                     }
                     return Err(Error::system(format!(
                         "{} answered 404: {text}",
@@ -272,6 +406,57 @@ impl<'a> Pager<'a> {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Takes the records the splitter has complete, minus those a retried page must drop. `None` when
+    /// nothing is left to hand out and the page goes on.
+    fn part(open: &mut OpenPage, last: bool) -> Result<Option<Part>> {
+        let taken = open.splitter.take();
+        if open.discard {
+            return Ok(last.then(|| Part {
+                page: Page::default(),
+                last,
+                page_bytes: open.bytes,
+            }));
+        }
+        let mut records = taken.records;
+        // A page asked for again: its first records were handed out from the broken answer.
+        let mut drop = 0;
+        while open.seen < open.delivered.len() && drop < records.len() {
+            let mark = RecordMark::of(&taken.body[records[drop].clone()]);
+            if mark != open.delivered[open.seen] {
+                return Err(Error::system(format!(
+                    "{} sent a different page when asked again after its answer broke off; run the sync again.",
+                    open.request.describe()
+                )));
+            }
+            open.seen += 1;
+            drop += 1;
+        }
+        records.drain(..drop);
+        for r in &records {
+            open.delivered.push(RecordMark::of(&taken.body[r.clone()]));
+        }
+        open.seen += records.len();
+        if records.is_empty() && !last {
+            return Ok(None);
+        }
+        let total_records = match open.splitter.total_records() {
+            Some(t) if !open.total_sent => {
+                open.total_sent = true;
+                Some(t)
+            }
+            _ => None,
+        };
+        Ok(Some(Part {
+            page: Page {
+                body: taken.body,
+                records,
+                total_records,
+            },
+            last,
+            page_bytes: open.bytes,
+        }))
     }
 }
 
@@ -346,12 +531,24 @@ impl SliceLink {
         self.gate.fetch(self.seq, self.page_size.get()).await
     }
 
-    /// Hands a page to the writer; `Err` when the writer has stopped reading the stream.
+    /// Hands a whole page to the writer; `Err` when the writer has stopped reading the stream.
     async fn send(&self, batch: Batch, ticket: Ticket) -> std::result::Result<(), ()> {
         let bytes = batch.page.body.len();
         self.page_size.observe(bytes);
         let room = ticket.into_room(bytes).await;
-        let first = !self.sent_first.swap(true, Ordering::Relaxed);
+        self.hand_over(batch, room)
+    }
+
+    /// Hands part of a page the front is reading to the writer, once the front queue has room for it.
+    async fn send_part(&self, batch: Batch) -> std::result::Result<(), ()> {
+        let room = self.gate.front_room(batch.page.body.len()).await;
+        self.hand_over(batch, room)
+    }
+
+    fn hand_over(&self, batch: Batch, room: Room) -> std::result::Result<(), ()> {
+        // Every page of a chain repeats the chain's total: the slice's estimate is its first.
+        let first =
+            batch.page.total_records.is_some() && !self.sent_first.swap(true, Ordering::Relaxed);
         self.tx
             .send(Event::Page(Buffered {
                 batch,
@@ -730,12 +927,13 @@ impl Engine {
         self.log(
             LogLevel::Info,
             format!(
-                "Read {} records from {} streams with {} requests ({} retried, {} rate-limited).",
+                "Read {} records from {} streams with {} requests ({} retried, {} rate-limited, {} pages resumed after breaking off).",
                 outcome.records,
                 selected.len(),
                 self.client.requests_sent(),
                 self.client.stats.retries.load(Ordering::Relaxed),
-                self.client.stats.rate_limited.load(Ordering::Relaxed)
+                self.client.stats.rate_limited.load(Ordering::Relaxed),
+                self.client.stats.resumed_pages.load(Ordering::Relaxed)
             ),
         );
         outcome
@@ -1190,7 +1388,7 @@ struct Producer {
 }
 
 impl Producer {
-    /// Fetches one slice and sends its pages, in order, to the writer.
+    /// Fetches one slice and sends its records, in order, to the writer.
     async fn produce(self, slice: Slice, link: SliceLink) -> Result<()> {
         let def = self.def;
         if def.plan == Plan::CallIdBatches {
@@ -1215,40 +1413,71 @@ impl Producer {
             def.record_key,
             def.empty_404,
         );
-        loop {
-            let lane = link.lane().await;
-            let Some(page) = pager.next_page().await? else {
-                break;
-            };
-            let batch = if def.lift == Lift::CallMedia {
-                let (page, refs) = crate::media::media_page(
-                    &self.client,
-                    &page,
-                    self.files.as_deref(),
-                    self.concurrency,
-                )
-                .await?;
-                Batch {
-                    page,
-                    lifted: Vec::new(),
-                    refs,
-                }
-            } else {
-                let lifted = lift(def, &page, &slice.added, None)?;
-                Batch::lifted(page, lifted)
-            };
-            if link.send(batch, lane).await.is_err() {
-                break; // the writer stopped reading this slice (its stream failed)
-            }
-        }
+        self.follow(&mut pager, &slice, &link, None).await?;
         Ok(())
     }
 
-    /// Lists the window's calls, then fetches the stream's records for them 100 ids at a time.
+    /// Sends every page of `pager` to the writer. A page the writer is waiting for (the front's) is
+    /// handed over in parts as its body arrives; a page fetched ahead of the writer is read whole into the
+    /// gate's pool. `Ok(false)` when the writer stopped reading this slice (its stream failed).
+    async fn follow(
+        &self,
+        pager: &mut Pager<'_>,
+        slice: &Slice,
+        link: &SliceLink,
+        started: Option<&HashMap<String, String>>,
+    ) -> Result<bool> {
+        let def = self.def;
+        loop {
+            // The lane is held until the page is read, also while its parts wait for the writer.
+            let ticket = link.lane().await;
+            // Media pages download every record's files before the page goes on: whole.
+            let whole = ticket.is_behind() || def.lift == Lift::CallMedia;
+            loop {
+                let Some(part) = pager.next_part(whole).await? else {
+                    return Ok(true);
+                };
+                let batch = if def.lift == Lift::CallMedia {
+                    let (page, refs) = crate::media::media_page(
+                        &self.client,
+                        &part.page,
+                        self.files.as_deref(),
+                        self.concurrency,
+                    )
+                    .await?;
+                    Batch {
+                        page,
+                        lifted: Vec::new(),
+                        refs,
+                    }
+                } else {
+                    let lifted = lift(def, &part.page, &slice.added, started)?;
+                    Batch::lifted(part.page, lifted)
+                };
+                if whole {
+                    if link.send(batch, ticket).await.is_err() {
+                        return Ok(false);
+                    }
+                    break;
+                }
+                if part.last {
+                    link.page_size.observe(part.page_bytes);
+                }
+                if link.send_part(batch).await.is_err() {
+                    return Ok(false);
+                }
+                if part.last {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Lists the window's calls and fetches the stream's records for each listing page's calls (Gong
+    /// lists 100 a page, the most a batch may name) before listing on: what is held is one page of ids,
+    /// however many calls the window has.
     async fn produce_by_ids(&self, slice: &Slice, link: &SliceLink) -> Result<()> {
         let (client, def) = (&*self.client, self.def);
-        let mut started: HashMap<String, String> = HashMap::new();
-        let mut ids: Vec<String> = Vec::new();
         let mut calls = Pager::new(client, slice.request.clone(), "calls", &["No calls found"]);
         #[derive(Deserialize)]
         struct CallStart {
@@ -1256,11 +1485,16 @@ impl Producer {
             started: Option<String>,
         }
         loop {
-            // Listing pages are read here and dropped, and are small whatever the stream's pages are.
-            let _lane = link.gate.fetch(link.seq, 64 << 10).await;
-            let Some(page) = calls.next_page().await? else {
-                break;
+            let listing = {
+                // Listing pages are small whatever the stream's pages are, and dropped here.
+                let _lane = link.gate.fetch(link.seq, 64 << 10).await;
+                calls.next_page().await?
             };
+            let Some(page) = listing else {
+                return Ok(());
+            };
+            let mut started: HashMap<String, String> = HashMap::with_capacity(page.len());
+            let mut ids: Vec<String> = Vec::with_capacity(page.len());
             for i in 0..page.len() {
                 let call: CallStart = serde_json::from_str(page.record(i)).map_err(|e| {
                     Error::system(format!("A call in GET /v2/calls is malformed: {e}"))
@@ -1270,25 +1504,18 @@ impl Producer {
                     ids.push(id);
                 }
             }
-        }
-        for chunk in ids.chunks(PAGE_SIZE) {
-            let request = ApiRequest::post(def.path, json!({"filter": {"callIds": chunk}}));
-            let mut pager = Pager::new(client, request, def.record_key, def.empty_404);
-            loop {
-                let lane = link.lane().await;
-                let Some(page) = pager.next_page().await? else {
-                    break;
-                };
-                let lifted = lift(def, &page, &slice.added, Some(&started))?;
-                let batch = Batch::lifted(page, lifted);
-                if link.send(batch, lane).await.is_err() {
+            drop(page);
+            for chunk in ids.chunks(PAGE_SIZE) {
+                let request = ApiRequest::post(def.path, json!({"filter": {"callIds": chunk}}));
+                let mut pager = Pager::new(client, request, def.record_key, def.empty_404);
+                if !self.follow(&mut pager, slice, link, Some(&started)).await? {
                     return Ok(());
                 }
             }
         }
-        Ok(())
     }
 }
+
 #[derive(Deserialize)]
 struct MetaOnly<'a> {
     #[serde(rename = "metaData", borrow)]

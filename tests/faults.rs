@@ -143,6 +143,10 @@ fn assert_same_records(
 }
 
 fn assert_clean_exit(what: &str, run: &Run) {
+    assert_clean_exit_of(what, run, STREAMS);
+}
+
+fn assert_clean_exit_of(what: &str, run: &Run, streams: &[&str]) {
     assert_eq!(
         run.code,
         0,
@@ -157,7 +161,7 @@ fn assert_clean_exit(what: &str, run: &Run) {
         "{what}: stderr {}",
         run.stderr
     );
-    for stream in STREAMS {
+    for stream in streams {
         assert_eq!(
             run.statuses(stream).last().map(String::as_str),
             Some("COMPLETE"),
@@ -271,6 +275,49 @@ fn fault_connection_reset() {
 #[test]
 fn fault_truncated_body() {
     fault_row(FaultKind::TruncatedBody, 0.2, |_| {});
+}
+
+/// The end-of-read log line's count of pages resumed after breaking off midway.
+fn resumed_pages(run: &Run) -> u64 {
+    run.of_type("LOG")
+        .filter_map(|m| m["log"]["message"].as_str())
+        .find_map(|m| {
+            let (_, rest) = m.split_once(" rate-limited, ")?;
+            rest.split_once(" pages resumed")?.0.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+/// Transcript pages (megabytes) are handed to the writer in parts as they arrive. When one breaks off
+/// after some parts went out, the page is asked for again and the records already written are dropped
+/// from the new answer: nothing is lost and nothing is written twice, also when the new answer breaks off
+/// too.
+#[test]
+fn a_page_that_breaks_off_midway_resumes_without_loss_or_repeats() {
+    let sandbox = start_sandbox(fault_sandbox_config());
+    let config = fault_config(&sandbox.base_url());
+    let setup = setup(&config, &[("call_transcripts", "full_refresh")]);
+    let clean = read(&setup, &config, None);
+    assert_clean_exit_of("clean run", &clean, &["call_transcripts"]);
+    assert_eq!(resumed_pages(&clean), 0);
+    let want = keyed(&clean, &setup.pks);
+
+    sandbox.set_faults(FaultConfig {
+        rate: 0.4,
+        kinds: vec![FaultKind::TruncatedBody],
+        seed: 11,
+        ..FaultConfig::none()
+    });
+    let faulty = read(&setup, &config, None);
+    sandbox.set_faults(FaultConfig::none());
+    assert_clean_exit_of("truncated pages", &faulty, &["call_transcripts"]);
+    assert_same_records("truncated pages", &want, &keyed(&faulty, &setup.pks));
+    let resumed = resumed_pages(&faulty);
+    assert!(
+        resumed >= 2,
+        "only {resumed} pages were resumed midway ({} retries)",
+        retries(&faulty)
+    );
 }
 
 #[test]
