@@ -7,10 +7,13 @@
 //! ([`PageSplitter::take`]) as the bytes Gong sent, while the rest of the page is still on the wire. A
 //! request then holds the record being read plus a chunk, not its page.
 //!
-//! The scan is structural (strings, escapes, nesting): it finds where each value ends. Every record is
-//! then checked by serde_json (syntax and UTF-8) before it counts, and so is every other top-level value,
-//! so a body yields exactly the records [`crate::sync::parse_page`] finds in it whole, or an error (the
-//! tests check both on every way of cutting bodies into chunks).
+//! The page's top level is followed by a small state machine. A record (an object) is parsed by
+//! serde_json straight from the buffer, which finds its end and checks it (syntax, UTF-8) in the one
+//! pass `parse_page` also makes; a record still incomplete is tried again once its bytes have doubled.
+//! Other top-level values (`requestId`, `records`) and scalar records are found by a structural scan
+//! (strings, escapes, nesting) and then checked. So a body yields exactly the records
+//! [`crate::sync::parse_page`] finds in it whole, or an error (the tests check both on every way of
+//! cutting bodies into chunks).
 
 use std::ops::Range;
 
@@ -203,6 +206,8 @@ pub struct PageSplitter {
     record_key: String,
     /// Bytes received and not yet taken; positions below are indices into it.
     buf: BytesMut,
+    /// Room a new buffer starts with.
+    capacity: usize,
     /// Scanned up to here.
     pos: usize,
     state: State,
@@ -214,6 +219,8 @@ pub struct PageSplitter {
     /// Complete records in `buf`, and their total length.
     records: Vec<Range<usize>>,
     ready: usize,
+    /// Bytes the record in progress had when serde_json last found it incomplete (0: not tried).
+    tried: usize,
     meta: Option<Records>,
 }
 
@@ -231,6 +238,7 @@ impl PageSplitter {
         PageSplitter {
             record_key: record_key.to_string(),
             buf: BytesMut::with_capacity(capacity),
+            capacity,
             pos: 0,
             state: State::Open,
             value: ValueScan::default(),
@@ -238,6 +246,7 @@ impl PageSplitter {
             next_is: (false, false),
             records: Vec::new(),
             ready: 0,
+            tried: 0,
             meta: None,
         }
     }
@@ -273,7 +282,18 @@ impl PageSplitter {
     }
 
     /// The body has ended: it must have been one whole object.
-    pub fn finish(&self) -> Result<(), String> {
+    pub fn finish(&mut self) -> Result<(), String> {
+        if self.state == State::Scanning(Scanned::Record) && self.value.kind != b'0' {
+            // A record put off by the doubling rule: the body is all there is.
+            if self.parse_record(true)? {
+                self.scan().map_err(|e| {
+                    format!(
+                        "the body is not a JSON object with `{}`: {e}",
+                        self.record_key
+                    )
+                })?;
+            }
+        }
         if self.state == State::End {
             Ok(())
         } else {
@@ -292,6 +312,11 @@ impl PageSplitter {
             _ => self.pos,
         };
         let body = self.buf.split_to(keep_from).freeze();
+        if self.state != State::End {
+            // The part keeps the allocation it was cut from: what comes next goes into a new one (with
+            // the record in progress), so a part never holds more than about `capacity` bytes.
+            self.buf.reserve(self.capacity);
+        }
         self.pos -= keep_from;
         self.value_start = self.value_start.saturating_sub(keep_from);
         self.ready = 0;
@@ -305,6 +330,12 @@ impl PageSplitter {
         let len = self.buf.len();
         while self.pos < len {
             if let State::Scanning(what) = self.state {
+                if what == Scanned::Record && self.value.kind != b'0' {
+                    if !self.parse_record(false)? {
+                        return Ok(());
+                    }
+                    continue;
+                }
                 let Some(end) = self.value.scan(&self.buf, &mut self.pos)? else {
                     return Ok(());
                 };
@@ -320,6 +351,10 @@ impl PageSplitter {
                 s.value = ValueScan::default();
                 s.value_start = s.pos;
                 s.state = State::Scanning(what);
+                if what == Scanned::Record && !matches!(s.buf[s.pos], b'{' | b'[' | b'"') {
+                    s.value.kind = b'0'; // a number or literal: scanned to its delimiter
+                }
+                s.tried = 0;
             };
             match (self.state, b) {
                 (State::Open, b'{') => self.state = State::FirstKey,
@@ -355,6 +390,42 @@ impl PageSplitter {
             self.pos += 1;
         }
         Ok(())
+    }
+
+    /// Parses the record that starts at `value_start` with serde_json, which finds its end and checks it
+    /// in one pass. `Ok(false)` while it is incomplete: it is tried again once the bytes available for
+    /// it have doubled (or, with `last`, now), so a record spanning many chunks costs at most about twice
+    /// its parse.
+    fn parse_record(&mut self, last: bool) -> Result<bool, String> {
+        let start = self.value_start;
+        let available = self.buf.len() - start;
+        if !last && self.tried > 0 && available < 2 * self.tried {
+            self.pos = self.buf.len();
+            return Ok(false);
+        }
+        // Up to the last byte after which serde_json's answer cannot depend on what follows: a number
+        // cut short (`1.`) would be a syntax error, a string or container cut short is end of input.
+        let Some(limit) = memchr::memrchr3(b'}', b']', b'"', &self.buf[start..]) else {
+            self.pos = self.buf.len();
+            return Ok(false);
+        };
+        let mut de = serde_json::Deserializer::from_slice(&self.buf[start..start + limit + 1]);
+        match <&RawValue>::deserialize(&mut de) {
+            Ok(raw) => {
+                let end = start + raw.get().len();
+                self.pos = end;
+                self.ready += end - start;
+                self.records.push(start..end);
+                self.state = State::AfterRecord;
+                Ok(true)
+            }
+            Err(e) if e.is_eof() => {
+                self.tried = available;
+                self.pos = self.buf.len();
+                Ok(false)
+            }
+            Err(e) => Err(format!("a record is malformed: {e}")),
+        }
     }
 
     /// A value the scanner found whole at `span`: check it with serde_json and use it.

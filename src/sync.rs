@@ -5,12 +5,14 @@
 //! when a page has no `records.cursor`, and an endpoint's "no data" 404 is an empty result.
 //!
 //! The engine reads each selected stream as an ordered list of [`Slice`]s (see `state.rs` for the
-//! checkpoint model). Records are written strictly in order, stream after stream and slice after slice,
-//! but fetched ahead: every stream is planned at once and up to [`LOOKAHEAD_SLICES`] slices, across stream
-//! boundaries, fetch while the writer works on the front one. `gate.rs` bounds the requests in flight
-//! (`max_concurrent_requests`, oldest slice first) and the bytes waiting behind the front
-//! ([`BUFFER_BUDGET_BYTES`]). A STATE follows a slice only once all its records are written, so a STATE
-//! never claims data that was not emitted.
+//! checkpoint model). Streams are written one after another; inside the stream being written (the
+//! *front*) every slice fetches at once and records are written as they arrive, a page in parts of about
+//! [`PART_BYTES`] while its body is still on the wire ([`Pager::next_part`], `splitter.rs`). Every stream
+//! is planned at once and up to [`LOOKAHEAD_SLICES`] slices of the next streams fetch ahead, whole pages.
+//! `gate.rs` bounds the requests in flight (`max_concurrent_requests`, oldest slice first), the bytes
+//! fetched ahead ([`BUFFER_BUDGET_BYTES`]) and the front's parts waiting for the writer. A STATE follows
+//! a slice only once it and every slice before it are written, so a STATE never claims data that was not
+//! emitted.
 
 use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
@@ -165,9 +167,8 @@ fn leading_field<'a>(record: &'a str, key: &str) -> Option<&'a str> {
     <&RawValue>::deserialize(&mut de).ok().map(RawValue::get)
 }
 
-/// Bytes of complete records a streamed page collects before it hands them on: large enough that a
-/// page of small records (calls: ~150 KiB) goes as one part, small enough that a transcript page (1-8
-/// MiB) never sits whole in memory.
+/// Bytes of complete records a streamed page (one over [`STREAM_ABOVE`]) collects before it hands them
+/// on: a transcript page of 1-8 MiB goes in 4-32 parts and never sits whole in memory.
 pub const PART_BYTES: usize = 256 << 10;
 
 /// Records of a page handed out by [`Pager::next_part`].
@@ -180,12 +181,89 @@ pub struct Part {
     pub page_bytes: usize,
 }
 
+/// Pages up to this size are read whole and split in one pass (`parse_page`); larger ones are read as
+/// they arrive, in parts (`PageSplitter`, which costs a second, structural pass over the bytes).
+pub const STREAM_ABOVE: usize = 1 << 20;
+
+/// How a page's body is being read.
+enum Reading {
+    /// Into one buffer, split when it is whole.
+    Whole(Vec<u8>),
+    /// As it arrives: records go out while the rest is on the wire.
+    Split(PageSplitter),
+}
+
+impl Reading {
+    fn new(record_key: &str, content_length: Option<u64>, whole: bool) -> Reading {
+        match content_length.map(|n| n.min(256 << 20) as usize) {
+            Some(n) if whole || n <= STREAM_ABOVE => Reading::Whole(Vec::with_capacity(n)),
+            None if whole => Reading::Whole(Vec::new()),
+            n => Reading::Split(PageSplitter::with_capacity(
+                record_key,
+                n.unwrap_or(usize::MAX).min(PART_BYTES + (64 << 10)),
+            )),
+        }
+    }
+
+    fn push(&mut self, chunk: &[u8]) -> std::result::Result<(), String> {
+        match self {
+            Reading::Whole(buf) => {
+                buf.extend_from_slice(chunk);
+                Ok(())
+            }
+            Reading::Split(splitter) => splitter.push(chunk),
+        }
+    }
+
+    /// Bytes of whole records that could go out before the page ends.
+    fn ready_bytes(&self) -> usize {
+        match self {
+            Reading::Whole(_) => 0,
+            Reading::Split(splitter) => splitter.ready_bytes(),
+        }
+    }
+
+    /// The records complete so far, and the page's total if known yet.
+    fn take(&mut self) -> (crate::splitter::Part, Option<u64>) {
+        match self {
+            Reading::Whole(_) => (
+                crate::splitter::Part {
+                    body: Bytes::new(),
+                    records: Vec::new(),
+                },
+                None,
+            ),
+            Reading::Split(splitter) => (splitter.take(), splitter.total_records()),
+        }
+    }
+
+    /// The body has ended: the remaining records, the page's total and the next cursor.
+    fn finish(
+        &mut self,
+        record_key: &str,
+    ) -> std::result::Result<(crate::splitter::Part, Option<u64>, Option<String>), String> {
+        match self {
+            Reading::Whole(buf) => {
+                let (records, total, cursor) = parse_page(buf, record_key)?;
+                let body = Bytes::from(std::mem::take(buf));
+                Ok((crate::splitter::Part { body, records }, total, cursor))
+            }
+            Reading::Split(splitter) => {
+                splitter.finish()?;
+                Ok((splitter.take(), splitter.total_records(), splitter.cursor()))
+            }
+        }
+    }
+}
+
 /// A page being read.
 struct OpenPage {
     request: ApiRequest,
     body: Body,
     attempts: Attempts,
-    splitter: PageSplitter,
+    /// Read whole, whatever its size (a page fetched ahead of the writer).
+    whole: bool,
+    reading: Reading,
     /// Records of this page handed out already; a retried page drops as many first.
     delivered: Vec<RecordMark>,
     /// Records of the current answer looked at so far: those below `delivered.len()` are dropped.
@@ -296,24 +374,24 @@ impl<'a> Pager<'a> {
                 continue;
             };
             let failure = match open.body.chunk(self.client, &open.request).await {
-                Ok(Some(chunk)) => match open.splitter.push(&chunk) {
+                Ok(Some(chunk)) => match open.reading.push(&chunk) {
                     Ok(()) => {
                         open.bytes += chunk.len();
-                        if whole || open.discard || open.splitter.ready_bytes() < PART_BYTES {
+                        if open.discard || open.reading.ready_bytes() < PART_BYTES {
                             continue;
                         }
-                        if let Some(part) = Self::part(open, false)? {
+                        let (taken, total) = open.reading.take();
+                        if let Some(part) = Self::part(open, taken, total, false)? {
                             return Ok(Some(part));
                         }
                         continue;
                     }
                     Err(why) => BodyFailure::Unreadable(why),
                 },
-                Ok(None) => match open.splitter.finish() {
-                    Ok(()) => {
-                        let part = Self::part(open, true)?;
+                Ok(None) => match open.reading.finish(self.record_key) {
+                    Ok((taken, total, cursor)) => {
+                        let part = Self::part(open, taken, total, true)?;
                         let discard = open.discard;
-                        let cursor = open.splitter.cursor();
                         self.open = None;
                         self.done = cursor.is_none();
                         self.cursor = cursor;
@@ -349,8 +427,8 @@ impl<'a> Pager<'a> {
                     .with_status(404))
                 }
             };
+            open.reading = Reading::new(self.record_key, body.content_length(), open.whole);
             open.body = body;
-            open.splitter = PageSplitter::with_capacity(self.record_key, PART_BYTES);
             open.seen = 0;
             open.bytes = 0;
         }
@@ -363,17 +441,12 @@ impl<'a> Pager<'a> {
             let mut attempts = Attempts::default();
             match self.client.open(&request, &mut attempts).await {
                 Ok(Reply::Ok(body)) => {
-                    // A whole page goes into one buffer sized from Content-Length, parts into one that
-                    // holds a part and the record after it.
-                    let capacity = match body.content_length() {
-                        Some(n) if whole => n.min(256 << 20) as usize,
-                        _ => PART_BYTES + (64 << 10),
-                    };
                     self.open = Some(OpenPage {
                         request,
-                        body,
                         attempts,
-                        splitter: PageSplitter::with_capacity(self.record_key, capacity),
+                        whole,
+                        reading: Reading::new(self.record_key, body.content_length(), whole),
+                        body,
                         delivered: Vec::new(),
                         seen: 0,
                         total_sent: false,
@@ -410,8 +483,12 @@ impl<'a> Pager<'a> {
 
     /// Takes the records the splitter has complete, minus those a retried page must drop. `None` when
     /// nothing is left to hand out and the page goes on.
-    fn part(open: &mut OpenPage, last: bool) -> Result<Option<Part>> {
-        let taken = open.splitter.take();
+    fn part(
+        open: &mut OpenPage,
+        taken: crate::splitter::Part,
+        total: Option<u64>,
+        last: bool,
+    ) -> Result<Option<Part>> {
         if open.discard {
             return Ok(last.then(|| Part {
                 page: Page::default(),
@@ -441,7 +518,7 @@ impl<'a> Pager<'a> {
         if records.is_empty() && !last {
             return Ok(None);
         }
-        let total_records = match open.splitter.total_records() {
+        let total_records = match total {
             Some(t) if !open.total_sent => {
                 open.total_sent = true;
                 Some(t)
