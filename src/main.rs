@@ -115,13 +115,22 @@ fn main() -> ExitCode {
 /// malloc raises its mmap threshold to the largest block freed, after which such bodies are carved from
 /// the heap, and the heap keeps the worst mix of them as fragmentation: peak RSS then grows with the
 /// size of the sync. With a fixed 1 MiB threshold every large body is mapped and unmapped whole, so RSS
-/// follows what is alive (the engine bounds that). The cost is the page faults of fresh mappings, about
-/// 0.8 CPU-ms per MB of such pages.
+/// follows what is alive (the engine bounds that).
+///
+/// Below that, the parts of streamed pages (~300 KiB buffers) are allocated and freed all the time. At
+/// glibc's default trim threshold (128 KiB) each free gave the top of the heap back to the kernel and
+/// the next allocation faulted it in again: 800,000 page faults and a quarter of the CPU of a transcript
+/// sync. A 4 MiB threshold keeps that much in the heap; one arena for every thread keeps the freed
+/// blocks of one thread usable by the others (the engine allocates per page, not per record, so the
+/// arena's lock is not contended). Measured on call_transcripts at 100,000 calls: 800,000 → 70,000
+/// faults, 9 → 6 CPU-s, peak RSS 23 → 24 MB.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn tune_allocator() {
-    // SAFETY: mallopt only sets a malloc parameter; it is called before any other thread exists.
+    // SAFETY: mallopt only sets malloc parameters; it is called before any other thread exists.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 4 << 20);
+        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 
