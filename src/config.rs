@@ -253,7 +253,8 @@ pub struct RawConfig {
         range(min = 1, max = 32)
     )]
     pub max_concurrent_requests: Option<usize>,
-    /// Seconds before one request is abandoned and retried.
+    /// Seconds to wait for Gong, for an answer to begin and then for each piece of its body, before the
+    /// request is abandoned and retried.
     #[serde(default)]
     #[schemars(
         title = "Request timeout (seconds)",

@@ -28,7 +28,7 @@ use tokio::sync::Notify;
 
 /// Bytes of the front's records that may wait for the writer (besides those being written). One part
 /// always fits, however large, so the front always moves.
-pub const FRONT_QUEUE_BYTES: usize = 4 << 20;
+pub const FRONT_QUEUE_BYTES: usize = 2 << 20;
 
 pub struct Gate {
     inner: Mutex<Inner>,
