@@ -170,15 +170,25 @@ fn assert_clean_exit_of(what: &str, run: &Run, streams: &[&str]) {
     }
 }
 
-/// The end-of-read log line's retry count.
-fn retries(run: &Run) -> u64 {
+/// A count in the end-of-read log line: the number between `after` and `before`.
+fn summary_count(run: &Run, after: &str, before: &str) -> u64 {
     run.of_type("LOG")
         .filter_map(|m| m["log"]["message"].as_str())
         .find_map(|m| {
-            let (_, rest) = m.split_once(" requests (")?;
-            rest.split_once(" retried")?.0.parse().ok()
+            let (_, rest) = m.split_once(after)?;
+            rest.split_once(before)?.0.parse().ok()
         })
         .unwrap_or(0)
+}
+
+/// The end-of-read log line's retry count.
+fn retries(run: &Run) -> u64 {
+    summary_count(run, " requests (", " retried")
+}
+
+/// The end-of-read log line's count of pages resumed after breaking off midway.
+fn resumed_pages(run: &Run) -> u64 {
+    summary_count(run, " rate-limited, ", " pages resumed")
 }
 
 /// One row of the matrix: a clean run, then a run with `kind` injected into `rate` of API requests.
@@ -275,17 +285,6 @@ fn fault_connection_reset() {
 #[test]
 fn fault_truncated_body() {
     fault_row(FaultKind::TruncatedBody, 0.2, |_| {});
-}
-
-/// The end-of-read log line's count of pages resumed after breaking off midway.
-fn resumed_pages(run: &Run) -> u64 {
-    run.of_type("LOG")
-        .filter_map(|m| m["log"]["message"].as_str())
-        .find_map(|m| {
-            let (_, rest) = m.split_once(" rate-limited, ")?;
-            rest.split_once(" pages resumed")?.0.parse().ok()
-        })
-        .unwrap_or(0)
 }
 
 /// Transcript pages (megabytes) are handed to the writer in parts as they arrive. When one breaks off
