@@ -335,9 +335,9 @@ fn fault_slow_past_the_timeout() {
 
 #[test]
 fn fault_expired_cursor() {
-    // Only requests that carry a cursor can get this fault, so: one window (four pages per call chain),
-    // a higher rate, and one request at a time, so the faults fall on the same requests in every run
-    // (a chain gives up after three restarts in a row).
+    // Only requests that carry a cursor can get this fault (the sandbox decides it over those alone, so
+    // it lands the same way however the chains interleave): one window (four pages per call chain), a
+    // higher rate, and one request at a time (a chain gives up after three restarts in a row).
     fault_row(FaultKind::ExpiredCursor, 0.35, |c| {
         c["window_days"] = json!(14);
         c["max_concurrent_requests"] = json!(1);

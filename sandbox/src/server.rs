@@ -46,17 +46,16 @@ pub(crate) struct AppState {
     pub dataset: Arc<RwLock<Dataset>>,
     pub stats: Mutex<RequestStats>,
     pub tokens: Mutex<TokenStore>,
-    faults: Mutex<(FaultConfig, u64)>,
+    /// The fault config, the number of API requests since it was set, and of those that carried a cursor
+    /// (`expired-cursor` is decided over those alone, so where it lands does not depend on how requests
+    /// of other chains interleave).
+    faults: Mutex<(FaultConfig, u64, u64)>,
     bucket: Mutex<Bucket>,
     daily: Mutex<(NaiveDate, u64)>,
     cursors: CursorCodec,
     secret: u64,
     counter: AtomicU64,
 }
-
-/// Set on requests that got the `expired-cursor` fault.
-#[derive(Clone, Copy)]
-struct ForceExpiredCursor;
 
 /// How the request authenticated.
 #[derive(Clone, Copy)]
@@ -83,7 +82,7 @@ impl AppState {
                 serial: 0,
                 access: HashMap::new(),
             }),
-            faults: Mutex::new((cfg.faults.clone(), 0)),
+            faults: Mutex::new((cfg.faults.clone(), 0, 0)),
             bucket: Mutex::new(Bucket {
                 tokens: cfg.rate_limit_per_sec.max(1.0),
                 last: Instant::now(),
@@ -97,7 +96,7 @@ impl AppState {
     }
 
     pub fn set_faults(&self, f: FaultConfig) {
-        *self.faults.lock().unwrap() = (f, 0);
+        *self.faults.lock().unwrap() = (f, 0, 0);
     }
 
     pub fn expire_tokens(&self) {
@@ -131,6 +130,15 @@ impl AppState {
                 expires as u64
             )
         )
+    }
+
+    /// Whether this request, which carries a cursor, gets the `expired-cursor` fault: the fault config's
+    /// choice for the next number among cursor-carrying requests.
+    fn cursor_fault(&self) -> bool {
+        let mut f = self.faults.lock().unwrap();
+        let n = f.2;
+        f.2 += 1;
+        f.0.decide(n) == Some(FaultKind::ExpiredCursor)
     }
 
     fn record_fault(&self, k: FaultKind) {
@@ -356,7 +364,9 @@ async fn gate(State(st): St, mut req: Request, next: Next) -> Response {
         let mut f = st.faults.lock().unwrap();
         let n = f.1;
         f.1 += 1;
-        f.0.decide(n).map(|k| (k, f.0.slow_ms))
+        f.0.decide(n)
+            .filter(|&k| k != FaultKind::ExpiredCursor)
+            .map(|k| (k, f.0.slow_ms))
     };
     let mut truncate = false;
     if let Some((kind, slow_ms)) = fault {
@@ -417,10 +427,8 @@ async fn gate(State(st): St, mut req: Request, next: Next) -> Response {
                 truncate = true;
                 None
             }
-            FaultKind::ExpiredCursor => {
-                req.extensions_mut().insert(ForceExpiredCursor);
-                None
-            }
+            // Decided in `page_offset`, over the requests that carry a cursor.
+            FaultKind::ExpiredCursor => None,
         };
         if let Some(r) = resp {
             count_status(&st, r.status());
@@ -604,15 +612,9 @@ fn now_unix() -> i64 {
 
 /// [`page_offset`] for a POST endpoint: the cursor comes from the JSON body (a query cursor is ignored,
 /// as Gong does) and the filter is the canonical body.
-fn post_page_offset(
-    st: &AppState,
-    ext: Option<axum::Extension<ForceExpiredCursor>>,
-    endpoint: &str,
-    v: &Value,
-) -> Result<(usize, u64), Response> {
+fn post_page_offset(st: &AppState, endpoint: &str, v: &Value) -> Result<(usize, u64), Response> {
     page_offset(
         st,
-        ext.map(|e| e.0),
         endpoint,
         &canonical_body(v),
         v.get("cursor").and_then(Value::as_str),
@@ -622,7 +624,6 @@ fn post_page_offset(
 /// Resolves the page offset from the request's cursor.
 fn page_offset(
     st: &AppState,
-    req_ext: Option<ForceExpiredCursor>,
     endpoint: &str,
     canonical: &str,
     cursor: Option<&str>,
@@ -631,7 +632,7 @@ fn page_offset(
     let Some(c) = cursor.filter(|c| !c.is_empty()) else {
         return Ok((0, fh));
     };
-    if req_ext.is_some() {
+    if st.cursor_fault() {
         st.record_fault(FaultKind::ExpiredCursor);
         return Err(bad(st, CursorError::Expired.message()));
     }
@@ -679,11 +680,7 @@ fn media_host(headers: &HeaderMap, st: &AppState) -> String {
 
 // ------------------------------------------------------------------ users & workspaces
 
-async fn users(
-    State(st): St,
-    ext: Option<axum::Extension<ForceExpiredCursor>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> HResult {
+async fn users(State(st): St, Query(q): Query<HashMap<String, String>>) -> HResult {
     let ds = st.dataset.read().unwrap();
     let avatars = q
         .get("includeAvatars")
@@ -699,7 +696,6 @@ async fn users(
         .collect();
     let (offset, fh) = page_offset(
         &st,
-        ext.map(|e| e.0),
         "/v2/users",
         &canonical_query(&q),
         q.get("cursor").map(String::as_str),
@@ -731,11 +727,7 @@ async fn user(State(st): St, Path(id): Path<String>) -> HResult {
     }
 }
 
-async fn users_extensive(
-    State(st): St,
-    ext: Option<axum::Extension<ForceExpiredCursor>>,
-    body: Bytes,
-) -> HResult {
+async fn users_extensive(State(st): St, body: Bytes) -> HResult {
     let v = parse_body(&st, &body)?;
     let f = v.get("filter").cloned().unwrap_or(json!({}));
     let ids = str_list(&st, "filter.userIds", f.get("userIds"))?;
@@ -765,7 +757,7 @@ async fn users_extensive(
             "No users found corresponding to the provided filters",
         ));
     }
-    let (offset, fh) = post_page_offset(&st, ext, "/v2/users/extensive", &v)?;
+    let (offset, fh) = post_page_offset(&st, "/v2/users/extensive", &v)?;
     let page: Vec<Value> = sel
         .iter()
         .skip(offset)
@@ -871,11 +863,7 @@ fn call_filter_from_json(
     })
 }
 
-async fn calls(
-    State(st): St,
-    ext: Option<axum::Extension<ForceExpiredCursor>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> HResult {
+async fn calls(State(st): St, Query(q): Query<HashMap<String, String>>) -> HResult {
     let ds = st.dataset.read().unwrap();
     let f = CallFilter {
         from: parse_dt(
@@ -897,7 +885,6 @@ async fn calls(
     }
     let (offset, fh) = page_offset(
         &st,
-        ext.map(|e| e.0),
         "/v2/calls",
         &canonical_query(&q),
         q.get("cursor").map(String::as_str),
@@ -930,7 +917,6 @@ async fn call(State(st): St, Path(id): Path<String>) -> HResult {
 
 async fn calls_extensive(
     State(st): St,
-    ext: Option<axum::Extension<ForceExpiredCursor>>,
     auth: Option<axum::Extension<AuthInfo>>,
     headers: HeaderMap,
     body: Bytes,
@@ -953,7 +939,7 @@ async fn calls_extensive(
     if chosen.is_empty() {
         return Err(not_found(&st, NO_CALLS));
     }
-    let (offset, fh) = post_page_offset(&st, ext, "/v2/calls/extensive", &v)?;
+    let (offset, fh) = post_page_offset(&st, "/v2/calls/extensive", &v)?;
     let base = media_host(&headers, &st);
     let expires = now_unix() + st.cfg.media_url_ttl_secs as i64;
     let signer = |id: &str, kind: &str, exp: i64| st.sign_media(id, kind, exp);
@@ -972,11 +958,7 @@ async fn calls_extensive(
     Ok(ok(&st, m))
 }
 
-async fn transcripts(
-    State(st): St,
-    ext: Option<axum::Extension<ForceExpiredCursor>>,
-    body: Bytes,
-) -> HResult {
+async fn transcripts(State(st): St, body: Bytes) -> HResult {
     let v = parse_body(&st, &body)?;
     let ds = st.dataset.read().unwrap();
     let f = call_filter_from_json(&st, &ds, v.get("filter").unwrap_or(&Value::Null), false)?;
@@ -984,7 +966,7 @@ async fn transcripts(
     if chosen.is_empty() {
         return Err(not_found(&st, NO_CALLS));
     }
-    let (offset, fh) = post_page_offset(&st, ext, "/v2/calls/transcript", &v)?;
+    let (offset, fh) = post_page_offset(&st, "/v2/calls/transcript", &v)?;
     let page: Vec<Value> = chosen
         .iter()
         .skip(offset)
@@ -1063,16 +1045,12 @@ fn period_fields(m: &mut Map<String, Value>, f: &StatsFilter) {
     m.insert("toDateTime".into(), json!(day_start(f.to)));
 }
 
-async fn stats_aggregate(
-    State(st): St,
-    ext: Option<axum::Extension<ForceExpiredCursor>>,
-    body: Bytes,
-) -> HResult {
+async fn stats_aggregate(State(st): St, body: Bytes) -> HResult {
     let v = parse_body(&st, &body)?;
     let ds = st.dataset.read().unwrap();
     let f = stats_filter(&st, &ds, &v)?;
     let act = ds.activity(f.from, f.to, &f.users);
-    let (offset, fh) = post_page_offset(&st, ext, "/v2/stats/activity/aggregate", &v)?;
+    let (offset, fh) = post_page_offset(&st, "/v2/stats/activity/aggregate", &v)?;
     let page: Vec<Value> = act
         .iter()
         .skip(offset)
@@ -1096,16 +1074,12 @@ async fn stats_aggregate(
     Ok(ok(&st, m))
 }
 
-async fn stats_day_by_day(
-    State(st): St,
-    ext: Option<axum::Extension<ForceExpiredCursor>>,
-    body: Bytes,
-) -> HResult {
+async fn stats_day_by_day(State(st): St, body: Bytes) -> HResult {
     let v = parse_body(&st, &body)?;
     let ds = st.dataset.read().unwrap();
     let f = stats_filter(&st, &ds, &v)?;
     let act = ds.activity(f.from, f.to, &f.users);
-    let (offset, fh) = post_page_offset(&st, ext, "/v2/stats/activity/day-by-day", &v)?;
+    let (offset, fh) = post_page_offset(&st, "/v2/stats/activity/day-by-day", &v)?;
     let page: Vec<Value> = act
         .iter()
         .skip(offset)
@@ -1137,11 +1111,7 @@ async fn stats_day_by_day(
     Ok(ok(&st, m))
 }
 
-async fn stats_interaction(
-    State(st): St,
-    ext: Option<axum::Extension<ForceExpiredCursor>>,
-    body: Bytes,
-) -> HResult {
+async fn stats_interaction(State(st): St, body: Bytes) -> HResult {
     let v = parse_body(&st, &body)?;
     let ds = st.dataset.read().unwrap();
     let f = stats_filter(&st, &ds, &v)?;
@@ -1149,7 +1119,7 @@ async fn stats_interaction(
     if stats.is_empty() {
         return Err(not_found(&st, "No stats found for the specified period"));
     }
-    let (offset, fh) = post_page_offset(&st, ext, "/v2/stats/interaction", &v)?;
+    let (offset, fh) = post_page_offset(&st, "/v2/stats/interaction", &v)?;
     let page: Vec<Value> = stats
         .iter()
         .skip(offset)
@@ -1173,11 +1143,7 @@ fn date_ts(d: Option<NaiveDate>) -> Option<i64> {
     d.map(|d| d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp())
 }
 
-async fn answered_scorecards(
-    State(st): St,
-    ext: Option<axum::Extension<ForceExpiredCursor>>,
-    body: Bytes,
-) -> HResult {
+async fn answered_scorecards(State(st): St, body: Bytes) -> HResult {
     let v = parse_body(&st, &body)?;
     let f = v
         .get("filter")
@@ -1227,7 +1193,7 @@ async fn answered_scorecards(
     if chosen.is_empty() {
         return Err(not_found(&st, "Answered scorecards not found"));
     }
-    let (offset, fh) = post_page_offset(&st, ext, "/v2/stats/activity/scorecards", &v)?;
+    let (offset, fh) = post_page_offset(&st, "/v2/stats/activity/scorecards", &v)?;
     let page: Vec<Value> = chosen
         .iter()
         .skip(offset)
