@@ -66,8 +66,9 @@ enum Scanned {
 ///
 /// An object ends at the `}` that balances its braces, an array at the `]` that balances its brackets:
 /// in valid JSON the other kind of bracket cannot change that, so only one kind is counted and the scan
-/// jumps from one interesting byte to the next with memchr (strings, most of a transcript, in one jump).
-/// Invalid JSON may be cut elsewhere, but then serde_json rejects the piece.
+/// jumps over long strings with memchr. Invalid JSON may be cut elsewhere, but then serde_json rejects
+/// the piece. Object records do not come here (`PageSplitter::parse_record`); this finds the ends of
+/// keys, the page's other fields (`requestId`, `records`) and scalar records.
 #[derive(Debug, Default, Clone)]
 struct ValueScan {
     /// The value's kind, from its first byte: `{`, `[`, `"`, `0` for a number or literal; 0 before it.

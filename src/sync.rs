@@ -223,34 +223,38 @@ impl Reading {
         }
     }
 
-    /// The records complete so far, and the page's total if known yet.
-    fn take(&mut self) -> (crate::splitter::Part, Option<u64>) {
+    /// The records complete so far, with the page's total if it is known yet.
+    fn take(&mut self) -> Page {
         match self {
-            Reading::Whole(_) => (
-                crate::splitter::Part {
-                    body: Bytes::new(),
-                    records: Vec::new(),
-                },
-                None,
-            ),
-            Reading::Split(splitter) => (splitter.take(), splitter.total_records()),
+            Reading::Whole(_) => Page::default(),
+            Reading::Split(splitter) => {
+                let part = splitter.take();
+                Page {
+                    body: part.body,
+                    records: part.records,
+                    total_records: splitter.total_records(),
+                }
+            }
         }
     }
 
-    /// The body has ended: the remaining records, the page's total and the next cursor.
-    fn finish(
-        &mut self,
-        record_key: &str,
-    ) -> std::result::Result<(crate::splitter::Part, Option<u64>, Option<String>), String> {
+    /// The body has ended: the remaining records (with the page's total) and the next cursor.
+    fn finish(&mut self, record_key: &str) -> std::result::Result<(Page, Option<String>), String> {
         match self {
             Reading::Whole(buf) => {
-                let (records, total, cursor) = parse_page(buf, record_key)?;
+                let (records, total_records, cursor) = parse_page(buf, record_key)?;
                 let body = Bytes::from(std::mem::take(buf));
-                Ok((crate::splitter::Part { body, records }, total, cursor))
+                let page = Page {
+                    body,
+                    records,
+                    total_records,
+                };
+                Ok((page, cursor))
             }
             Reading::Split(splitter) => {
                 splitter.finish()?;
-                Ok((splitter.take(), splitter.total_records(), splitter.cursor()))
+                let cursor = splitter.cursor();
+                Ok((self.take(), cursor))
             }
         }
     }
@@ -380,8 +384,8 @@ impl<'a> Pager<'a> {
                         if open.discard || open.reading.ready_bytes() < PART_BYTES {
                             continue;
                         }
-                        let (taken, total) = open.reading.take();
-                        if let Some(part) = Self::part(open, taken, total, false)? {
+                        let taken = open.reading.take();
+                        if let Some(part) = Self::part(open, taken, false)? {
                             return Ok(Some(part));
                         }
                         continue;
@@ -389,8 +393,8 @@ impl<'a> Pager<'a> {
                     Err(why) => BodyFailure::Unreadable(why),
                 },
                 Ok(None) => match open.reading.finish(self.record_key) {
-                    Ok((taken, total, cursor)) => {
-                        let part = Self::part(open, taken, total, true)?;
+                    Ok((taken, cursor)) => {
+                        let part = Self::part(open, taken, true)?;
                         let discard = open.discard;
                         self.open = None;
                         self.done = cursor.is_none();
@@ -483,12 +487,7 @@ impl<'a> Pager<'a> {
 
     /// Takes the records the splitter has complete, minus those a retried page must drop. `None` when
     /// nothing is left to hand out and the page goes on.
-    fn part(
-        open: &mut OpenPage,
-        taken: crate::splitter::Part,
-        total: Option<u64>,
-        last: bool,
-    ) -> Result<Option<Part>> {
+    fn part(open: &mut OpenPage, taken: Page, last: bool) -> Result<Option<Part>> {
         if open.discard {
             return Ok(last.then(|| Part {
                 page: Page::default(),
@@ -511,14 +510,17 @@ impl<'a> Pager<'a> {
             drop += 1;
         }
         records.drain(..drop);
-        for r in &records {
-            open.delivered.push(RecordMark::of(&taken.body[r.clone()]));
+        if !last {
+            // Only a page still being read can break off and be asked for again.
+            for r in &records {
+                open.delivered.push(RecordMark::of(&taken.body[r.clone()]));
+            }
         }
         open.seen += records.len();
         if records.is_empty() && !last {
             return Ok(None);
         }
-        let total_records = match total {
+        let total_records = match taken.total_records {
             Some(t) if !open.total_sent => {
                 open.total_sent = true;
                 Some(t)
