@@ -31,10 +31,10 @@ use tokio::io::AsyncWrite;
 use crate::client::{ApiRequest, GongClient, Reply};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::gong::page::parse_page;
 use crate::media::{self, ByteRange, DownloadInfo};
 use crate::models::media::MediaKind;
 use crate::streams;
-use crate::sync::parse_page;
 
 /// The seed's 16 entities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,11 +8,11 @@ use serde_json::Value;
 
 use crate::client::{ApiRequest, GongClient, Reply, RetryPolicy};
 use crate::config::Config;
+use crate::engine::{Engine, SharedOutput};
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::{ConnectionStatus, Message, Output};
 use crate::state::{parse_catalog, parse_state};
 use crate::streams::STREAMS;
-use crate::sync::{Engine, SharedOutput};
 
 fn read_file(what: &str, path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| {

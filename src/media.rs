@@ -26,9 +26,9 @@ use crate::client::{
     classify_status, parse_retry_after, ApiRequest, GongClient, Reply, RetryPolicy, Verdict,
 };
 use crate::error::{Error, ErrorKind, Result};
+use crate::gong::page::Page;
 use crate::models::media::{CallMedia, MediaKind};
 use crate::models::types::DateTime as GongDateTime;
-use crate::sync::Page;
 
 /// How many times an expired media URL is replaced by a fresh one in one download.
 const MAX_RENEWALS: u32 = 3;

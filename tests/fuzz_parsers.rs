@@ -1,6 +1,6 @@
 //! Property-based fuzzing of every parser that reads outside input: the config (`Config::parse`,
 //! `Config::from_value`), the state (`state::parse_state`, `state::checkpoint_for`), the configured
-//! catalog (`state::parse_catalog`) and Gong's pages (`sync::parse_page`, and `splitter::PageSplitter`,
+//! catalog (`state::parse_catalog`) and Gong's pages (`gong::page::parse_page`, and `engine::splitter::PageSplitter`,
 //! which reads them as they arrive). None may panic on any input; both page readers must also only hand
 //! out records that are in the body and are whole JSON values, and agree on every valid page however it
 //! is cut into chunks.
@@ -15,10 +15,10 @@ use proptest::test_runner::Config as ProptestConfig;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use source_gong::config::Config;
-use source_gong::splitter::PageSplitter;
+use source_gong::engine::splitter::PageSplitter;
+use source_gong::gong::page::parse_page;
 use source_gong::state::{checkpoint_for, parse_catalog, parse_state};
 use source_gong::streams::STREAMS;
-use source_gong::sync::parse_page;
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")

@@ -13,7 +13,7 @@
 //!   page is written. The reservation is corrected to the page's real size when it arrives, so the pool
 //!   overshoots by at most one estimate's error per lane. A reservation larger than the whole pool takes
 //!   all of it rather than waiting forever. The front never waits for the pool: the writer takes its pages
-//!   as they come. The front reads its pages as they arrive, in parts (`sync::Pager::next_part`), and at
+//!   as they come. The front reads its pages as they arrive, in parts (`pager::Pager::next_part`), and at
 //!   most [`FRONT_QUEUE_BYTES`] of them wait for the writer ([`Gate::front_room`]); a front request that
 //!   finds the queue full stops reading its body, so the rest of its page waits in the network, not here.
 //!

@@ -12,7 +12,7 @@
 //! pass `parse_page` also makes; a record still incomplete is tried again once its bytes have doubled.
 //! Other top-level values (`requestId`, `records`) and scalar records are found by a structural scan
 //! (strings, escapes, nesting) and then checked. So a body yields exactly the records
-//! [`crate::sync::parse_page`] finds in it whole, or an error (the tests check both on every way of
+//! [`crate::gong::page::parse_page`] finds in it whole, or an error (the tests check both on every way of
 //! cutting bodies into chunks).
 
 use std::ops::Range;
@@ -471,7 +471,7 @@ impl PageSplitter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::parse_page;
+    use crate::gong::page::parse_page;
 
     /// A page's records as text, its total and its cursor.
     type Read = (Vec<String>, Option<u64>, Option<String>);

@@ -1,0 +1,95 @@
+//! Checkpoints: when a slice and every slice before it are written, the stream's STATE moves to the last
+//! of their checkpoints; a stream's end (complete or failed) writes its final STATE and status.
+//! Invariant: a STATE never claims a record that was not written, and a saved cursor never moves back.
+
+use serde_json::{json, Value};
+
+use super::{Engine, ReadOutcome, Run};
+use crate::error::Error;
+use crate::protocol::{Message, StreamStatus};
+use crate::state::Checkpoint;
+
+impl Engine {
+    /// Slice `seq` is read whole. When it closes the oldest open slices, their last checkpoint is the
+    /// stream's new STATE: every record before it is written.
+    pub(super) fn close_slice(&self, run: &mut Run, seq: u64) {
+        let Some(&(first, _, _)) = run.open.front() else {
+            return;
+        };
+        if let Some(slot) = run.open.get_mut((seq - first) as usize) {
+            slot.2 = true;
+        }
+        let mut checkpointed = false;
+        while let Some(&(_, checkpoint, true)) = run.open.front() {
+            run.open.pop_front();
+            if let (true, Some(cursor)) = (run.incremental, checkpoint) {
+                // Never move a saved cursor backwards (a state from the future stays put).
+                if run
+                    .last_checkpoint
+                    .as_ref()
+                    .is_none_or(|c| c.cursor <= cursor)
+                {
+                    run.last_checkpoint = Some(Checkpoint { cursor });
+                }
+                checkpointed = true;
+            }
+        }
+        if let (true, Some(cp)) = (checkpointed, &run.last_checkpoint) {
+            self.emit_state(
+                run.sel.def.name,
+                cp.to_state(run.date_only),
+                run.since_state,
+            );
+            run.since_state = 0;
+            run.states_emitted += 1;
+        }
+    }
+
+    /// A stream read to its end: its final STATE and COMPLETE.
+    pub(super) fn finish(&self, run: &mut Run) {
+        let name = run.sel.def.name;
+        if !run.incremental {
+            self.emit_state(
+                name,
+                json!({"__ab_no_cursor_state_message": true}),
+                run.since_state,
+            );
+        } else if run.since_state > 0 || run.states_emitted == 0 {
+            let state = match &run.last_checkpoint {
+                Some(cp) => cp.to_state(run.date_only),
+                None => json!({}),
+            };
+            self.emit_state(name, state, run.since_state);
+        }
+        self.status(name, StreamStatus::Complete);
+    }
+
+    /// A stream that cannot go on. Records already written are not lost: their count goes into a final
+    /// state of the last checkpoint, so the platform's counts match; the other streams carry on.
+    pub(super) fn fail(&self, run: &mut Run, e: Error, outcome: &mut ReadOutcome) {
+        let name = run.sel.def.name;
+        run.failed = true;
+        if run.since_state > 0 || run.states_emitted == 0 {
+            if let (true, Some(cp)) = (run.incremental, &run.last_checkpoint) {
+                self.emit_state(name, cp.to_state(run.date_only), run.since_state);
+            }
+        }
+        self.emit(&Message::Error {
+            message: format!("Stream `{name}` failed: {}", e.message),
+            internal_message: e.internal.clone(),
+            failure_type: e.failure_type(),
+            stream: Some(name.to_string()),
+        });
+        self.status(name, StreamStatus::Incomplete);
+        outcome.records += run.total;
+        outcome.failures.push((name.to_string(), e));
+    }
+
+    pub(super) fn emit_state(&self, stream: &str, state: Value, count: u64) {
+        self.emit(&Message::StreamState {
+            stream: stream.to_string(),
+            state,
+            record_count: count,
+        });
+    }
+}

@@ -1,0 +1,387 @@
+//! The sync engine: reads the selected streams and writes their records, STATEs and statuses.
+//!
+//! The engine reads each selected stream as an ordered list of [`Slice`]s (see `state.rs` for the
+//! checkpoint model). Streams are written one after another; inside the stream being written (the
+//! *front*) every slice fetches at once and records are written as they arrive, a page in parts of about
+//! [`PART_BYTES`] while its body is still on the wire ([`Pager::next_part`], `splitter.rs`). Every stream
+//! is planned at once and up to [`LOOKAHEAD_SLICES`] slices of the next streams fetch ahead, whole pages.
+//! `gate.rs` bounds the requests in flight (`max_concurrent_requests`, oldest slice first), the bytes
+//! fetched ahead ([`BUFFER_BUDGET_BYTES`]) and the front's parts waiting for the writer. A STATE follows
+//! a slice only once it and every slice before it are written, so a STATE never claims data that was not
+//! emitted.
+//!
+//! The parts: `plan.rs` turns a stream into slices, `producer.rs` fetches a slice (with `pager.rs`, which
+//! follows one request chain, and `shared.rs`, the parent lists fetched once), `link.rs` carries its pages
+//! to the writer through `gate.rs`, and `writer.rs` and `checkpoints.rs` write records and STATEs. This
+//! file holds the read loop that ties them together.
+
+pub mod checkpoints;
+pub mod gate;
+pub mod link;
+pub mod pager;
+pub mod plan;
+pub mod producer;
+pub mod shared;
+pub mod splitter;
+pub mod writer;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::client::GongClient;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::protocol::{LogLevel, Message, Output, StreamStatus, SyncMode};
+use crate::state::{checkpoint_for, Checkpoint, Selected};
+use crate::streams::{Lift, Plan};
+
+use gate::{Gate, PageSize};
+use link::{Event, SliceLink};
+pub use pager::{Pager, Part, PART_BYTES, STREAM_ABOVE};
+pub use plan::Slice;
+use producer::Producer;
+use shared::{Needs, SharedLists};
+
+/// The one place protocol output goes during a read; shared with the client for CONTROL messages.
+pub type SharedOutput = Arc<Mutex<Output>>;
+
+/// Bytes of fetched pages of the next streams that may wait while the current one is written (see
+/// `gate.rs`); transcript pages run to megabytes, so this is a byte bound, not a page count. It is what
+/// keeps the budget busy across stream boundaries at 3 requests/s and 0.3-1.5 s latency (bench/RESULTS.md).
+pub const BUFFER_BUDGET_BYTES: usize = 16 << 20;
+
+/// Running slices (of every stream) above which no slice of a later stream is started; the stream being
+/// written starts all of its own. A waiting slice costs a task; the gate decides which may fetch.
+pub const LOOKAHEAD_SLICES: usize = 64;
+
+/// Outcome of a read: which streams failed.
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    pub failures: Vec<(String, Error)>,
+    pub records: u64,
+}
+
+/// One selected stream's progress through the read.
+struct Run<'s> {
+    sel: &'s Selected,
+    incremental: bool,
+    date_only: bool,
+    last_checkpoint: Option<Checkpoint>,
+    since_state: u64,
+    total: u64,
+    estimate: u64,
+    states_emitted: u32,
+    running: bool,
+    failed: bool,
+    files: Option<Arc<crate::media::FileStaging>>,
+    page_size: Arc<PageSize>,
+    /// Where the stream's slices send their pages; read once the stream is the one being written.
+    tx: mpsc::UnboundedSender<Event>,
+    rx: mpsc::UnboundedReceiver<Event>,
+    /// Started slices not yet checkpointed, in order: (seq, checkpoint, done).
+    open: VecDeque<(u64, Option<DateTime<Utc>>, bool)>,
+    tasks: Vec<tokio::task::AbortHandle>,
+    /// Every slice of the plan has been started (or the plan failed: `plan_error`).
+    planned: bool,
+    plan_error: Option<Error>,
+}
+
+type PlanHandle = tokio::task::JoinHandle<Result<Vec<Slice>>>;
+
+/// Decrements the count of running slices however a producer ends (finished, failed or aborted).
+struct Running(Arc<AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+pub struct Engine {
+    pub client: Arc<GongClient>,
+    pub config: Arc<Config>,
+    pub out: SharedOutput,
+    pub now: DateTime<Utc>,
+    shared: Arc<SharedLists>,
+    needs: std::sync::OnceLock<Needs>,
+}
+
+impl Engine {
+    pub fn new(client: Arc<GongClient>, config: Arc<Config>, out: SharedOutput) -> Self {
+        Engine {
+            client,
+            config,
+            out,
+            now: Utc::now(),
+            shared: Arc::new(SharedLists::default()),
+            needs: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn emit(&self, message: &Message) {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = out.emit(message);
+    }
+
+    fn log(&self, level: LogLevel, message: String) {
+        self.emit(&Message::Log { level, message });
+    }
+
+    fn status(&self, stream: &str, status: StreamStatus) {
+        self.emit(&Message::StreamStatus {
+            stream: stream.to_string(),
+            status,
+            reasons: Vec::new(),
+        });
+    }
+
+    /// Reads every selected stream; a failing stream does not stop the others.
+    ///
+    /// Streams are written one after another. Inside the stream being written every slice fetches at
+    /// once, and pages are written as they arrive, whatever their slice; a STATE follows when the oldest
+    /// open slices are all done, with the checkpoint of the last of them, so a STATE never claims a record
+    /// that was not written. Slices of the next streams (while fewer than [`LOOKAHEAD_SLICES`] run) fetch
+    /// ahead into the gate's pool, so a stream boundary never idles the request budget.
+    pub async fn read(
+        self: &Arc<Self>,
+        selected: &[Selected],
+        states: &HashMap<String, Value>,
+    ) -> ReadOutcome {
+        let _ = self.needs.set(Needs::of(selected, &self.config));
+        let concurrency = self.config.max_concurrent_requests.max(1);
+        let gate = Gate::new(concurrency, BUFFER_BUDGET_BYTES);
+        let mut runs: Vec<Run> = selected
+            .iter()
+            .map(|sel| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                Run {
+                    sel,
+                    incremental: sel.sync_mode == SyncMode::Incremental,
+                    date_only: sel.def.plan == Plan::Days || sel.def.plan == Plan::ReviewWindows,
+                    last_checkpoint: None,
+                    since_state: 0,
+                    total: 0,
+                    estimate: 0,
+                    states_emitted: 0,
+                    running: false,
+                    failed: false,
+                    // Airbyte file transfer: the catalog asks for the files of a stream of file records.
+                    files: (sel.include_files && sel.def.lift == Lift::CallMedia)
+                        .then(|| Arc::new(crate::media::FileStaging::from_env(concurrency))),
+                    page_size: Arc::new(PageSize::new()),
+                    tx,
+                    rx,
+                    open: VecDeque::new(),
+                    tasks: Vec::new(),
+                    planned: false,
+                    plan_error: None,
+                }
+            })
+            .collect();
+        // Every stream is planned at once: plans that need a parent list fetch it while earlier streams
+        // are read.
+        let mut plans: Vec<Option<PlanHandle>> = Vec::new();
+        for run in runs.iter_mut() {
+            let def = run.sel.def;
+            let saved = if run.incremental {
+                checkpoint_for(def.name, states.get(def.name))
+            } else {
+                Ok(None)
+            };
+            if let Ok(saved) = &saved {
+                run.last_checkpoint = saved.clone();
+            }
+            let engine = self.clone();
+            plans.push(Some(tokio::spawn(async move {
+                let saved = saved?;
+                engine.plan(def, saved.as_ref()).await
+            })));
+        }
+
+        let running = Arc::new(AtomicUsize::new(0));
+        let n = runs.len();
+        // The stream being written, and the next stream whose slices are being started.
+        let mut current = 0;
+        let mut next_plan = 0;
+        let mut slices: Option<std::vec::IntoIter<Slice>> = None;
+        let mut seq = 0u64;
+        let mut began = false;
+        let mut outcome = ReadOutcome::default();
+        while current < n {
+            // Start slices: all of the stream being written, and later ones while few enough run.
+            while next_plan < n {
+                let i = next_plan;
+                if slices.is_none() {
+                    let Some(plan) = plans[i].take() else {
+                        next_plan += 1;
+                        continue;
+                    };
+                    if i != current && !plan.is_finished() {
+                        plans[i] = Some(plan);
+                        break;
+                    }
+                    match plan.await {
+                        Ok(Ok(planned)) => slices = Some(planned.into_iter()),
+                        Ok(Err(e)) => runs[i].plan_error = Some(e),
+                        Err(join) => {
+                            runs[i].plan_error = Some(Error::system(format!(
+                                "Planning stream `{}` crashed: {join}",
+                                runs[i].sel.def.name
+                            )))
+                        }
+                    }
+                }
+                let ahead = i != current && running.load(Ordering::Relaxed) >= LOOKAHEAD_SLICES;
+                if ahead {
+                    break;
+                }
+                match slices.as_mut().and_then(Iterator::next) {
+                    Some(slice) => {
+                        let checkpoint = slice.checkpoint;
+                        let task = self.start(&runs[i], slice, seq, &gate, &running);
+                        runs[i].open.push_back((seq, checkpoint, false));
+                        runs[i].tasks.push(task);
+                        if i == current {
+                            gate.set_front(seq);
+                        }
+                        seq += 1;
+                    }
+                    None => {
+                        runs[i].planned = true;
+                        slices = None;
+                        next_plan += 1;
+                    }
+                }
+            }
+
+            let run = &mut runs[current];
+            if !began {
+                began = true;
+                self.status(run.sel.def.name, StreamStatus::Started);
+                // Slices of this stream started ahead may now use the front's lane.
+                if let Some(&(last, _, _)) = run.open.back() {
+                    gate.set_front(last);
+                }
+            }
+            if let Some(e) = run.plan_error.take() {
+                self.fail(run, e, &mut outcome);
+                current += 1;
+                began = false;
+                continue;
+            }
+            if run.open.is_empty() {
+                if run.planned {
+                    self.finish(run);
+                    outcome.records += run.total;
+                    current += 1;
+                    began = false;
+                }
+                // Otherwise the loop above starts the stream's next slice.
+                continue;
+            }
+            let result = match run.rx.recv().await {
+                Some(Event::Page(buffered)) => self.write_page(run, &buffered),
+                Some(Event::Done(done, Ok(()))) => {
+                    self.close_slice(run, done);
+                    Ok(())
+                }
+                Some(Event::Done(_, Err(e))) => Err(e),
+                None => Err(Error::system(format!(
+                    "The readers of stream `{}` stopped without finishing.",
+                    run.sel.def.name
+                ))),
+            };
+            if let Err(e) = result {
+                // The stream's other slices stop now; the other streams go on.
+                for task in run.tasks.drain(..) {
+                    task.abort();
+                }
+                run.open.clear();
+                // Pages already sent hold room in the gate: drop them, or the next stream waits forever.
+                run.rx.close();
+                while run.rx.try_recv().is_ok() {}
+                if next_plan == current {
+                    slices = None;
+                    next_plan += 1;
+                }
+                self.fail(run, e, &mut outcome);
+                current += 1;
+                began = false;
+            }
+            if crate::protocol::stdout_closed() {
+                break;
+            }
+        }
+        for run in &mut runs {
+            for task in run.tasks.drain(..) {
+                task.abort();
+            }
+        }
+        for plan in plans.into_iter().flatten() {
+            plan.abort();
+        }
+        self.log(
+            LogLevel::Info,
+            format!(
+                "Read {} records from {} streams with {} requests ({} retried, {} rate-limited, {} pages resumed after breaking off).",
+                outcome.records,
+                selected.len(),
+                self.client.requests_sent(),
+                self.client.stats.retries.load(Ordering::Relaxed),
+                self.client.stats.rate_limited.load(Ordering::Relaxed),
+                self.client.stats.resumed_pages.load(Ordering::Relaxed)
+            ),
+        );
+        outcome
+    }
+
+    /// Spawns the producer of one slice; it reports to the stream's channel, and its end (even a panic)
+    /// as [`Event::Done`].
+    fn start(
+        &self,
+        run: &Run,
+        slice: Slice,
+        seq: u64,
+        gate: &Arc<Gate>,
+        running: &Arc<AtomicUsize>,
+    ) -> tokio::task::AbortHandle {
+        use futures_util::FutureExt;
+        let link = SliceLink {
+            seq,
+            gate: gate.clone(),
+            tx: run.tx.clone(),
+            page_size: run.page_size.clone(),
+            sent_first: AtomicBool::new(false),
+        };
+        let ctx = Producer {
+            client: self.client.clone(),
+            shared: self.shared.clone(),
+            def: run.sel.def,
+            files: run.files.clone(),
+            concurrency: self.config.max_concurrent_requests.max(1),
+        };
+        let done = run.tx.clone();
+        let name = run.sel.def.name;
+        running.fetch_add(1, Ordering::Relaxed);
+        let guard = Running(running.clone());
+        let task = async move {
+            let _running = guard;
+            let result = std::panic::AssertUnwindSafe(ctx.produce(slice, link))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::system(format!(
+                        "A reader task of stream `{name}` crashed."
+                    )))
+                });
+            let _ = done.send(Event::Done(seq, result));
+        };
+        // The budget serves the slice the writer needs first (see `client::PRIORITY`).
+        tokio::spawn(crate::client::PRIORITY.scope(seq, task)).abort_handle()
+    }
+}

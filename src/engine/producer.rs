@@ -1,0 +1,255 @@
+//! The producer of one slice: fetches its pages (through the pager or the shared lists, or listing calls
+//! and fetching them by id in batches), adds the fields the stream lifts out of each record, and sends
+//! the pages to the writer in order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+use super::link::{Batch, SliceLink};
+use super::pager::Pager;
+use super::plan::Slice;
+use super::shared::SharedLists;
+use crate::client::{ApiRequest, GongClient};
+use crate::error::{Error, Result};
+use crate::gong::page::{leading_field, Page, PAGE_SIZE};
+use crate::gong::values::{id_string, json_str};
+use crate::streams::{Lift, Plan, StreamDef};
+
+/// What a slice's producer task needs.
+pub(super) struct Producer {
+    pub(super) client: Arc<GongClient>,
+    pub(super) shared: Arc<SharedLists>,
+    pub(super) def: &'static StreamDef,
+    pub(super) files: Option<Arc<crate::media::FileStaging>>,
+    pub(super) concurrency: usize,
+}
+
+impl Producer {
+    /// Fetches one slice and sends its records, in order, to the writer.
+    pub(super) async fn produce(self, slice: Slice, link: SliceLink) -> Result<()> {
+        let def = self.def;
+        if def.plan == Plan::CallIdBatches {
+            return self.produce_by_ids(&slice, &link).await;
+        }
+        if slice.shared {
+            let pages = self
+                .shared
+                .pages(&self.client, &slice.request, def.record_key, def.empty_404)
+                .await?;
+            for page in pages.iter() {
+                let batch = Batch::lifted(page.clone(), lift(def, page, &slice.added, None)?);
+                if link.send(batch, link.lane().await).await.is_err() {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        let mut pager = Pager::new(
+            &self.client,
+            slice.request.clone(),
+            def.record_key,
+            def.empty_404,
+        );
+        self.follow(&mut pager, &slice, &link, None).await?;
+        Ok(())
+    }
+
+    /// Sends every page of `pager` to the writer. A page the writer is waiting for (the front's) is
+    /// handed over in parts as its body arrives; a page fetched ahead of the writer is read whole into the
+    /// gate's pool. `Ok(false)` when the writer stopped reading this slice (its stream failed).
+    async fn follow(
+        &self,
+        pager: &mut Pager<'_>,
+        slice: &Slice,
+        link: &SliceLink,
+        started: Option<&HashMap<String, String>>,
+    ) -> Result<bool> {
+        let def = self.def;
+        loop {
+            // The lane is held until the page is read, also while its parts wait for the writer.
+            let ticket = link.lane().await;
+            // Media pages download every record's files before the page goes on: whole.
+            let whole = ticket.is_behind() || def.lift == Lift::CallMedia;
+            loop {
+                let Some(part) = pager.next_part(whole).await? else {
+                    return Ok(true);
+                };
+                let batch = if def.lift == Lift::CallMedia {
+                    let (page, refs) = crate::media::media_page(
+                        &self.client,
+                        &part.page,
+                        self.files.as_deref(),
+                        self.concurrency,
+                    )
+                    .await?;
+                    Batch {
+                        page,
+                        lifted: Vec::new(),
+                        refs,
+                    }
+                } else {
+                    let lifted = lift(def, &part.page, &slice.added, started)?;
+                    Batch::lifted(part.page, lifted)
+                };
+                if whole {
+                    if link.send(batch, ticket).await.is_err() {
+                        return Ok(false);
+                    }
+                    break;
+                }
+                if part.last {
+                    link.page_size.observe(part.page_bytes);
+                }
+                if link.send_part(batch).await.is_err() {
+                    return Ok(false);
+                }
+                if part.last {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Lists the window's calls and fetches the stream's records for each listing page's calls (Gong
+    /// lists 100 a page, the most a batch may name) before listing on: what is held is one page of ids,
+    /// however many calls the window has.
+    async fn produce_by_ids(&self, slice: &Slice, link: &SliceLink) -> Result<()> {
+        let (client, def) = (&*self.client, self.def);
+        let mut calls = Pager::new(client, slice.request.clone(), "calls", &["No calls found"]);
+        #[derive(Deserialize)]
+        struct CallStart {
+            id: Option<Value>,
+            started: Option<String>,
+        }
+        loop {
+            let listing = {
+                // Listing pages are small whatever the stream's pages are, and dropped here.
+                let _lane = link.gate.fetch(link.seq, 64 << 10).await;
+                calls.next_page().await?
+            };
+            let Some(page) = listing else {
+                return Ok(());
+            };
+            let mut started: HashMap<String, String> = HashMap::with_capacity(page.len());
+            let mut ids: Vec<String> = Vec::with_capacity(page.len());
+            for i in 0..page.len() {
+                let call: CallStart = serde_json::from_str(page.record(i)).map_err(|e| {
+                    Error::system(format!("A call in GET /v2/calls is malformed: {e}"))
+                })?;
+                if let Some(id) = id_string(call.id.as_ref()) {
+                    started.insert(id.clone(), call.started.unwrap_or_default());
+                    ids.push(id);
+                }
+            }
+            drop(page);
+            for chunk in ids.chunks(PAGE_SIZE) {
+                let request = ApiRequest::post(def.path, json!({"filter": {"callIds": chunk}}));
+                let mut pager = Pager::new(client, request, def.record_key, def.empty_404);
+                if !self.follow(&mut pager, slice, link, Some(&started)).await? {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct MetaOnly<'a> {
+    #[serde(rename = "metaData", borrow)]
+    pub(super) meta: Option<MetaIds<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct MetaIds<'a> {
+    #[serde(borrow)]
+    pub(super) id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(super) started: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct CallIdOnly<'a> {
+    #[serde(rename = "callId", borrow)]
+    pub(super) call_id: Option<&'a RawValue>,
+}
+
+/// Per record, the pre-serialised fields added at its top level: the slice's fixed fields plus any
+/// lifted from inside the record.
+pub(super) fn lift(
+    def: &StreamDef,
+    page: &Page,
+    fixed: &str,
+    started: Option<&HashMap<String, String>>,
+) -> Result<Vec<String>> {
+    match def.lift {
+        Lift::None if fixed.is_empty() => Ok(Vec::new()),
+        Lift::None => Ok(vec![fixed.to_string(); page.len()]),
+        // Records built whole by `media::media_page`.
+        Lift::CallMedia => Ok(Vec::new()),
+        Lift::MetaData => (0..page.len())
+            .map(|i| {
+                let record = page.record(i);
+                let malformed = |e: serde_json::Error| {
+                    Error::system(format!("A record of {} is malformed: {e}", def.path))
+                };
+                let meta = match leading_field(record, "metaData") {
+                    Some(raw) => serde_json::from_str::<Option<MetaIds>>(raw).map_err(malformed)?,
+                    None => {
+                        serde_json::from_str::<MetaOnly>(record)
+                            .map_err(malformed)?
+                            .meta
+                    }
+                };
+                let meta = meta.ok_or_else(|| {
+                    Error::system(format!(
+                        "A record of {} has no metaData, so it has no id.",
+                        def.path
+                    ))
+                })?;
+                let id = meta.id.filter(|r| r.get() != "null").ok_or_else(|| {
+                    Error::system(format!("A record of {} has no metaData.id.", def.path))
+                })?;
+                let started = meta.started.map(RawValue::get).unwrap_or("null");
+                Ok(join_fields(
+                    fixed,
+                    &format!("\"id\":{},\"started\":{}", id.get(), started),
+                ))
+            })
+            .collect(),
+        Lift::CallStarted => (0..page.len())
+            .map(|i| {
+                let record = page.record(i);
+                let raw_id = match leading_field(record, "callId") {
+                    Some(raw) => Some(raw),
+                    None => serde_json::from_str::<CallIdOnly>(record)
+                        .map_err(|e| {
+                            Error::system(format!("A record of {} is malformed: {e}", def.path))
+                        })?
+                        .call_id
+                        .map(RawValue::get),
+                };
+                let id = raw_id
+                    .and_then(|r| serde_json::from_str::<Value>(r).ok())
+                    .and_then(|v| id_string(Some(&v)));
+                let value = id
+                    .and_then(|id| started.and_then(|m| m.get(&id)))
+                    .filter(|s| !s.is_empty())
+                    .map(|s| json_str(s))
+                    .unwrap_or_else(|| "null".into());
+                Ok(join_fields(fixed, &format!("\"callStarted\":{value}")))
+            })
+            .collect(),
+    }
+}
+
+pub(super) fn join_fields(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a},{b}"),
+    }
+}
