@@ -20,6 +20,7 @@
 //! Gong's API differ, what is sent is what Gong's API takes (see [`Entity::StatsActivityScorecards`]).
 //! Errors that mean "no such record" carry HTTP status 404 ([`is_not_found`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -31,7 +32,9 @@ use tokio::io::AsyncWrite;
 use crate::client::{ApiRequest, GongClient, Reply};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::gong::endpoints::{self, Endpoint, Method};
 use crate::gong::page::parse_page;
+use crate::gong::values::{closed_days_end, fmt_date, id_string};
 use crate::media::{self, ByteRange, DownloadInfo};
 use crate::models::media::MediaKind;
 use crate::streams;
@@ -717,9 +720,8 @@ impl ListApi<'_> {
     pub async fn list(&self, params: &Value) -> Result<ListPage> {
         let entity = self.entity;
         let request = self.gong.list_request(entity, params)?;
-        let def = streams::find(entity.name())
-            .ok_or_else(|| Error::system(format!("No stream describes {}.", entity.name())))?;
-        let key = def.record_key;
+        let endpoint = list_endpoint(entity)?;
+        let key = endpoint.record_key;
         let reply = self
             .gong
             .client
@@ -730,7 +732,7 @@ impl ListApi<'_> {
         let (body, ranges, total, cursor) = match reply {
             Reply::Ok((body, (ranges, total, cursor))) => (body, ranges, total, cursor),
             Reply::NotFound(text) => {
-                if def.empty_404.iter().any(|t| text.contains(t)) {
+                if endpoint.is_empty_404(&text) {
                     return Ok(ListPage {
                         data: Vec::new(),
                         pagination: Pagination::default(),
@@ -806,22 +808,19 @@ impl ListGetApi<'_> {
                 entity.name()
             )));
         }
-        let (path, key, noun) = match entity {
-            Entity::Users => (format!("/v2/users/{id}"), "user", "User"),
-            _ => (format!("/v2/calls/{id}"), "call", "Call"),
+        let (endpoint, noun) = match entity {
+            Entity::Users => (&endpoints::USER, "User"),
+            _ => (&endpoints::CALL, "Call"),
         };
+        let key = endpoint.record_key;
         let reply = self
             .list
             .gong
             .client
-            .send_parsed(&ApiRequest::get(path), |body| {
-                #[derive(Deserialize)]
-                struct One {
-                    user: Option<Box<RawValue>>,
-                    call: Option<Box<RawValue>>,
-                }
-                let one: One = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-                Ok(if key == "user" { one.user } else { one.call })
+            .send_parsed(&endpoint.request_for_id(id), |body| {
+                let mut one: HashMap<String, Box<RawValue>> =
+                    serde_json::from_slice(body).map_err(|e| e.to_string())?;
+                Ok(one.remove(key).filter(|r| r.get() != "null"))
             })
             .await?;
         match reply {
@@ -900,10 +899,6 @@ pub fn download_target(entity: Entity, params: &Value) -> Result<(String, Option
     Ok((call_id, range))
 }
 
-fn fmt_date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
 /// The date part of a date-time as written (the company's calendar day if the offset is the company's);
 /// an exclusive end after midnight moves to the next day so that day is included.
 fn date_of(text: &str, exclusive_end: bool) -> String {
@@ -911,11 +906,19 @@ fn date_of(text: &str, exclusive_end: bool) -> String {
         return text.chars().take(10).collect();
     };
     let day = dt.date_naive();
-    if exclusive_end && dt.time() > NaiveTime::MIN {
-        fmt_date(day + Duration::days(1))
+    let day = if exclusive_end && dt.time() > NaiveTime::MIN {
+        day + Duration::days(1)
     } else {
-        fmt_date(day)
-    }
+        day
+    };
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// The endpoint an entity's list reads: its stream's, from the stream table.
+fn list_endpoint(entity: Entity) -> Result<&'static Endpoint> {
+    streams::find(entity.name())
+        .map(|def| def.endpoint)
+        .ok_or_else(|| unsupported(entity, Action::List))
 }
 
 fn build_list_request(
@@ -924,70 +927,55 @@ fn build_list_request(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<ApiRequest> {
-    let get_with = |path: &str, names: &[&str]| {
-        let mut req = ApiRequest::get(path);
-        for name in names {
-            if let Some(v) = lookup_str(params, name) {
-                req = req.query(name, v);
-            }
-        }
-        req
+    let endpoint = list_endpoint(entity)?;
+    let mut request = match endpoint.method {
+        // GET endpoints take the seed's parameters as they are, in the query.
+        Method::Get => params_of(entity, Action::List)
+            .iter()
+            .filter(|p| p.name != "cursor")
+            .fold(endpoint.request(), |req, p| {
+                match lookup_str(params, p.name) {
+                    Some(v) => req.query(p.name, v),
+                    None => req,
+                }
+            }),
+        Method::Post => ApiRequest::post(endpoint.path, post_body(entity, params, config, now)),
     };
-    let cursor = lookup_str(params, "cursor");
-    let post_with = |path: &str, mut body: Value| {
-        if let Some(c) = cursor {
-            body["cursor"] = json!(c);
-        }
-        ApiRequest::post(path, body)
-    };
+    if let Some(cursor) = lookup_str(params, "cursor") {
+        endpoint.set_cursor(&mut request, cursor);
+    }
+    Ok(request)
+}
+
+/// The JSON body of a POST entity's list, in Gong's names (see [`Entity::StatsActivityScorecards`]).
+fn post_body(entity: Entity, params: &Value, config: &Config, now: DateTime<Utc>) -> Value {
     let filter = || {
         lookup(params, "filter")
             .cloned()
             .unwrap_or_else(|| json!({}))
     };
-    Ok(match entity {
-        Entity::Users => get_with("/v2/users", &["cursor"]),
-        Entity::Calls => get_with(
-            "/v2/calls",
-            &["fromDateTime", "toDateTime", "workspaceId", "cursor"],
-        ),
+    match entity {
         Entity::CallsExtensive => {
             let mut body = json!({ "filter": filter() });
             if let Some(cs) = lookup(params, "contentSelector") {
                 body["contentSelector"] = cs.clone();
             }
-            post_with("/v2/calls/extensive", body)
+            body
         }
-        Entity::CallTranscripts => post_with("/v2/calls/transcript", json!({ "filter": filter() })),
         Entity::StatsActivityAggregate
         | Entity::StatsActivityDayByDay
         | Entity::StatsInteraction => {
             // Gong requires both dates; the seed makes them optional. Defaults: the config's start_date,
-            // and the end of the last day that is over in every time zone (Gong refuses a toDate after
-            // the company's today).
+            // and the end of the closed days the sync would read (`closed_days_end`).
             let mut f = filter();
             if lookup(params, "filter.fromDate").is_none() {
-                f["fromDate"] = json!(fmt_date(config.start.date_naive()));
+                f["fromDate"] = json!(fmt_date(config.start));
             }
             if lookup(params, "filter.toDate").is_none() {
-                let last = (now - Duration::days(1)).date_naive();
-                let end = config.end.map_or(last, |e| e.date_naive().min(last));
-                f["toDate"] = json!(fmt_date(end));
+                f["toDate"] = json!(fmt_date(closed_days_end(now, config.end_or(now))));
             }
-            let path = streams::find(entity.name()).map_or("", |d| d.path);
-            post_with(path, json!({ "filter": f }))
+            json!({ "filter": f })
         }
-        Entity::SettingsScorecards => get_with("/v2/settings/scorecards", &["workspaceId"]),
-        Entity::SettingsTrackers => get_with("/v2/settings/trackers", &["workspaceId"]),
-        Entity::LibraryFolders => get_with("/v2/library/folders", &["workspaceId"]),
-        Entity::LibraryFolderContent => {
-            get_with("/v2/library/folder-content", &["folderId", "cursor"])
-        }
-        Entity::Coaching => get_with(
-            "/v2/coaching",
-            &["workspace-id", "manager-id", "from", "to"],
-        ),
-        Entity::Workspaces => ApiRequest::get("/v2/workspaces"),
         Entity::StatsActivityScorecards => {
             let mut f = Map::new();
             if let Some(from) = lookup_str(params, "filter.fromDateTime") {
@@ -1008,12 +996,10 @@ fn build_list_request(
                     f.insert(name.into(), v.clone());
                 }
             }
-            post_with("/v2/stats/activity/scorecards", json!({ "filter": f }))
+            json!({ "filter": f })
         }
-        Entity::CallAudio | Entity::CallVideo => {
-            return Err(unsupported(entity, Action::List));
-        }
-    })
+        _ => json!({ "filter": filter() }),
+    }
 }
 
 /// Applies the seed's `filter.reviewerUserIds` and `filter.callIds`, which Gong's endpoint lacks.
@@ -1030,11 +1016,7 @@ fn filter_scorecards(data: Vec<Box<RawValue>>, params: &Value) -> Vec<Box<RawVal
     if reviewers.is_none() && calls.is_none() {
         return data;
     }
-    let text = |v: Option<&Value>| match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    };
+    let text = |v: Option<&Value>| id_string(v).unwrap_or_default();
     data.into_iter()
         .filter(|raw| {
             let Ok(v) = serde_json::from_str::<Value>(raw.get()) else {

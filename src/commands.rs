@@ -6,10 +6,12 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::client::{ApiRequest, GongClient, Reply, RetryPolicy};
+use crate::client::{GongClient, Reply, RetryPolicy};
 use crate::config::Config;
 use crate::engine::{Engine, SharedOutput};
 use crate::error::{Error, ErrorKind, Result};
+use crate::gong::endpoints::WORKSPACES;
+use crate::gong::values::id_string;
 use crate::protocol::{ConnectionStatus, Message, Output};
 use crate::state::{parse_catalog, parse_state};
 use crate::streams::STREAMS;
@@ -89,13 +91,14 @@ pub async fn check_connection(cfg: &Config) -> Result<()> {
         ..RetryPolicy::default()
     };
     let client = GongClient::with_policy(cfg, policy)?;
-    let reply = client.send(&ApiRequest::get("/v2/workspaces")).await?;
+    let reply = client.send(&WORKSPACES.request()).await?;
     let body = match reply {
         Reply::Ok(body) => body,
         Reply::NotFound(text) => {
             return Err(Error::config(format!(
-                "{} answered 404 for /v2/workspaces ({text}); is base_url Gong's API host (e.g. https://api.gong.io or https://us-12345.api.gong.io)?",
-                client.base_url()
+                "{} answered 404 for {} ({text}); is base_url Gong's API host (e.g. https://api.gong.io or https://us-12345.api.gong.io)?",
+                client.base_url(),
+                WORKSPACES.path
             )))
         }
     };
@@ -107,14 +110,11 @@ pub async fn check_connection(cfg: &Config) -> Result<()> {
     })?;
     if let Some(ws) = &cfg.workspace_id {
         let known = value
-            .get("workspaces")
+            .get(WORKSPACES.record_key)
             .and_then(Value::as_array)
             .map(|list| {
-                list.iter().any(|w| match w.get("id") {
-                    Some(Value::String(id)) => id == ws,
-                    Some(Value::Number(id)) => id.to_string() == *ws,
-                    _ => false,
-                })
+                list.iter()
+                    .any(|w| id_string(w.get("id")).as_deref() == Some(ws.as_str()))
             })
             .unwrap_or(false);
         if !known {

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::config::parse_datetime;
@@ -278,11 +278,6 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Selected>> {
         });
     }
     Ok(selected)
-}
-
-/// Parses a date written by [`Checkpoint::to_state`] or Gong.
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
 #[cfg(test)]

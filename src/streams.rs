@@ -1,27 +1,103 @@
-//! Every stream, described as data. Adding an endpoint is a new entry here (and its model in
-//! `models/`); the pager and the sync engine in `sync.rs` do the rest.
+//! The stream table: every stream the connector offers, as data. A stream is a Gong endpoint (from the
+//! endpoint table, `gong/endpoints.rs`) plus what the connector makes of it: its keys and cursor, the
+//! shape of its requests (the filters its windows or periods go in, its partitions and the parent lists
+//! they come from, its content selector, whether it takes the workspace filter), the fields it lifts to
+//! a record's top level, and its schema (the model in `models/`).
+//!
+//! Adding a paginated endpoint is one endpoint entry, one stream entry and its model; the planner
+//! (`engine/plan.rs`), the engine and `discover` read everything else from here and never match a
+//! stream's name. The schema is a required field, so a stream without a model does not compile.
 
+use serde_json::Value;
+
+use crate::gong::endpoints::{self as ep, Endpoint};
+use crate::models::records::*;
+use crate::models::schema_for;
 use crate::protocol::{CatalogStream, SyncMode};
 
-/// How a stream's requests are laid out: the partitions and time slices it is read in.
+/// Names of the two filters that bound a window or a period (`from` inclusive, `to` exclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    pub from: &'static str,
+    pub to: &'static str,
+}
+
+/// Call-start windows of calls/list and calls/extensive.
+pub const CALL_WINDOW: Bounds = Bounds {
+    from: "fromDateTime",
+    to: "toDateTime",
+};
+
+/// How a stream's requests are laid out: the partitions and time slices it is read in, and the names of
+/// the request fields they fill.
+#[derive(Debug, Clone, Copy)]
 pub enum Plan {
     /// One (paginated) request chain.
     Single,
-    /// One request chain per workspace (`?workspaceId=`); records get `workspaceId`.
+    /// One request chain per workspace (the workspace in the [`ep::WORKSPACE_FILTER`]); records get
+    /// `workspaceId`.
     PerWorkspace,
-    /// One request chain per library folder of every workspace; records get `folderId`, `folderName`.
-    PerFolder,
-    /// Call-start windows (`fromDateTime` inclusive, `toDateTime` exclusive) of `window_days`.
-    CallWindows,
-    /// Call windows; the window's calls are listed, then fetched by id in batches of 100.
-    CallIdBatches,
-    /// One closed UTC day per request (`filter.fromDate`/`toDate`); records get `fromDate`, `toDate`.
-    Days,
-    /// Review-date windows (`filter.reviewFromDate`/`reviewToDate`).
-    ReviewWindows,
-    /// Workspace × manager × calendar month; records get `workspaceId`, `managerId`, `from`, `to`.
-    CoachingMonths,
+    /// One request chain per library folder of every workspace (`param` = the folder id); records get
+    /// `folderId`, `folderName`.
+    PerFolder { param: &'static str },
+    /// Call-start windows of `window_days`, bounded by `window`.
+    CallWindows { window: Bounds },
+    /// Call windows of `listing`; each listing page's calls are then fetched by id from the stream's
+    /// endpoint, in batches of 100 (`ids` = the filter naming them). Records get `callStarted`.
+    CallIdBatches {
+        listing: &'static Endpoint,
+        window: Bounds,
+        ids: &'static str,
+    },
+    /// One closed UTC day per request (dates); records get `fromDate`, `toDate`.
+    Days { period: Bounds },
+    /// Review-date windows of `window_days` (dates).
+    ReviewWindows { window: Bounds },
+    /// Workspace × manager × calendar month (date-times); records get `workspaceId`, `managerId`, `from`,
+    /// `to`.
+    CoachingMonths {
+        workspace: &'static str,
+        manager: &'static str,
+        period: Bounds,
+    },
+}
+
+/// A list other streams' plans are built from, fetched once per sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parent {
+    /// The company's workspaces (unless the config names one).
+    Workspaces,
+    /// Every user: managers are the users someone reports to.
+    Users,
+    /// Every workspace's library folders.
+    Folders,
+}
+
+impl Plan {
+    /// The parent lists this plan's slices come from.
+    pub fn parents(&self) -> &'static [Parent] {
+        match self {
+            Plan::PerWorkspace => &[Parent::Workspaces],
+            Plan::PerFolder { .. } => &[Parent::Workspaces, Parent::Folders],
+            Plan::CoachingMonths { .. } => &[Parent::Workspaces, Parent::Users],
+            _ => &[],
+        }
+    }
+
+    /// The stream's cursor is a date (its state is written `YYYY-MM-DD`).
+    pub fn dates_only(&self) -> bool {
+        matches!(self, Plan::Days { .. } | Plan::ReviewWindows { .. })
+    }
+}
+
+/// The `contentSelector` a stream sends with its requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    None,
+    /// The config's `calls_extensive_content`.
+    Configured,
+    /// Media URLs only (`media::content_selector`).
+    MediaOnly,
 }
 
 /// Fields the connector copies to a record's top level from inside it.
@@ -40,22 +116,31 @@ pub enum Lift {
 #[derive(Debug)]
 pub struct StreamDef {
     pub name: &'static str,
-    pub path: &'static str,
-    /// POST endpoints take filters and the page cursor in the JSON body.
-    pub post: bool,
-    /// The response field holding the records.
-    pub record_key: &'static str,
+    pub endpoint: &'static Endpoint,
     /// Top-level fields; the connector guarantees them (see [`Lift`] and [`Plan`]).
     pub primary_key: &'static [&'static str],
     /// The record field that orders the stream, for incremental streams.
     pub cursor: Option<&'static str>,
     pub plan: Plan,
+    pub content: Content,
+    /// Requests carry the configured `workspace_id` (when there is one) as [`ep::WORKSPACE_FILTER`].
+    pub workspace_filter: bool,
+    /// This stream *is* a parent list: when another selected stream needs it, both read the same pages.
+    pub lists: Option<Parent>,
     pub lift: Lift,
-    /// Texts of this endpoint's 404 that mean "nothing matched", not failure.
-    pub empty_404: &'static [&'static str],
+    /// The JSON Schema of the stream's records, from its model.
+    pub schema: fn() -> Value,
 }
 
 impl StreamDef {
+    /// The endpoint a window of this stream is requested from (a listing, for id-batched streams).
+    pub fn window_endpoint(&self) -> &'static Endpoint {
+        match self.plan {
+            Plan::CallIdBatches { listing, .. } => listing,
+            _ => self.endpoint,
+        }
+    }
+
     pub fn incremental(&self) -> bool {
         self.cursor.is_some()
     }
@@ -68,8 +153,7 @@ impl StreamDef {
         }
         CatalogStream {
             name: self.name.to_string(),
-            json_schema: crate::models::stream_schema(self.name)
-                .unwrap_or_else(|| serde_json::json!({"type": "object"})),
+            json_schema: (self.schema)(),
             supported_sync_modes: modes,
             source_defined_cursor: self.cursor.map(|_| true),
             default_cursor_field: self.cursor.map(|c| vec![c.to_string()]).unwrap_or_default(),
@@ -85,173 +169,197 @@ impl StreamDef {
     }
 }
 
-const NO_CALLS: &[&str] = &["No calls found"];
+/// A stream entry with the defaults most streams share (full refresh, one request chain).
+const fn stream(
+    name: &'static str,
+    endpoint: &'static Endpoint,
+    primary_key: &'static [&'static str],
+    schema: fn() -> Value,
+) -> StreamDef {
+    StreamDef {
+        name,
+        endpoint,
+        primary_key,
+        cursor: None,
+        plan: Plan::Single,
+        content: Content::None,
+        workspace_filter: false,
+        lists: None,
+        lift: Lift::None,
+        schema,
+    }
+}
+
+const DAYS: Plan = Plan::Days {
+    period: Bounds {
+        from: "fromDate",
+        to: "toDate",
+    },
+};
 
 pub const STREAMS: &[StreamDef] = &[
     StreamDef {
-        name: "users",
-        path: "/v2/users",
-        post: false,
-        record_key: "users",
-        primary_key: &["id"],
-        cursor: None,
-        plan: Plan::Single,
-        lift: Lift::None,
-        empty_404: &[],
+        lists: Some(Parent::Users),
+        ..stream("users", &ep::USERS, &["id"], schema_for::<UsersRecord>)
     },
     StreamDef {
-        name: "calls",
-        path: "/v2/calls",
-        post: false,
-        record_key: "calls",
-        primary_key: &["id"],
         cursor: Some("started"),
-        plan: Plan::CallWindows,
-        lift: Lift::None,
-        empty_404: NO_CALLS,
+        plan: Plan::CallWindows {
+            window: CALL_WINDOW,
+        },
+        workspace_filter: true,
+        ..stream("calls", &ep::CALLS, &["id"], schema_for::<CallsRecord>)
     },
     StreamDef {
-        name: "calls_extensive",
-        path: "/v2/calls/extensive",
-        post: true,
-        record_key: "calls",
-        primary_key: &["id"],
         cursor: Some("started"),
-        plan: Plan::CallWindows,
+        plan: Plan::CallWindows {
+            window: CALL_WINDOW,
+        },
+        content: Content::Configured,
+        workspace_filter: true,
         lift: Lift::MetaData,
-        empty_404: NO_CALLS,
+        ..stream(
+            "calls_extensive",
+            &ep::CALLS_EXTENSIVE,
+            &["id"],
+            schema_for::<CallsExtensiveRecord>,
+        )
     },
     StreamDef {
-        name: "workspaces",
-        path: "/v2/workspaces",
-        post: false,
-        record_key: "workspaces",
-        primary_key: &["id"],
-        cursor: None,
-        plan: Plan::Single,
-        lift: Lift::None,
-        empty_404: &[],
+        lists: Some(Parent::Workspaces),
+        ..stream(
+            "workspaces",
+            &ep::WORKSPACES,
+            &["id"],
+            schema_for::<WorkspacesRecord>,
+        )
     },
     StreamDef {
-        name: "call_transcripts",
-        path: "/v2/calls/transcript",
-        post: true,
-        record_key: "callTranscripts",
-        primary_key: &["callId"],
         cursor: Some("callStarted"),
-        plan: Plan::CallIdBatches,
+        plan: Plan::CallIdBatches {
+            listing: &ep::CALLS,
+            window: CALL_WINDOW,
+            ids: "callIds",
+        },
+        workspace_filter: true,
         lift: Lift::CallStarted,
-        empty_404: NO_CALLS,
+        ..stream(
+            "call_transcripts",
+            &ep::TRANSCRIPTS,
+            &["callId"],
+            schema_for::<CallTranscriptsRecord>,
+        )
     },
     StreamDef {
-        name: "stats_activity_aggregate",
-        path: "/v2/stats/activity/aggregate",
-        post: true,
-        record_key: "usersAggregateActivityStats",
-        primary_key: &["userId", "fromDate"],
         cursor: Some("fromDate"),
-        plan: Plan::Days,
-        lift: Lift::None,
-        empty_404: &[],
+        plan: DAYS,
+        ..stream(
+            "stats_activity_aggregate",
+            &ep::STATS_AGGREGATE,
+            &["userId", "fromDate"],
+            schema_for::<StatsActivityAggregateRecord>,
+        )
     },
     StreamDef {
-        name: "stats_activity_day_by_day",
-        path: "/v2/stats/activity/day-by-day",
-        post: true,
-        record_key: "usersDetailedActivities",
-        primary_key: &["userId", "fromDate"],
         cursor: Some("fromDate"),
-        plan: Plan::Days,
-        lift: Lift::None,
-        empty_404: &[],
+        plan: DAYS,
+        ..stream(
+            "stats_activity_day_by_day",
+            &ep::STATS_DAY_BY_DAY,
+            &["userId", "fromDate"],
+            schema_for::<StatsActivityDayByDayRecord>,
+        )
     },
     StreamDef {
-        name: "stats_interaction",
-        path: "/v2/stats/interaction",
-        post: true,
-        record_key: "peopleInteractionStats",
-        primary_key: &["userId", "fromDate"],
         cursor: Some("fromDate"),
-        plan: Plan::Days,
-        lift: Lift::None,
-        empty_404: &["No stats found"],
+        plan: DAYS,
+        ..stream(
+            "stats_interaction",
+            &ep::STATS_INTERACTION,
+            &["userId", "fromDate"],
+            schema_for::<StatsInteractionRecord>,
+        )
+    },
+    stream(
+        "settings_scorecards",
+        &ep::SETTINGS_SCORECARDS,
+        &["scorecardId"],
+        schema_for::<SettingsScorecardsRecord>,
+    ),
+    StreamDef {
+        workspace_filter: true,
+        ..stream(
+            "settings_trackers",
+            &ep::SETTINGS_TRACKERS,
+            &["trackerId"],
+            schema_for::<SettingsTrackersRecord>,
+        )
     },
     StreamDef {
-        name: "settings_scorecards",
-        path: "/v2/settings/scorecards",
-        post: false,
-        record_key: "scorecards",
-        primary_key: &["scorecardId"],
-        cursor: None,
-        plan: Plan::Single,
-        lift: Lift::None,
-        empty_404: &["Scorecards not found"],
-    },
-    StreamDef {
-        name: "settings_trackers",
-        path: "/v2/settings/trackers",
-        post: false,
-        record_key: "keywordTrackers",
-        primary_key: &["trackerId"],
-        cursor: None,
-        plan: Plan::Single,
-        lift: Lift::None,
-        empty_404: &[],
-    },
-    StreamDef {
-        name: "library_folders",
-        path: "/v2/library/folders",
-        post: false,
-        record_key: "folders",
-        primary_key: &["id"],
-        cursor: None,
         plan: Plan::PerWorkspace,
-        lift: Lift::None,
-        empty_404: &["No folders found"],
+        lists: Some(Parent::Folders),
+        ..stream(
+            "library_folders",
+            &ep::LIBRARY_FOLDERS,
+            &["id"],
+            schema_for::<LibraryFoldersRecord>,
+        )
     },
     StreamDef {
-        name: "library_folder_content",
-        path: "/v2/library/folder-content",
-        post: false,
-        record_key: "calls",
-        primary_key: &["folderId", "id"],
-        cursor: None,
-        plan: Plan::PerFolder,
-        lift: Lift::None,
-        empty_404: &["No folders found", "No calls found"],
+        plan: Plan::PerFolder { param: "folderId" },
+        ..stream(
+            "library_folder_content",
+            &ep::LIBRARY_FOLDER_CONTENT,
+            &["folderId", "id"],
+            schema_for::<LibraryFolderContentRecord>,
+        )
     },
     StreamDef {
-        name: "coaching",
-        path: "/v2/coaching",
-        post: false,
-        record_key: "coachingData",
-        primary_key: &["workspaceId", "managerId", "from"],
         cursor: Some("from"),
-        plan: Plan::CoachingMonths,
-        lift: Lift::None,
-        empty_404: &[],
+        plan: Plan::CoachingMonths {
+            workspace: "workspace-id",
+            manager: "manager-id",
+            period: Bounds {
+                from: "from",
+                to: "to",
+            },
+        },
+        ..stream(
+            "coaching",
+            &ep::COACHING,
+            &["workspaceId", "managerId", "from"],
+            schema_for::<CoachingRecord>,
+        )
     },
     StreamDef {
-        name: "stats_activity_scorecards",
-        path: "/v2/stats/activity/scorecards",
-        post: true,
-        record_key: "answeredScorecards",
-        primary_key: &["answeredScorecardId"],
         cursor: Some("reviewTime"),
-        plan: Plan::ReviewWindows,
-        lift: Lift::None,
-        empty_404: &["Answered scorecards not found"],
+        plan: Plan::ReviewWindows {
+            window: Bounds {
+                from: "reviewFromDate",
+                to: "reviewToDate",
+            },
+        },
+        ..stream(
+            "stats_activity_scorecards",
+            &ep::ANSWERED_SCORECARDS,
+            &["answeredScorecardId"],
+            schema_for::<StatsActivityScorecardsRecord>,
+        )
     },
     StreamDef {
-        name: "call_media",
-        path: "/v2/calls/extensive",
-        post: true,
-        record_key: "calls",
-        primary_key: &["callId", "kind"],
         cursor: Some("started"),
-        plan: Plan::CallWindows,
+        plan: Plan::CallWindows {
+            window: CALL_WINDOW,
+        },
+        content: Content::MediaOnly,
+        workspace_filter: true,
         lift: Lift::CallMedia,
-        empty_404: NO_CALLS,
+        ..stream(
+            "call_media",
+            &ep::CALLS_EXTENSIVE,
+            &["callId", "kind"],
+            schema_for::<CallMediaRecord>,
+        )
     },
 ];
 
@@ -271,7 +379,7 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
         assert_eq!(names.len(), 15);
-        assert!(STREAMS.iter().all(|s| s.path.starts_with("/v2/")));
+        assert!(STREAMS.iter().all(|s| s.endpoint.path.starts_with("/v2/")));
     }
 
     #[test]

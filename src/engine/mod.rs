@@ -38,7 +38,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::protocol::{LogLevel, Message, Output, StreamStatus, SyncMode};
 use crate::state::{checkpoint_for, Checkpoint, Selected};
-use crate::streams::{Lift, Plan};
+use crate::streams::Lift;
 
 use gate::{Gate, PageSize};
 use link::{Event, SliceLink};
@@ -162,7 +162,7 @@ impl Engine {
                 Run {
                     sel,
                     incremental: sel.sync_mode == SyncMode::Incremental,
-                    date_only: sel.def.plan == Plan::Days || sel.def.plan == Plan::ReviewWindows,
+                    date_only: sel.def.plan.dates_only(),
                     last_checkpoint: None,
                     since_state: 0,
                     total: 0,

@@ -7,11 +7,11 @@
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
-use serde_json::{json, Value};
 
 use super::splitter::PageSplitter;
 use crate::client::{ApiRequest, Attempts, Body, BodyFailure, GongClient, Reply};
 use crate::error::{Error, Result};
+use crate::gong::endpoints::Endpoint;
 use crate::gong::page::{parse_page, Page};
 
 /// Bytes of complete records a streamed page (one over [`STREAM_ABOVE`]) collects before it hands them
@@ -151,10 +151,10 @@ impl RecordMark {
 /// Follows one endpoint's pages for one set of inputs.
 pub struct Pager<'a> {
     client: &'a GongClient,
+    /// Where the cursor goes, the record key and the "no data" 404 texts.
+    endpoint: &'a Endpoint,
     request: ApiRequest,
-    post: bool,
     record_key: &'a str,
-    empty_404: &'a [&'a str],
     cursor: Option<String>,
     done: bool,
     open: Option<OpenPage>,
@@ -167,19 +167,13 @@ pub struct Pager<'a> {
 }
 
 impl<'a> Pager<'a> {
-    pub fn new(
-        client: &'a GongClient,
-        request: ApiRequest,
-        record_key: &'a str,
-        empty_404: &'a [&'a str],
-    ) -> Self {
-        let post = request.method == reqwest::Method::POST;
+    /// A chain of `endpoint`'s pages; `request` (built for `endpoint`) holds the filters.
+    pub fn new(client: &'a GongClient, endpoint: &'a Endpoint, request: ApiRequest) -> Self {
         Pager {
             client,
+            endpoint,
             request,
-            post,
-            record_key,
-            empty_404,
+            record_key: endpoint.record_key,
             cursor: None,
             done: false,
             open: None,
@@ -192,12 +186,7 @@ impl<'a> Pager<'a> {
     fn page_request(&self) -> ApiRequest {
         let mut req = self.request.clone();
         if let Some(cursor) = &self.cursor {
-            if self.post {
-                let body = req.body.get_or_insert_with(|| json!({}));
-                body["cursor"] = Value::String(cursor.clone());
-            } else {
-                req.query.push(("cursor".into(), cursor.clone()));
-            }
+            self.endpoint.set_cursor(&mut req, cursor);
         }
         req
     }
@@ -307,7 +296,7 @@ impl<'a> Pager<'a> {
                     return Ok(());
                 }
                 Ok(Reply::NotFound(text)) => {
-                    if self.empty_404.iter().any(|t| text.contains(t)) {
+                    if self.endpoint.is_empty_404(&text) {
                         self.done = true;
                         return Ok(());
                     }

@@ -1,15 +1,22 @@
-//! The planner: turns one stream, the config and the saved checkpoint into the ordered slices of this
-//! sync (windows, days, months, one per workspace or folder…), each with the checkpoint it completes.
+//! The planner: turns one stream, the config, the saved checkpoint and the parent lists (workspaces,
+//! managers, folders) into the ordered slices of this sync (windows, days, months, one per workspace or
+//! folder…), each with the checkpoint it completes.
+//!
+//! [`slices`] is a pure function of those inputs; the request shapes (filter names, partitions, content
+//! selector, workspace filter) come from the stream table, never from a stream's name. [`Engine::plan`]
+//! fetches the parent lists a stream needs and calls it.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 
 use super::Engine;
 use crate::client::ApiRequest;
+use crate::config::Config;
 use crate::error::Result;
-use crate::gong::values::{fmt_date, fmt_dt, id_string, json_str};
+use crate::gong::endpoints::WORKSPACE_FILTER;
+use crate::gong::values::{closed_days_end, fmt_date, fmt_dt, json_str, midnight};
 use crate::state::Checkpoint;
-use crate::streams::{Lift, Plan, StreamDef};
+use crate::streams::{Bounds, Content, Plan, StreamDef};
 
 /// A part of a stream read as one request chain (or, for transcripts, one window's batches).
 #[derive(Debug, Clone)]
@@ -19,12 +26,244 @@ pub struct Slice {
     pub added: String,
     /// Emit STATE with this cursor once the slice is written.
     pub checkpoint: Option<DateTime<Utc>>,
-    /// Read through [`SharedLists`]: another selected stream needs the same list as its parent.
+    /// Read through `SharedLists`: another selected stream needs the same list as its parent.
     pub shared: bool,
 }
 
-fn midnight(date: NaiveDate) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN))
+/// The parent lists a plan is built from (see `streams::Parent`); only those the stream needs are set.
+#[derive(Debug, Clone, Default)]
+pub struct Parents {
+    /// Workspace ids: the configured one, or all of the company's.
+    pub workspaces: Vec<String>,
+    /// Ids of users who manage someone, sorted.
+    pub managers: Vec<String>,
+    /// Every workspace's library folders, in workspace order: id and name (as Gong sent it).
+    pub folders: Vec<(String, Value)>,
+}
+
+impl Engine {
+    /// The ordered slices of a stream for this sync, after fetching the parent lists it needs.
+    pub async fn plan(
+        &self,
+        def: &'static StreamDef,
+        saved: Option<&Checkpoint>,
+    ) -> Result<Vec<Slice>> {
+        let parents = if reads_parents(def, &self.config, self.now, saved) {
+            self.parents(def.plan.parents()).await?
+        } else {
+            Parents::default()
+        };
+        let mut slices = slices(def, &self.config, self.now, saved, &parents);
+        let needs = self.needs.get().copied().unwrap_or_default();
+        let shared = def.lists.is_some_and(|list| needs.has(list));
+        for slice in &mut slices {
+            slice.shared = shared;
+        }
+        Ok(slices)
+    }
+}
+
+/// Whether the plan of `def` uses its parent lists this sync (coaching needs none without a month to read).
+pub fn reads_parents(
+    def: &StreamDef,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    saved: Option<&Checkpoint>,
+) -> bool {
+    match def.plan {
+        Plan::CoachingMonths { .. } => !months(cfg, now, saved).is_empty(),
+        plan => !plan.parents().is_empty(),
+    }
+}
+
+/// The ordered slices of `def` for a sync at `now` (`shared` is left false).
+pub fn slices(
+    def: &StreamDef,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    saved: Option<&Checkpoint>,
+    parents: &Parents,
+) -> Vec<Slice> {
+    let end = cfg.end_or(now);
+    let from_saved = match saved {
+        Some(cp) => (cp.cursor - cfg.lookback).max(cfg.start),
+        None => cfg.start,
+    };
+    let ep = def.endpoint;
+    let slice = |request, added: String, checkpoint| Slice {
+        request,
+        added,
+        checkpoint,
+        shared: false,
+    };
+    match def.plan {
+        Plan::Single => {
+            let req = with_workspace(def, cfg, ep.request());
+            vec![slice(req, String::new(), None)]
+        }
+        Plan::PerWorkspace => parents
+            .workspaces
+            .iter()
+            .map(|ws| {
+                let req = ep.filter(ep.request(), WORKSPACE_FILTER, json!(ws));
+                slice(req, format!("\"workspaceId\":{}", json_str(ws)), None)
+            })
+            .collect(),
+        Plan::PerFolder { param } => parents
+            .folders
+            .iter()
+            .map(|(id, name)| {
+                let req = ep.filter(ep.request(), param, json!(id));
+                let added = format!("\"folderId\":{},\"folderName\":{}", json_str(id), name);
+                slice(req, added, None)
+            })
+            .collect(),
+        Plan::CallWindows { window } | Plan::CallIdBatches { window, .. } => {
+            let mut slices = Vec::new();
+            let mut t = from_saved;
+            while t < end {
+                let w_end = (t + cfg.window).min(end);
+                let req = window_request(def, cfg, window, fmt_dt(t), fmt_dt(w_end));
+                slices.push(slice(req, String::new(), Some(w_end)));
+                t = w_end;
+            }
+            slices
+        }
+        Plan::Days { period } => {
+            let last_to = closed_days_end(now, end);
+            let mut slices = Vec::new();
+            let mut day = midnight(from_saved.date_naive());
+            while day + Duration::days(1) <= last_to {
+                let next = day + Duration::days(1);
+                let (from, to) = (fmt_date(day), fmt_date(next));
+                let req = bounded(ep.request(), def, period, json!(from), json!(to));
+                let added = format!("\"fromDate\":\"{from}\",\"toDate\":\"{to}\"");
+                slices.push(slice(req, added, Some(next)));
+                day = next;
+            }
+            slices
+        }
+        Plan::ReviewWindows { window } => {
+            let today = midnight(now.date_naive());
+            let end_day = midnight(end.date_naive()) + Duration::days(1);
+            let step = Duration::days(cfg.window.num_days().max(1));
+            let mut slices = Vec::new();
+            let mut day = midnight(from_saved.date_naive());
+            while day < end_day {
+                let next = (day + step).min(end_day);
+                let req = bounded(
+                    ep.request(),
+                    def,
+                    window,
+                    json!(fmt_date(day)),
+                    json!(fmt_date(next)),
+                );
+                // Today is not over: the next sync reads it again.
+                slices.push(slice(req, String::new(), Some(next.min(today).max(day))));
+                day = next;
+            }
+            slices
+        }
+        Plan::CoachingMonths {
+            workspace,
+            manager,
+            period,
+        } => {
+            let mut slices = Vec::new();
+            for (month, to, closed) in months(cfg, now, saved) {
+                let pairs: Vec<(&String, &String)> = parents
+                    .workspaces
+                    .iter()
+                    .flat_map(|w| parents.managers.iter().map(move |m| (w, m)))
+                    .collect();
+                let count = pairs.len();
+                for (i, (ws, mgr)) in pairs.into_iter().enumerate() {
+                    let req = ep.filter(ep.request(), workspace, json!(ws));
+                    let req = ep.filter(req, manager, json!(mgr));
+                    let req = bounded(req, def, period, json!(fmt_dt(month)), json!(fmt_dt(to)));
+                    let added = format!(
+                        "\"workspaceId\":{},\"managerId\":{},\"from\":\"{}\",\"to\":\"{}\"",
+                        json_str(ws),
+                        json_str(mgr),
+                        fmt_dt(month),
+                        fmt_dt(to)
+                    );
+                    // Months are re-read whole: the current month stays open until it ends.
+                    let checkpoint = (i + 1 == count).then_some(if closed { to } else { month });
+                    slices.push(slice(req, added, checkpoint));
+                }
+            }
+            slices
+        }
+    }
+}
+
+/// The calendar months coaching reads: (start, end, whether the month is over), the current one up to
+/// today (or the configured end), from the month of the saved cursor or of `start_date`.
+fn months(
+    cfg: &Config,
+    now: DateTime<Utc>,
+    saved: Option<&Checkpoint>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>, bool)> {
+    let stop = midnight(now.date_naive()).min(cfg.end_or(now));
+    let mut month = month_start(saved.map(|c| c.cursor.max(cfg.start)).unwrap_or(cfg.start));
+    let mut months = Vec::new();
+    while month < stop {
+        let to = next_month(month).min(stop);
+        months.push((month, to, to == next_month(month)));
+        month = next_month(month);
+    }
+    months
+}
+
+/// A request of one call window: on the listing of an id-batched stream, else on the stream's endpoint
+/// with its content selector.
+fn window_request(
+    def: &StreamDef,
+    cfg: &Config,
+    window: Bounds,
+    from: String,
+    to: String,
+) -> ApiRequest {
+    let ep = def.window_endpoint();
+    let req = ep.filter(ep.request(), window.from, json!(from));
+    let req = with_workspace(def, cfg, ep.filter(req, window.to, json!(to)));
+    if !std::ptr::eq(ep, def.endpoint) {
+        return req;
+    }
+    let selector = match def.content {
+        Content::None => return req,
+        Content::Configured => cfg.extensive.content_selector(),
+        Content::MediaOnly => crate::media::content_selector(),
+    };
+    let mut req = req;
+    if let Some(body) = req.body.as_mut() {
+        body["contentSelector"] = selector;
+    }
+    req
+}
+
+/// `request` limited to `from`..`to` in the stream endpoint's filters named by `bounds`.
+fn bounded(
+    request: ApiRequest,
+    def: &StreamDef,
+    bounds: Bounds,
+    from: Value,
+    to: Value,
+) -> ApiRequest {
+    let ep = def.endpoint;
+    ep.filter(ep.filter(request, bounds.from, from), bounds.to, to)
+}
+
+/// `request` with the configured workspace filter, when the stream takes one.
+fn with_workspace(def: &StreamDef, cfg: &Config, request: ApiRequest) -> ApiRequest {
+    match (&cfg.workspace_id, def.workspace_filter) {
+        (Some(ws), true) => {
+            let ep = def.window_endpoint();
+            ep.filter(request, WORKSPACE_FILTER, json!(ws))
+        }
+        _ => request,
+    }
 }
 
 fn month_start(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -40,276 +279,5 @@ fn next_month(t: DateTime<Utc>) -> DateTime<Utc> {
     midnight(NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(t.date_naive()))
 }
 
-impl Engine {
-    /// Workspace ids: the configured one, or all of the company's.
-    pub(super) async fn workspace_ids(&self) -> Result<Vec<String>> {
-        if let Some(id) = &self.config.workspace_id {
-            return Ok(vec![id.clone()]);
-        }
-        let values = self
-            .shared
-            .values(
-                &self.client,
-                &ApiRequest::get("/v2/workspaces"),
-                "workspaces",
-                &[],
-            )
-            .await?;
-        Ok(values
-            .iter()
-            .filter_map(|w| id_string(w.get("id")))
-            .collect())
-    }
-
-    pub(super) async fn users(&self) -> Result<Vec<Value>> {
-        self.shared
-            .values(&self.client, &ApiRequest::get("/v2/users"), "users", &[])
-            .await
-    }
-
-    /// The ordered slices of a stream for this sync.
-    pub async fn plan(
-        &self,
-        def: &'static StreamDef,
-        saved: Option<&Checkpoint>,
-    ) -> Result<Vec<Slice>> {
-        let cfg = &self.config;
-        let end = cfg.end_or(self.now);
-        let from_saved = |lookback: Duration| match saved {
-            Some(cp) => (cp.cursor - lookback).max(cfg.start),
-            None => cfg.start,
-        };
-        let mut slices = Vec::new();
-        let base = || {
-            if def.post {
-                ApiRequest::post(def.path, json!({}))
-            } else {
-                ApiRequest::get(def.path)
-            }
-        };
-        match def.plan {
-            Plan::Single => {
-                let mut req = base();
-                if def.name == "settings_trackers" {
-                    if let Some(ws) = &cfg.workspace_id {
-                        req = req.query("workspaceId", ws.clone());
-                    }
-                }
-                slices.push(Slice {
-                    request: req,
-                    added: String::new(),
-                    checkpoint: None,
-                    shared: false,
-                });
-            }
-            Plan::PerWorkspace => {
-                for ws in self.workspace_ids().await? {
-                    slices.push(Slice {
-                        request: base().query("workspaceId", ws.clone()),
-                        added: format!("\"workspaceId\":{}", json_str(&ws)),
-                        checkpoint: None,
-                        shared: false,
-                    });
-                }
-            }
-            Plan::PerFolder => {
-                for ws in self.workspace_ids().await? {
-                    let folders = self
-                        .shared
-                        .values(
-                            &self.client,
-                            &folders_request(&ws),
-                            "folders",
-                            &["No folders found"],
-                        )
-                        .await?;
-                    for folder in folders {
-                        let Some(id) = id_string(folder.get("id")) else {
-                            continue;
-                        };
-                        let name = folder.get("name").cloned().unwrap_or(Value::Null);
-                        slices.push(Slice {
-                            request: base().query("folderId", id.clone()),
-                            added: format!(
-                                "\"folderId\":{},\"folderName\":{}",
-                                json_str(&id),
-                                name
-                            ),
-                            checkpoint: None,
-                            shared: false,
-                        });
-                    }
-                }
-            }
-            Plan::CallWindows | Plan::CallIdBatches => {
-                let mut t = from_saved(cfg.lookback);
-                while t < end {
-                    let w_end = (t + cfg.window).min(end);
-                    let request = if def.post && def.plan == Plan::CallWindows {
-                        let mut filter =
-                            json!({"fromDateTime": fmt_dt(t), "toDateTime": fmt_dt(w_end)});
-                        if let Some(ws) = &cfg.workspace_id {
-                            filter["workspaceId"] = json!(ws);
-                        }
-                        let mut body = json!({ "filter": filter });
-                        if def.name == "calls_extensive" {
-                            body["contentSelector"] = cfg.extensive.content_selector();
-                        } else if def.lift == Lift::CallMedia {
-                            body["contentSelector"] = crate::media::content_selector();
-                        }
-                        ApiRequest::post(def.path, body)
-                    } else {
-                        // calls, and the call listing of id-batched streams.
-                        let mut req = ApiRequest::get("/v2/calls")
-                            .query("fromDateTime", fmt_dt(t))
-                            .query("toDateTime", fmt_dt(w_end));
-                        if let Some(ws) = &cfg.workspace_id {
-                            req = req.query("workspaceId", ws.clone());
-                        }
-                        req
-                    };
-                    slices.push(Slice {
-                        request,
-                        added: String::new(),
-                        checkpoint: Some(w_end),
-                        shared: false,
-                    });
-                    t = w_end;
-                }
-            }
-            Plan::Days => {
-                // Stats take dates in the company's time zone and refuse a toDate after its today; the
-                // day before today in UTC is closed in every time zone.
-                let last_to = midnight(self.now.date_naive()) - Duration::days(1);
-                let last_to = last_to.min(
-                    midnight(end.date_naive())
-                        + if end.time() > NaiveTime::MIN {
-                            Duration::days(1)
-                        } else {
-                            Duration::zero()
-                        },
-                );
-                let mut day = midnight(from_saved(cfg.lookback).date_naive());
-                while day + Duration::days(1) <= last_to {
-                    let next = day + Duration::days(1);
-                    slices.push(Slice {
-                        request: ApiRequest::post(
-                            def.path,
-                            json!({"filter": {"fromDate": fmt_date(day), "toDate": fmt_date(next)}}),
-                        ),
-                        added: format!("\"fromDate\":\"{}\",\"toDate\":\"{}\"", fmt_date(day), fmt_date(next)),
-                        checkpoint: Some(next),
-                        shared: false,
-                    });
-                    day = next;
-                }
-            }
-            Plan::ReviewWindows => {
-                let today = midnight(self.now.date_naive());
-                let end_day = midnight(end.date_naive()) + Duration::days(1);
-                let mut day = midnight(from_saved(cfg.lookback).date_naive());
-                let step = Duration::days(cfg.window.num_days().max(1));
-                while day < end_day {
-                    let next = (day + step).min(end_day);
-                    slices.push(Slice {
-                        request: ApiRequest::post(
-                            def.path,
-                            json!({"filter": {"reviewFromDate": fmt_date(day), "reviewToDate": fmt_date(next)}}),
-                        ),
-                        added: String::new(),
-                        // Today is not over: the next sync reads it again.
-                        checkpoint: Some(next.min(today).max(day)),
-                        shared: false,
-                    });
-                    day = next;
-                }
-            }
-            Plan::CoachingMonths => {
-                let today = midnight(self.now.date_naive());
-                let stop = today.min(end);
-                // Months are re-read whole: the current month stays open until it ends.
-                let mut month =
-                    month_start(saved.map(|c| c.cursor.max(cfg.start)).unwrap_or(cfg.start));
-                let workspaces = if month < stop {
-                    self.workspace_ids().await?
-                } else {
-                    Vec::new()
-                };
-                let managers = if month < stop {
-                    self.manager_ids().await?
-                } else {
-                    Vec::new()
-                };
-                while month < stop {
-                    let to = next_month(month).min(stop);
-                    let closed = to == next_month(month);
-                    let pairs: Vec<(&String, &String)> = workspaces
-                        .iter()
-                        .flat_map(|w| managers.iter().map(move |m| (w, m)))
-                        .collect();
-                    let count = pairs.len();
-                    for (i, (ws, manager)) in pairs.into_iter().enumerate() {
-                        let last = i + 1 == count;
-                        slices.push(Slice {
-                            request: ApiRequest::get(def.path)
-                                .query("workspace-id", ws.clone())
-                                .query("manager-id", manager.clone())
-                                .query("from", fmt_dt(month))
-                                .query("to", fmt_dt(to)),
-                            added: format!(
-                                "\"workspaceId\":{},\"managerId\":{},\"from\":\"{}\",\"to\":\"{}\"",
-                                json_str(ws),
-                                json_str(manager),
-                                fmt_dt(month),
-                                fmt_dt(to)
-                            ),
-                            checkpoint: last.then_some(if closed { to } else { month }),
-                            shared: false,
-                        });
-                    }
-                    month = next_month(month);
-                }
-            }
-        }
-        let needs = self.needs.get().copied().unwrap_or_default();
-        let shared = match def.name {
-            "users" => needs.users,
-            "workspaces" => needs.workspaces,
-            "library_folders" => needs.folders,
-            _ => false,
-        };
-        for slice in &mut slices {
-            slice.shared = shared;
-        }
-        Ok(slices)
-    }
-
-    /// Users who manage someone: the coaching endpoint's managers.
-    pub(super) async fn manager_ids(&self) -> Result<Vec<String>> {
-        let users = self.users().await?;
-        let mut ids: Vec<String> = users
-            .iter()
-            .filter_map(|u| id_string(u.get("managerId")))
-            .collect();
-        ids.sort();
-        ids.dedup();
-        Ok(ids)
-    }
-}
-
-/// A workspace's library folders: a stream, and the parent of `library_folder_content`.
-fn folders_request(workspace: &str) -> ApiRequest {
-    ApiRequest::get("/v2/library/folders").query("workspaceId", workspace.to_string())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    pub(super) fn months() {
-        let t = Utc.with_ymd_and_hms(2024, 12, 15, 3, 0, 0).unwrap();
-        assert_eq!(fmt_dt(month_start(t)), "2024-12-01T00:00:00Z");
-        assert_eq!(fmt_dt(next_month(t)), "2025-01-01T00:00:00Z");
-    }
-}
+mod tests;

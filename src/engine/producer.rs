@@ -13,8 +13,9 @@ use super::link::{Batch, SliceLink};
 use super::pager::Pager;
 use super::plan::Slice;
 use super::shared::SharedLists;
-use crate::client::{ApiRequest, GongClient};
+use crate::client::GongClient;
 use crate::error::{Error, Result};
+use crate::gong::endpoints::Endpoint;
 use crate::gong::page::{leading_field, Page, PAGE_SIZE};
 use crate::gong::values::{id_string, json_str};
 use crate::streams::{Lift, Plan, StreamDef};
@@ -32,13 +33,13 @@ impl Producer {
     /// Fetches one slice and sends its records, in order, to the writer.
     pub(super) async fn produce(self, slice: Slice, link: SliceLink) -> Result<()> {
         let def = self.def;
-        if def.plan == Plan::CallIdBatches {
-            return self.produce_by_ids(&slice, &link).await;
+        if let Plan::CallIdBatches { listing, ids, .. } = def.plan {
+            return self.produce_by_ids(listing, ids, &slice, &link).await;
         }
         if slice.shared {
             let pages = self
                 .shared
-                .pages(&self.client, &slice.request, def.record_key, def.empty_404)
+                .pages(&self.client, def.endpoint, &slice.request)
                 .await?;
             for page in pages.iter() {
                 let batch = Batch::lifted(page.clone(), lift(def, page, &slice.added, None)?);
@@ -48,12 +49,7 @@ impl Producer {
             }
             return Ok(());
         }
-        let mut pager = Pager::new(
-            &self.client,
-            slice.request.clone(),
-            def.record_key,
-            def.empty_404,
-        );
+        let mut pager = Pager::new(&self.client, def.endpoint, slice.request.clone());
         self.follow(&mut pager, &slice, &link, None).await?;
         Ok(())
     }
@@ -117,28 +113,34 @@ impl Producer {
     /// Lists the window's calls and fetches the stream's records for each listing page's calls (Gong
     /// lists 100 a page, the most a batch may name) before listing on: what is held is one page of ids,
     /// however many calls the window has.
-    async fn produce_by_ids(&self, slice: &Slice, link: &SliceLink) -> Result<()> {
+    async fn produce_by_ids(
+        &self,
+        listing: &'static Endpoint,
+        ids_filter: &str,
+        slice: &Slice,
+        link: &SliceLink,
+    ) -> Result<()> {
         let (client, def) = (&*self.client, self.def);
-        let mut calls = Pager::new(client, slice.request.clone(), "calls", &["No calls found"]);
+        let mut calls = Pager::new(client, listing, slice.request.clone());
         #[derive(Deserialize)]
         struct CallStart {
             id: Option<Value>,
             started: Option<String>,
         }
         loop {
-            let listing = {
+            let listed = {
                 // Listing pages are small whatever the stream's pages are, and dropped here.
                 let _lane = link.gate.fetch(link.seq, 64 << 10).await;
                 calls.next_page().await?
             };
-            let Some(page) = listing else {
+            let Some(page) = listed else {
                 return Ok(());
             };
             let mut started: HashMap<String, String> = HashMap::with_capacity(page.len());
             let mut ids: Vec<String> = Vec::with_capacity(page.len());
             for i in 0..page.len() {
                 let call: CallStart = serde_json::from_str(page.record(i)).map_err(|e| {
-                    Error::system(format!("A call in GET /v2/calls is malformed: {e}"))
+                    Error::system(format!("A call in {} is malformed: {e}", listing.path))
                 })?;
                 if let Some(id) = id_string(call.id.as_ref()) {
                     started.insert(id.clone(), call.started.unwrap_or_default());
@@ -147,8 +149,10 @@ impl Producer {
             }
             drop(page);
             for chunk in ids.chunks(PAGE_SIZE) {
-                let request = ApiRequest::post(def.path, json!({"filter": {"callIds": chunk}}));
-                let mut pager = Pager::new(client, request, def.record_key, def.empty_404);
+                let request = def
+                    .endpoint
+                    .filter(def.endpoint.request(), ids_filter, json!(chunk));
+                let mut pager = Pager::new(client, def.endpoint, request);
                 if !self.follow(&mut pager, slice, link, Some(&started)).await? {
                     return Ok(());
                 }
@@ -194,7 +198,10 @@ pub(super) fn lift(
             .map(|i| {
                 let record = page.record(i);
                 let malformed = |e: serde_json::Error| {
-                    Error::system(format!("A record of {} is malformed: {e}", def.path))
+                    Error::system(format!(
+                        "A record of {} is malformed: {e}",
+                        def.endpoint.path
+                    ))
                 };
                 let meta = match leading_field(record, "metaData") {
                     Some(raw) => serde_json::from_str::<Option<MetaIds>>(raw).map_err(malformed)?,
@@ -207,11 +214,14 @@ pub(super) fn lift(
                 let meta = meta.ok_or_else(|| {
                     Error::system(format!(
                         "A record of {} has no metaData, so it has no id.",
-                        def.path
+                        def.endpoint.path
                     ))
                 })?;
                 let id = meta.id.filter(|r| r.get() != "null").ok_or_else(|| {
-                    Error::system(format!("A record of {} has no metaData.id.", def.path))
+                    Error::system(format!(
+                        "A record of {} has no metaData.id.",
+                        def.endpoint.path
+                    ))
                 })?;
                 let started = meta.started.map(RawValue::get).unwrap_or("null");
                 Ok(join_fields(
@@ -227,7 +237,10 @@ pub(super) fn lift(
                     Some(raw) => Some(raw),
                     None => serde_json::from_str::<CallIdOnly>(record)
                         .map_err(|e| {
-                            Error::system(format!("A record of {} is malformed: {e}", def.path))
+                            Error::system(format!(
+                                "A record of {} is malformed: {e}",
+                                def.endpoint.path
+                            ))
                         })?
                         .call_id
                         .map(RawValue::get),

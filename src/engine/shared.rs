@@ -1,5 +1,5 @@
 //! Parent lists (users, workspaces, a workspace's folders) fetched once per sync and shared by the
-//! streams that need them, and by the stream that *is* that list.
+//! streams whose plans need them (`streams::Parent`), and by the stream that *is* that list.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -8,28 +8,41 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use super::pager::Pager;
+use super::plan::Parents;
+use super::Engine;
 use crate::client::{ApiRequest, GongClient};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::gong::endpoints::{self as ep, Endpoint};
 use crate::gong::page::Page;
+use crate::gong::values::id_string;
 use crate::state::Selected;
+use crate::streams::Parent;
 
 /// Parent lists that more than one selected stream needs, fetched once per sync (see [`SharedLists`]).
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct Needs {
-    pub(super) users: bool,
-    pub(super) workspaces: bool,
-    pub(super) folders: bool,
+    users: bool,
+    workspaces: bool,
+    folders: bool,
 }
 
 impl Needs {
     pub(super) fn of(selected: &[Selected], config: &Config) -> Needs {
-        let has = |name: &str| selected.iter().any(|s| s.def.name == name);
+        let needed = |p: Parent| selected.iter().any(|s| s.def.plan.parents().contains(&p));
         Needs {
-            users: has("coaching"),
-            workspaces: config.workspace_id.is_none()
-                && (has("library_folders") || has("library_folder_content") || has("coaching")),
-            folders: has("library_folder_content"),
+            users: needed(Parent::Users),
+            workspaces: config.workspace_id.is_none() && needed(Parent::Workspaces),
+            folders: needed(Parent::Folders),
+        }
+    }
+
+    /// Some selected stream's plan is built from `list`.
+    pub(super) fn has(&self, list: Parent) -> bool {
+        match list {
+            Parent::Users => self.users,
+            Parent::Workspaces => self.workspaces,
+            Parent::Folders => self.folders,
         }
     }
 }
@@ -43,15 +56,14 @@ pub struct SharedLists {
 }
 
 /// One list's pages, fetched by the first stream that asks.
-pub(super) type SharedList = Arc<OnceCell<Arc<Vec<Page>>>>;
+type SharedList = Arc<OnceCell<Arc<Vec<Page>>>>;
 
 impl SharedLists {
     pub(super) async fn pages(
         &self,
         client: &GongClient,
+        endpoint: &Endpoint,
         request: &ApiRequest,
-        record_key: &str,
-        empty_404: &[&str],
     ) -> Result<Arc<Vec<Page>>> {
         let key = format!("{} {} {:?}", request.method, request.path, request.query);
         let cell = self
@@ -62,7 +74,7 @@ impl SharedLists {
             .or_default()
             .clone();
         cell.get_or_try_init(|| async {
-            let mut pager = Pager::new(client, request.clone(), record_key, empty_404);
+            let mut pager = Pager::new(client, endpoint, request.clone());
             let mut pages = Vec::new();
             while let Some(page) = pager.next_page().await? {
                 pages.push(page);
@@ -73,14 +85,68 @@ impl SharedLists {
         .cloned()
     }
 
-    pub(super) async fn values(
+    async fn values(
         &self,
         client: &GongClient,
+        endpoint: &Endpoint,
         request: &ApiRequest,
-        record_key: &str,
-        empty_404: &[&str],
     ) -> Result<Vec<Value>> {
-        let pages = self.pages(client, request, record_key, empty_404).await?;
+        let pages = self.pages(client, endpoint, request).await?;
         Ok(pages.iter().flat_map(Page::values).collect())
+    }
+}
+
+impl Engine {
+    /// Fetches the parent lists in `lists` (through the shared lists) for a stream's plan.
+    pub(super) async fn parents(&self, lists: &[Parent]) -> Result<Parents> {
+        let mut parents = Parents::default();
+        if lists.contains(&Parent::Workspaces) {
+            parents.workspaces = self.workspace_ids().await?;
+        }
+        if lists.contains(&Parent::Folders) {
+            for ws in &parents.workspaces {
+                let folders = self.list(&ep::LIBRARY_FOLDERS, &ep::folders_of(ws)).await?;
+                for folder in folders {
+                    if let Some(id) = id_string(folder.get("id")) {
+                        let name = folder.get("name").cloned().unwrap_or(Value::Null);
+                        parents.folders.push((id, name));
+                    }
+                }
+            }
+        }
+        if lists.contains(&Parent::Users) {
+            parents.managers = self.manager_ids().await?;
+        }
+        Ok(parents)
+    }
+
+    async fn list(&self, endpoint: &Endpoint, request: &ApiRequest) -> Result<Vec<Value>> {
+        self.shared.values(&self.client, endpoint, request).await
+    }
+
+    /// Workspace ids: the configured one, or all of the company's.
+    async fn workspace_ids(&self) -> Result<Vec<String>> {
+        if let Some(id) = &self.config.workspace_id {
+            return Ok(vec![id.clone()]);
+        }
+        let workspaces = self
+            .list(&ep::WORKSPACES, &ep::WORKSPACES.request())
+            .await?;
+        Ok(workspaces
+            .iter()
+            .filter_map(|w| id_string(w.get("id")))
+            .collect())
+    }
+
+    /// Users who manage someone: the coaching endpoint's managers.
+    async fn manager_ids(&self) -> Result<Vec<String>> {
+        let users = self.list(&ep::USERS, &ep::USERS.request()).await?;
+        let mut ids: Vec<String> = users
+            .iter()
+            .filter_map(|u| id_string(u.get("managerId")))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
     }
 }

@@ -4,5 +4,6 @@
 //! Nothing here sends a request or knows about streams' scheduling; the engine (`engine/`) and the
 //! entity/action interface (`api.rs`) both build on it, and it imports neither.
 
+pub mod endpoints;
 pub mod page;
 pub mod values;

@@ -50,32 +50,14 @@ pub const STREAM_NAMES: &[&str] = &[
     "call_media",
 ];
 
-/// The draft-07 JSON Schema of the records of `stream`, or `None` for an unknown stream name.
+/// The draft-07 JSON Schema of the records of `stream`, or `None` for an unknown stream name. Each
+/// stream's model is named in its entry of the stream table (`streams.rs`).
 pub fn stream_schema(stream: &str) -> Option<Value> {
-    use records::*;
-    let schema = match stream {
-        "users" => schema_for::<UsersRecord>(),
-        "calls" => schema_for::<CallsRecord>(),
-        "calls_extensive" => schema_for::<CallsExtensiveRecord>(),
-        "workspaces" => schema_for::<WorkspacesRecord>(),
-        "call_transcripts" => schema_for::<CallTranscriptsRecord>(),
-        "stats_activity_aggregate" => schema_for::<StatsActivityAggregateRecord>(),
-        "stats_activity_day_by_day" => schema_for::<StatsActivityDayByDayRecord>(),
-        "stats_interaction" => schema_for::<StatsInteractionRecord>(),
-        "settings_scorecards" => schema_for::<SettingsScorecardsRecord>(),
-        "settings_trackers" => schema_for::<SettingsTrackersRecord>(),
-        "library_folders" => schema_for::<LibraryFoldersRecord>(),
-        "library_folder_content" => schema_for::<LibraryFolderContentRecord>(),
-        "coaching" => schema_for::<CoachingRecord>(),
-        "stats_activity_scorecards" => schema_for::<StatsActivityScorecardsRecord>(),
-        "call_media" => schema_for::<CallMediaRecord>(),
-        _ => return None,
-    };
-    Some(schema)
+    crate::streams::find(stream).map(|def| (def.schema)())
 }
 
 /// Generates `T`'s schema as self-contained draft-07 and allows additional properties on every object.
-fn schema_for<T: JsonSchema>() -> Value {
+pub fn schema_for<T: JsonSchema>() -> Value {
     let generator = SchemaSettings::draft07()
         .with(|settings| settings.inline_subschemas = true)
         .into_generator();

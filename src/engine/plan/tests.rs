@@ -1,0 +1,215 @@
+//! The planner on its own: parent lists, config and checkpoint in, slices out.
+
+use chrono::TimeZone;
+
+use super::*;
+use crate::streams::{find, STREAMS};
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+fn config(extra: Value) -> Config {
+    let mut value = json!({
+        "credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"},
+        "start_date": "2026-10-01T00:00:00Z",
+        "lookback_days": 2,
+        "window_days": 7
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        value[k] = v.clone();
+    }
+    Config::from_value(value, at(2026, 11, 30, 12)).unwrap()
+}
+
+fn plan(stream: &str, cfg: &Config, saved: Option<DateTime<Utc>>, parents: &Parents) -> Vec<Slice> {
+    let saved = saved.map(|cursor| Checkpoint { cursor });
+    slices(
+        find(stream).unwrap(),
+        cfg,
+        at(2026, 11, 30, 12),
+        saved.as_ref(),
+        parents,
+    )
+}
+
+#[test]
+fn call_windows_resume_with_lookback_and_carry_the_workspace_filter() {
+    let cfg = config(json!({"end_date": "2026-11-01T00:00:00Z", "workspace_id": "77"}));
+    let slices = plan(
+        "calls",
+        &cfg,
+        Some(at(2026, 10, 20, 0)),
+        &Parents::default(),
+    );
+    let first = &slices[0].request;
+    assert_eq!(first.path, "/v2/calls");
+    assert_eq!(
+        first.query,
+        [
+            ("fromDateTime".into(), "2026-10-18T00:00:00Z".into()),
+            ("toDateTime".into(), "2026-10-25T00:00:00Z".into()),
+            ("workspaceId".into(), "77".into()),
+        ]
+    );
+    let checkpoints: Vec<_> = slices.iter().map(|s| s.checkpoint.unwrap()).collect();
+    assert_eq!(checkpoints, [at(2026, 10, 25, 0), at(2026, 11, 1, 0)]);
+
+    let extensive = plan("calls_extensive", &cfg, None, &Parents::default());
+    let body = extensive[0].request.body.as_ref().unwrap();
+    assert_eq!(body["filter"]["workspaceId"], "77");
+    assert_eq!(body["filter"]["fromDateTime"], "2026-10-01T00:00:00Z");
+    assert!(body["contentSelector"].is_object());
+    let media = plan("call_media", &cfg, None, &Parents::default());
+    assert_eq!(
+        media[0].request.body.as_ref().unwrap()["contentSelector"],
+        json!({"exposedFields": {"media": true}})
+    );
+}
+
+#[test]
+fn id_batched_streams_plan_windows_of_their_listing() {
+    let cfg = config(json!({"end_date": "2026-10-10T00:00:00Z"}));
+    let slices = plan("call_transcripts", &cfg, None, &Parents::default());
+    assert_eq!(slices.len(), 2);
+    assert_eq!(slices[0].request.path, "/v2/calls");
+    assert!(slices[0].request.body.is_none());
+}
+
+#[test]
+fn days_stop_at_closed_days_and_include_a_partial_end_day() {
+    // end_date at 15:30 on Nov 2: Nov 2 is read whole.
+    let cfg = config(json!({"end_date": "2026-11-02T15:30:00Z"}));
+    let slices = plan(
+        "stats_interaction",
+        &cfg,
+        Some(at(2026, 11, 1, 0)),
+        &Parents::default(),
+    );
+    let days: Vec<_> = slices
+        .iter()
+        .map(|s| s.request.body.as_ref().unwrap()["filter"].clone())
+        .collect();
+    assert_eq!(
+        days,
+        [
+            json!({"fromDate": "2026-10-30", "toDate": "2026-10-31"}),
+            json!({"fromDate": "2026-10-31", "toDate": "2026-11-01"}),
+            json!({"fromDate": "2026-11-01", "toDate": "2026-11-02"}),
+            json!({"fromDate": "2026-11-02", "toDate": "2026-11-03"}),
+        ]
+    );
+    assert_eq!(
+        slices[0].added,
+        r#""fromDate":"2026-10-30","toDate":"2026-10-31""#
+    );
+    // Without an end, the last day read is the day before yesterday.
+    let open = plan(
+        "stats_interaction",
+        &config(json!({})),
+        None,
+        &Parents::default(),
+    );
+    assert_eq!(open.last().unwrap().checkpoint, Some(at(2026, 11, 29, 0)));
+    assert_eq!(
+        closed_days_end(at(2026, 11, 30, 12), at(2026, 11, 2, 15)),
+        at(2026, 11, 3, 0)
+    );
+}
+
+#[test]
+fn coaching_is_workspaces_by_managers_by_month_and_checkpoints_closed_months() {
+    let cfg = config(json!({}));
+    let parents = Parents {
+        workspaces: vec!["w1".into(), "w2".into()],
+        managers: vec!["m1".into(), "m2".into(), "m3".into()],
+        folders: Vec::new(),
+    };
+    let slices = plan("coaching", &cfg, None, &parents);
+    assert_eq!(slices.len(), 2 * 3 * 2, "October and November so far");
+    let names: Vec<&str> = slices[0]
+        .request
+        .query
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert_eq!(names, ["workspace-id", "manager-id", "from", "to"]);
+    let checkpoints: Vec<_> = slices.iter().filter_map(|s| s.checkpoint).collect();
+    // October is over; November is still open, so its checkpoint stays at its start.
+    assert_eq!(checkpoints, [at(2026, 11, 1, 0), at(2026, 11, 1, 0)]);
+    assert_eq!(slices[11].request.query[3].1, "2026-11-30T00:00:00Z");
+    assert!(reads_parents(
+        find("coaching").unwrap(),
+        &cfg,
+        at(2026, 11, 30, 12),
+        None
+    ));
+}
+
+#[test]
+fn partitions_come_from_the_parent_lists() {
+    let cfg = config(json!({}));
+    let parents = Parents {
+        workspaces: vec!["w1".into(), "w2".into()],
+        managers: Vec::new(),
+        folders: vec![
+            ("f1".into(), json!("Best calls")),
+            ("f2".into(), Value::Null),
+        ],
+    };
+    let folders = plan("library_folders", &cfg, None, &parents);
+    assert_eq!(folders.len(), 2);
+    assert_eq!(
+        folders[1].request.query,
+        [("workspaceId".into(), "w2".into())]
+    );
+    assert_eq!(folders[1].added, r#""workspaceId":"w2""#);
+    let content = plan("library_folder_content", &cfg, None, &parents);
+    assert_eq!(content[0].request.query, [("folderId".into(), "f1".into())]);
+    assert_eq!(
+        content[0].added,
+        r#""folderId":"f1","folderName":"Best calls""#
+    );
+    assert_eq!(content[1].added, r#""folderId":"f2","folderName":null"#);
+    assert!(plan("library_folders", &cfg, None, &Parents::default()).is_empty());
+}
+
+#[test]
+fn every_stream_plans_requests_to_its_own_endpoints() {
+    let cfg = config(json!({"workspace_id": "77"}));
+    let parents = Parents {
+        workspaces: vec!["77".into()],
+        managers: vec!["m".into()],
+        folders: vec![("f".into(), json!("F"))],
+    };
+    for def in STREAMS {
+        let slices = plan(def.name, &cfg, None, &parents);
+        assert!(!slices.is_empty(), "{}", def.name);
+        for slice in &slices {
+            assert_eq!(
+                slice.request.path,
+                def.window_endpoint().path,
+                "{}",
+                def.name
+            );
+            assert_eq!(
+                slice.checkpoint.is_some(),
+                def.incremental() && slice.checkpoint.is_some()
+            );
+        }
+        if def.incremental() {
+            assert!(
+                slices.iter().any(|s| s.checkpoint.is_some()),
+                "{}",
+                def.name
+            );
+        }
+    }
+}
+
+#[test]
+fn months_roll_over_the_year() {
+    let t = at(2024, 12, 15, 3);
+    assert_eq!(fmt_dt(month_start(t)), "2024-12-01T00:00:00Z");
+    assert_eq!(fmt_dt(next_month(t)), "2025-01-01T00:00:00Z");
+}
