@@ -1126,4 +1126,40 @@ mod tests {
         let r = build_list_request(Entity::Users, &json!({"cursor": "abc"}), &cfg, now).unwrap();
         assert_eq!(r.query, vec![("cursor".to_string(), "abc".to_string())]);
     }
+
+    #[test]
+    fn stats_default_to_the_syncs_closed_days() {
+        let now = DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let cfg = |end: &str| {
+            Config::from_value(
+                json!({"credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"},
+                       "start_date": "2026-10-01", "end_date": end}),
+                now,
+            )
+            .unwrap()
+        };
+        let to = |end: &str| {
+            let r =
+                build_list_request(Entity::StatsInteraction, &json!({}), &cfg(end), now).unwrap();
+            r.body.unwrap()["filter"]["toDate"].clone()
+        };
+        // An end_date after midnight includes its day, as in the sync's plan.
+        assert_eq!(to("2026-11-02T15:30:00Z"), "2026-11-03");
+        assert_eq!(to("2026-11-02T00:00:00Z"), "2026-11-02");
+        // Never past yesterday (the day before yesterday is the last closed day).
+        assert_eq!(to("2026-11-30T10:00:00Z"), "2026-11-29");
+        let r =
+            build_list_request(Entity::Workspaces, &json!({}), &cfg("2026-11-02"), now).unwrap();
+        assert_eq!((r.path.as_str(), r.query.len()), ("/v2/workspaces", 0));
+        let r = build_list_request(
+            Entity::CallTranscripts,
+            &json!({"cursor": "c"}),
+            &cfg("2026-11-02"),
+            now,
+        )
+        .unwrap();
+        assert_eq!(r.body.unwrap(), json!({"filter": {}, "cursor": "c"}));
+    }
 }

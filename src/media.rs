@@ -93,7 +93,7 @@ fn id_text(v: &Option<Value>) -> Option<String> {
 /// Asks Gong for a fresh media URL of one call (POST /v2/calls/extensive, media only).
 pub async fn media_url(client: &GongClient, call_id: &str, kind: MediaKind) -> Result<String> {
     let req = ApiRequest::post(
-        "/v2/calls/extensive",
+        crate::gong::endpoints::CALLS_EXTENSIVE.path,
         json!({"filter": {"callIds": [call_id]}, "contentSelector": content_selector()}),
     );
     let reply = client
