@@ -859,6 +859,56 @@ async fn fill_part_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::AsyncReadExt;
+
+    /// A media host that promises 1000 bytes and sends 3 before closing, every time.
+    async fn breaking_host() -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = sock.read(&mut buf).await;
+                    let _ = sock
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: 1000\r\n\r\nabc")
+                        .await;
+                });
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_failed_file_transfer_leaves_no_part_file() {
+        let addr = breaking_host().await;
+        let config = crate::config::Config::from_value(
+            json!({
+                "credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"},
+                "base_url": format!("http://{addr}"),
+                "retry_backoff_base_ms": 1
+            }),
+            Utc::now(),
+        )
+        .unwrap();
+        let client = GongClient::new(&config).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let staging = FileStaging {
+            dir: dir.path().to_path_buf(),
+            concurrency: 1,
+        };
+        let url = format!("http://{addr}/media/123/audio?signature=very-secret");
+        let e = stage_file(&client, &staging, "123", MediaKind::Audio, &url)
+            .await
+            .unwrap_err();
+        assert_eq!(e.reason(), &Reason::Transport, "{}", e.message);
+        assert!(e.message.contains("gave up after"), "{}", e.message);
+        assert!(!e.message.contains("very-secret"), "{}", e.message);
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("call_media/123"))
+            .unwrap()
+            .collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
 
     #[test]
     fn ranges_parse() {

@@ -611,11 +611,13 @@ fn register_secrets(auth: &Auth) {
         }
         Auth::Bearer { token } => register_secret(token.expose()),
         Auth::OAuthRefresh {
+            client_id,
             client_secret,
             refresh_token,
             access_token,
             ..
         } => {
+            register_secret(client_id.expose());
             register_secret(client_secret.expose());
             register_secret(refresh_token.expose());
             if let Some(token) = access_token {
