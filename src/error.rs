@@ -184,8 +184,14 @@ pub fn scrub(text: &str) -> String {
     strip_url_queries(&out)
 }
 
-/// Replaces the word after each (case-insensitive) `marker` with `***`.
+/// Shortest word after `Basic `/`Bearer ` taken for a credential: real ones (base64 of key:secret, tokens)
+/// are longer, and prose ("Basic or Extended") is left alone.
+const MIN_CREDENTIAL_LEN: usize = 16;
+
+/// Replaces the credential after each (case-insensitive) `marker` with `***`.
 fn mask_after(text: &str, marker: &str) -> String {
+    let is_credential_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '.' | '_' | '~' | '-');
     let lower = text.to_ascii_lowercase();
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
@@ -193,10 +199,12 @@ fn mask_after(text: &str, marker: &str) -> String {
         let start = at + found + marker.len();
         out.push_str(&text[at..start]);
         let end = text[start..]
-            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '<'))
+            .find(|c: char| !is_credential_char(c))
             .map_or(text.len(), |n| start + n);
-        if end > start {
+        if end - start >= MIN_CREDENTIAL_LEN {
             out.push_str("***");
+        } else {
+            out.push_str(&text[start..end]);
         }
         at = end;
     }
@@ -240,7 +248,7 @@ mod tests {
     #[test]
     fn scrub_removes_secrets_credentials_and_url_queries() {
         register_secret("s3cr3t-value");
-        let text = "Authorization: Basic a2V5OnNlY3JldA== and Bearer tok.en-1 for \
+        let text = "Authorization: Basic a2V5OnNlY3JldA== and Bearer tok.en-1234567890abc for \
                     https://media.example/m/1/audio?expires=1&signature=abc, secret s3cr3t-value";
         let clean = scrub(text);
         for leak in [
@@ -253,13 +261,17 @@ mod tests {
         }
         assert!(clean.contains("https://media.example/m/1/audio"), "{clean}");
         assert_eq!(scrub("No calls found for http"), "No calls found for http");
+        assert_eq!(
+            scrub("context must be None, Basic or Extended"),
+            "context must be None, Basic or Extended"
+        );
     }
 
     #[test]
     fn errors_are_scrubbed_when_built() {
         register_secret("another-secret-1");
         let e = Error::system("Gong said another-secret-1")
-            .with_internal("Bearer xyz")
+            .with_internal("Bearer abcdefghijklmnopqrstuvwxyz")
             .context("GET /v2/users");
         assert!(!e.message.contains("another-secret-1"), "{}", e.message);
         assert_eq!(e.internal.as_deref(), Some("Bearer ***"));
