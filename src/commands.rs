@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::client::{GongClient, Reply, RetryPolicy};
+use crate::client::{GongClient, Profile, Reply};
 use crate::config::Config;
 use crate::engine::{Engine, SharedOutput};
 use crate::error::{Error, ErrorKind, Result};
@@ -85,12 +85,7 @@ pub async fn check(config: &Path) -> u8 {
 
 /// Lists workspaces: cheap, needs only read access, and proves host, credentials and the workspace filter.
 pub async fn check_connection(cfg: &Config) -> Result<()> {
-    let policy = RetryPolicy {
-        max_attempts: 3,
-        max_rate_limit_wait: std::time::Duration::from_secs(30),
-        ..RetryPolicy::default()
-    };
-    let client = GongClient::with_policy(cfg, policy)?;
+    let client = GongClient::with_profile(cfg, Profile::FailFast)?;
     let reply = client.send(&WORKSPACES.request()).await?;
     let body = match reply {
         Reply::Ok(body) => body,
@@ -150,11 +145,7 @@ pub async fn read(config: &Path, catalog: &Path, state: Option<&Path>) -> u8 {
         Ok(c) => Arc::new(c),
         Err(e) => return fail(&e),
     };
-    let sink_out = out.clone();
-    client.set_config_sink(Arc::new(move |config: Value| {
-        let mut o = sink_out.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = o.emit(&Message::ConnectorConfig(config));
-    }));
+    client.set_output(out.clone());
     let engine = Arc::new(Engine::new(client, Arc::new(cfg), out.clone()));
     let outcome = engine.read(&selected, &states).await;
     let mut o = out.lock().unwrap_or_else(|p| p.into_inner());
@@ -186,6 +177,7 @@ pub async fn read(config: &Path, catalog: &Path, state: Option<&Path>) -> u8 {
                 ),
                 internal: None,
                 status: None,
+                reason: Default::default(),
             },
         );
         1

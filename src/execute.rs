@@ -217,7 +217,13 @@ async fn run(args: &ExecuteArgs, wrote: &mut bool) -> Result<Option<String>> {
             "--output and --resume are for download actions only.",
         ));
     }
-    let gong = Gong::new(config)?;
+    let gong = Gong::with_client(
+        std::sync::Arc::new(crate::client::GongClient::with_profile(
+            &config,
+            crate::client::Profile::FailFast,
+        )?),
+        std::sync::Arc::new(config),
+    );
     // Gong's OAuth refresh tokens are single-use: a rotated one is written back to the config file
     // (a sync would send a CONTROL message; this command's stdout is the answer only).
     if args.config.as_os_str() != "-" {

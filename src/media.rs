@@ -6,14 +6,17 @@
 //! presigned (S3-style, valid 8 hours) on another host: they are fetched with the client's own
 //! connection pool ([`GongClient::http`]) but **without** Gong credentials (a presigned URL needs none,
 //! and credentials must never go to a third host), outside Gong's request budget (the media host is not
-//! Gong's API), with the same status classification ([`classify_status`]) and backoff ([`RetryPolicy`]).
+//! Gong's API), with the same classification ([`reason_of`]) and the client's one retry policy
+//! ([`GongClient::policy`], [`GongClient::wait_after_failure`]): the config's request timeout and backoff,
+//! bounded by total wait.
+//!
+//! A file transfer that fails leaves nothing in the staging directory: its `.part` file is removed.
 //!
 //! Downloads are streamed chunk by chunk to the writer: memory stays flat whatever the file size. A body
 //! that breaks off is resumed with a `Range` from the last byte written; a 403 "expired" fetches a fresh
 //! URL through calls/extensive and carries on from the same offset.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE};
@@ -23,9 +26,9 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::client::{
-    classify_status, parse_retry_after, ApiRequest, GongClient, Reply, RetryPolicy, Verdict,
+    parse_retry_after, reason_of, verdict_of, ApiRequest, Attempts, GongClient, Reply, Verdict,
 };
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Reason, Result};
 use crate::gong::page::Page;
 use crate::models::media::{CallMedia, MediaKind};
 use crate::models::types::DateTime as GongDateTime;
@@ -279,8 +282,8 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
     skip: u64,
     out: &mut W,
 ) -> Result<DownloadInfo> {
-    let policy = RetryPolicy::default();
-    let timeout = Duration::from_secs(60);
+    let timeout = client.policy().request_timeout;
+    let what = format!("the download of the {} of call {call_id}", kind.as_str());
     let mut url = match known_url {
         Some(u) => u,
         None => media_url(client, call_id, kind).await?,
@@ -303,10 +306,10 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
         },
     };
     let mut info = DownloadInfo::default();
-    let mut attempt = 0u32;
+    let mut attempts = Attempts::default();
     let mut first = true;
     loop {
-        attempt += 1;
+        attempts.start();
         // Resolved suffix ranges and resumes become absolute ranges.
         let header = match (win.next, win.suffix) {
             (None, Some(n)) => Some(ByteRange::Last(n).header()),
@@ -328,36 +331,9 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
                 return Ok(info);
             }
         }
-        let mut request = client.http().get(&url);
-        if let Some(h) = &header {
-            request = request.header(RANGE, h.as_str());
-        }
-        let sent = tokio::time::timeout(timeout, request.send()).await;
-        let response = match sent {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) if attempt < policy.max_attempts && !e.is_builder() => {
-                tokio::time::sleep(policy.backoff(attempt)).await;
-                continue;
-            }
-            Ok(Err(e)) => {
-                return Err(Error::transient(format!(
-                    "Could not download the {} of call {call_id} from {}: {}",
-                    kind.as_str(),
-                    redact_url(&url),
-                    if e.is_connect() {
-                        "could not connect"
-                    } else {
-                        "the connection failed"
-                    }
-                )))
-            }
-            Err(_) if attempt < policy.max_attempts => continue,
-            Err(_) => {
-                return Err(Error::transient(format!(
-                    "The media host did not answer within {} s for call {call_id}.",
-                    timeout.as_secs()
-                )))
-            }
+        let Some(response) = media_get(client, &url, header.as_deref(), &attempts, &what).await?
+        else {
+            continue;
         };
         let status = response.status();
         let headers = response.headers().clone();
@@ -382,7 +358,21 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
         }
         if !status.is_success() {
             let retry_after = parse_retry_after(&headers);
-            let body = response.bytes().await.unwrap_or_default();
+            let body = match response.bytes().await {
+                Ok(body) => body,
+                Err(_) => {
+                    // An answer that broke off is a transport failure, whatever its status.
+                    let error = Error::transient(format!(
+                        "The media host's HTTP {} answer for {what} broke off.",
+                        status.as_u16()
+                    ))
+                    .with_reason(Reason::Transport);
+                    client
+                        .wait_after_failure(&what, &attempts, error, None)
+                        .await?;
+                    continue;
+                }
+            };
             let text = host_message(&body);
             if status == StatusCode::FORBIDDEN && info.renewed_urls < MAX_RENEWALS {
                 // Gong's media URLs expire after 8 hours (S3: 403 "Request has expired"); a fresh one
@@ -391,35 +381,19 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
                 url = media_url(client, call_id, kind).await?;
                 continue;
             }
-            match classify_status(status.as_u16(), retry_after) {
-                Verdict::NotFound => {
-                    return Err(Error::system(format!(
-                        "The media host has no {} for call {call_id} ({text}).",
-                        kind.as_str()
-                    ))
-                    .with_status(404))
-                }
-                Verdict::Retry(after) if attempt < policy.max_attempts => {
-                    tokio::time::sleep(after.unwrap_or_else(|| policy.backoff(attempt))).await;
+            let error = host_error(
+                status,
+                &format!("the {} of call {call_id}", kind.as_str()),
+                &text,
+            );
+            match verdict_of(error.reason(), retry_after) {
+                Verdict::Retry(after) => {
+                    client
+                        .wait_after_failure(&what, &attempts, error, after)
+                        .await?;
                     continue;
                 }
-                verdict => {
-                    let kind_of = match verdict {
-                        Verdict::Retry(_) => ErrorKind::Transient,
-                        Verdict::Fail(k) => k,
-                        _ => ErrorKind::System,
-                    };
-                    return Err(Error {
-                        kind: kind_of,
-                        message: format!(
-                            "The media host answered HTTP {} for the {} of call {call_id}: {text}",
-                            status.as_u16(),
-                            kind.as_str()
-                        ),
-                        internal: None,
-                        status: Some(status.as_u16()),
-                    });
-                }
+                _ => return Err(error),
             }
         }
         // 200 or 206: where does this body start, and how much of it is already written?
@@ -499,15 +473,16 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
         let short = win.end.is_some_and(|e| pos < e);
         if broke || short {
             // The body broke off: carry on from the last byte written.
-            if attempt >= policy.max_attempts {
-                return Err(Error::transient(format!(
-                    "The download of the {} of call {call_id} kept breaking off ({} bytes written); run it again with --resume.",
-                    kind.as_str(),
-                    info.bytes_written
-                )));
-            }
+            let error = Error::transient(format!(
+                "The download of the {} of call {call_id} kept breaking off ({} bytes written); run it again with --resume.",
+                kind.as_str(),
+                info.bytes_written
+            ))
+            .with_reason(Reason::Transport);
+            client
+                .wait_after_failure(&what, &attempts, error, None)
+                .await?;
             info.resumed += 1;
-            tokio::time::sleep(policy.backoff(attempt)).await;
             continue;
         }
         out.flush().await.map_err(write_error)?;
@@ -520,33 +495,108 @@ fn write_error(e: std::io::Error) -> Error {
 }
 
 /// Size and content type of a media file, from a one-byte ranged GET (presigned S3 URLs are signed for
-/// GET only, so HEAD is refused). Unknown values are `None`; this never fails a sync.
+/// GET only, so HEAD is refused), retried under the client's policy. Unknown values are `None`; this
+/// never fails a sync.
 pub async fn probe(client: &GongClient, url: &str) -> (Option<u64>, Option<String>) {
-    let policy = RetryPolicy::default();
-    for attempt in 1..=3u32 {
-        let sent = tokio::time::timeout(
-            Duration::from_secs(30),
-            client.http().get(url).header(RANGE, "bytes=0-0").send(),
-        )
-        .await;
-        match sent {
-            Ok(Ok(r)) if r.status().is_success() => {
-                let headers = r.headers();
-                let ct = header_text(headers, CONTENT_TYPE);
-                let size = if r.status() == StatusCode::PARTIAL_CONTENT {
-                    content_range(headers).1
-                } else {
-                    r.content_length()
-                };
-                return (size, ct);
-            }
-            Ok(Ok(r)) if r.status().is_server_error() || r.status().as_u16() == 429 => {}
-            Ok(Ok(_)) => return (None, None),
-            _ => {}
+    let what = format!("the size of {}", redact_url(url));
+    let mut attempts = Attempts::default();
+    loop {
+        attempts.start();
+        let response = match media_get(client, url, Some("bytes=0-0"), &attempts, &what).await {
+            Ok(Some(r)) => r,
+            Ok(None) => continue,
+            Err(_) => return (None, None),
+        };
+        let status = response.status();
+        if status.is_success() {
+            let headers = response.headers();
+            let ct = header_text(headers, CONTENT_TYPE);
+            let size = if status == StatusCode::PARTIAL_CONTENT {
+                content_range(headers).1
+            } else {
+                response.content_length()
+            };
+            return (size, ct);
         }
-        tokio::time::sleep(policy.backoff(attempt)).await;
+        let retry_after = parse_retry_after(response.headers());
+        let error = host_error(status, &what, "");
+        match verdict_of(error.reason(), retry_after) {
+            Verdict::Retry(after) => {
+                if client
+                    .wait_after_failure(&what, &attempts, error, after)
+                    .await
+                    .is_err()
+                {
+                    return (None, None);
+                }
+            }
+            _ => return (None, None),
+        }
     }
-    (None, None)
+}
+
+/// One GET of a media URL (no Gong credentials), within the client's request timeout. `Ok(None)` when
+/// it failed in a way the retry policy retries (it waited already); the error when the policy is spent.
+async fn media_get(
+    client: &GongClient,
+    url: &str,
+    range: Option<&str>,
+    attempts: &Attempts,
+    what: &str,
+) -> Result<Option<reqwest::Response>> {
+    let mut request = client.http().get(url);
+    if let Some(h) = range {
+        request = request.header(RANGE, h);
+    }
+    let timeout = client.policy().request_timeout;
+    let failure = match tokio::time::timeout(timeout, request.send()).await {
+        Ok(Ok(r)) => return Ok(Some(r)),
+        Ok(Err(e)) if e.is_builder() || e.is_redirect() => {
+            return Err(Error::system(format!(
+                "Could not fetch {what} from {}: {}",
+                redact_url(url),
+                if e.is_redirect() {
+                    "the media host redirected to another host"
+                } else {
+                    "the request could not be built"
+                }
+            )))
+        }
+        Ok(Err(e)) => format!(
+            "Could not fetch {what} from {}: {}",
+            redact_url(url),
+            if e.is_connect() {
+                "could not connect"
+            } else {
+                "the connection failed"
+            }
+        ),
+        Err(_) => format!(
+            "The media host did not answer within {} s for {what}.",
+            timeout.as_secs()
+        ),
+    };
+    let error = Error::transient(failure).with_reason(Reason::Transport);
+    client
+        .wait_after_failure(what, attempts, error, None)
+        .await?;
+    Ok(None)
+}
+
+/// The error for a media host's non-success answer about `what`, with its typed reason.
+fn host_error(status: StatusCode, what: &str, text: &str) -> Error {
+    let code = status.as_u16();
+    let reason = reason_of(code, text);
+    let message = match reason {
+        Reason::NotFound => format!("The media host has nothing for {what} ({text})."),
+        _ => format!("The media host answered HTTP {code} for {what}: {text}"),
+    };
+    let error = match verdict_of(&reason, None) {
+        Verdict::Retry(_) => Error::transient(message),
+        Verdict::Fail(ErrorKind::Config) => Error::config(message),
+        _ => Error::system(message),
+    };
+    error.with_status(code).with_reason(reason)
 }
 
 /// When a presigned media URL stops working: S3 (`X-Amz-Date` + `X-Amz-Expires`), CloudFront or the
@@ -752,7 +802,35 @@ async fn stage_file(
         ))
     })?;
     let partial = dir.join(format!("{}.part", kind.as_str()));
-    let mut file = tokio::fs::File::create(&partial)
+    // A sync retries the whole file: a partial one must not stay behind, whether the transfer failed
+    // or was cancelled (another file of the page failed).
+    let guard = PartFile(partial.clone());
+    let (info, relative, path) =
+        fill_part_file(client, staging, call_id, kind, url, &partial).await?;
+    std::mem::forget(guard);
+    let path = std::path::absolute(&path).unwrap_or(path);
+    Ok((info, relative, path))
+}
+
+/// Removes a `.part` file when dropped: forgotten once the file is in place.
+struct PartFile(PathBuf);
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Downloads one recording into `partial`, then moves it to its final name.
+async fn fill_part_file(
+    client: &GongClient,
+    staging: &FileStaging,
+    call_id: &str,
+    kind: MediaKind,
+    url: &str,
+    partial: &Path,
+) -> Result<(DownloadInfo, String, PathBuf)> {
+    let mut file = tokio::fs::File::create(partial)
         .await
         .map_err(|e| Error::system(format!("Could not create {}: {e}", partial.display())))?;
     let info = download(
@@ -769,19 +847,68 @@ async fn stage_file(
     let ext = extension(info.content_type.as_deref(), kind);
     let relative = format!("call_media/{call_id}/{}.{ext}", kind.as_str());
     let path = staging.dir.join(&relative);
-    tokio::fs::rename(&partial, &path).await.map_err(|e| {
+    tokio::fs::rename(partial, &path).await.map_err(|e| {
         Error::system(format!(
             "Could not move {} into place: {e}",
             partial.display()
         ))
     })?;
-    let path = std::path::absolute(&path).unwrap_or(path);
     Ok((info, relative, path))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::AsyncReadExt;
+
+    /// A media host that promises 1000 bytes and sends 3 before closing, every time.
+    async fn breaking_host() -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = sock.read(&mut buf).await;
+                    let _ = sock
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: 1000\r\n\r\nabc")
+                        .await;
+                });
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_failed_file_transfer_leaves_no_part_file() {
+        let addr = breaking_host().await;
+        let config = crate::config::Config::from_value(
+            json!({
+                "credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"},
+                "base_url": format!("http://{addr}"),
+                "retry_backoff_base_ms": 1
+            }),
+            Utc::now(),
+        )
+        .unwrap();
+        let client = GongClient::new(&config).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let staging = FileStaging {
+            dir: dir.path().to_path_buf(),
+            concurrency: 1,
+        };
+        let url = format!("http://{addr}/media/123/audio?signature=very-secret");
+        let e = stage_file(&client, &staging, "123", MediaKind::Audio, &url)
+            .await
+            .unwrap_err();
+        assert_eq!(e.reason(), &Reason::Transport, "{}", e.message);
+        assert!(e.message.contains("gave up after"), "{}", e.message);
+        assert!(!e.message.contains("very-secret"), "{}", e.message);
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("call_media/123"))
+            .unwrap()
+            .collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
 
     #[test]
     fn ranges_parse() {

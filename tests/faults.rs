@@ -591,3 +591,192 @@ fn a_denied_scope_fails_only_its_stream() {
     }
     assert_eq!(retries(&run), 0, "a 403 must not be retried");
 }
+
+/// The sandbox's count of injected faults of `kind`.
+fn injected(sandbox: &gong_sandbox::BlockingSandbox, kind: FaultKind) -> u64 {
+    sandbox
+        .stats()
+        .faults_by_kind
+        .get(kind.name())
+        .copied()
+        .unwrap_or(0)
+}
+
+/// A clean read of `streams`, then a read whose first `n` API requests get `kind`: the second must end
+/// cleanly with exactly the clean run's records, after exactly `n` extra requests (the sandbox's counters).
+/// Returns the faulty run and how long it took.
+fn first_requests_fail(
+    kind: FaultKind,
+    n: u64,
+    streams: &[&str],
+    tweak: impl Fn(&mut Value),
+) -> (Run, std::time::Duration) {
+    let sandbox = start_sandbox(fault_sandbox_config());
+    let mut config = fault_config(&sandbox.base_url());
+    let modes: Vec<(&str, &str)> = streams.iter().map(|s| (*s, "full_refresh")).collect();
+    let setup = setup(&config, &modes);
+    let clean = read(&setup, &config, None);
+    assert_clean_exit_of("clean run", &clean, streams);
+    let clean_requests = sandbox.stats().api_requests;
+    tweak(&mut config);
+    sandbox.reset_stats();
+    sandbox.set_faults(FaultConfig {
+        kinds: vec![kind],
+        fail_first_n: n,
+        ..FaultConfig::none()
+    });
+    let started = std::time::Instant::now();
+    let faulty = read(&setup, &config, None);
+    let elapsed = started.elapsed();
+    let what = format!("first {n} requests {}", kind.name());
+    assert_clean_exit_of(&what, &faulty, streams);
+    assert_same_records(
+        &what,
+        &keyed(&clean, &setup.pks),
+        &keyed(&faulty, &setup.pks),
+    );
+    assert_eq!(injected(&sandbox, kind), n, "{what}");
+    assert_eq!(
+        sandbox.stats().api_requests,
+        clean_requests + n,
+        "{what}: each fault costs one request, no more"
+    );
+    (faulty, elapsed)
+}
+
+/// Issue 14, class 1: a 404 "No calls found" whose body breaks off is a transport failure (its text is
+/// unknown), retried, not judged as "no data" or as a failure.
+#[test]
+fn a_404_whose_body_breaks_off_is_retried_not_judged() {
+    first_requests_fail(FaultKind::TruncatedNotFound, 3, &["calls", "users"], |_| {});
+}
+
+/// Issue 14, class 5: a 503 asking for an hour waits at most max_rate_limit_wait_seconds, and the
+/// wait is logged before it starts.
+#[test]
+fn a_503_retry_after_is_capped_by_the_longest_wait_and_logged() {
+    let (run, elapsed) = first_requests_fail(FaultKind::LongRetryAfter, 1, &["users"], |c| {
+        c["max_rate_limit_wait_seconds"] = json!(6)
+    });
+    assert!(
+        elapsed < std::time::Duration::from_secs(30),
+        "took {elapsed:?}"
+    );
+    let logged = run
+        .of_type("LOG")
+        .filter_map(|m| m["log"]["message"].as_str())
+        .any(|m| m.contains("Waiting 6 s") && m.contains("GET /v2/users"));
+    assert!(logged, "the long wait was not logged");
+}
+
+/// Issue 14, class 5, for commands someone waits on: `check` against a Gong that keeps answering 503
+/// with `Retry-After: 3600` reports FAILED within seconds, saying it gave up.
+#[test]
+fn check_does_not_wait_for_a_long_retry_after() {
+    let sandbox = start_sandbox(fault_sandbox_config());
+    let config = fault_config(&sandbox.base_url());
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_json(dir.path(), "config.json", &config);
+    sandbox.set_faults(FaultConfig {
+        rate: 1.0,
+        kinds: vec![FaultKind::LongRetryAfter],
+        ..FaultConfig::none()
+    });
+    let started = std::time::Instant::now();
+    let check = run(&["check", "--config", cfg.to_str().unwrap()]);
+    let elapsed = started.elapsed();
+    let status = &check.of_type("CONNECTION_STATUS").next().unwrap()["connectionStatus"];
+    assert_eq!(status["status"], "FAILED", "{status}");
+    let message = status["message"].as_str().unwrap();
+    assert!(
+        message.contains("gave up") && message.contains("HTTP 503"),
+        "{message}"
+    );
+    assert!(
+        elapsed < std::time::Duration::from_secs(15),
+        "check took {elapsed:?}"
+    );
+    assert!(injected(&sandbox, FaultKind::LongRetryAfter) >= 2);
+}
+
+/// 429s with short waits: the bound is the total wait, not a count of attempts (which used to give up
+/// after 8 while Gong kept answering 429 with `Retry-After: 1`).
+#[test]
+fn short_429s_are_waited_out_beyond_eight_attempts() {
+    first_requests_fail(FaultKind::TooManyRequests, 10, &["workspaces"], |_| {});
+}
+
+/// Gong's real limit below the configured rate: the budget slows down on repeated 429s instead of
+/// failing streams, and far fewer requests are refused than with a fixed rate.
+#[test]
+fn a_rate_limit_below_the_budget_slows_the_budget_down() {
+    let streams = [
+        "users",
+        "calls",
+        "calls_extensive",
+        "stats_activity_aggregate",
+        "stats_activity_day_by_day",
+        "stats_interaction",
+    ];
+    let sandbox = start_sandbox(SandboxConfig {
+        rate_limit_per_sec: 2.0,
+        ..fault_sandbox_config()
+    });
+    let mut config = fault_config(&sandbox.base_url());
+    config["requests_per_second"] = json!(50);
+    let modes: Vec<(&str, &str)> = streams.iter().map(|s| (*s, "full_refresh")).collect();
+    let setup = setup(&config, &modes);
+    let run = read(&setup, &config, None);
+    assert_clean_exit_of("rate limit below the budget", &run, &streams);
+    let stats = sandbox.stats();
+    let slowed = run
+        .of_type("LOG")
+        .filter_map(|m| m["log"]["message"].as_str())
+        .filter(|m| m.contains("slow down"))
+        .count();
+    eprintln!(
+        "ADAPTIVE: {} API requests, {} refused with 429, {slowed} slowdowns",
+        stats.api_requests, stats.too_many_requests
+    );
+    assert!(slowed >= 1, "the budget never slowed down");
+    // With a fixed rate about 40% of the requests are refused; slowing down leaves the first burst's.
+    assert!(
+        stats.too_many_requests * 5 <= stats.api_requests,
+        "{} of {} requests refused",
+        stats.too_many_requests,
+        stats.api_requests
+    );
+}
+
+/// Issue 14, class 9: a 307 to another origin is refused with a clear config error; nothing from the
+/// other server is emitted, and the redirect is not followed (one request per stream reached Gong).
+#[test]
+fn a_redirect_to_another_origin_is_refused() {
+    let sandbox = start_sandbox(fault_sandbox_config());
+    let config = fault_config(&sandbox.base_url());
+    let setup = setup(&config, &[("workspaces", "full_refresh")]);
+    sandbox.set_faults(FaultConfig {
+        rate: 1.0,
+        kinds: vec![FaultKind::RedirectElsewhere],
+        ..FaultConfig::none()
+    });
+    let run = read(&setup, &config, None);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.records("workspaces").len(), 0);
+    let errors = run.errors();
+    let e = errors
+        .iter()
+        .find(|e| !e["stream_descriptor"].is_null())
+        .expect("a stream error");
+    assert_eq!(e["failure_type"], "config_error", "{e:#}");
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.contains("redirected") && message.contains("base_url"),
+        "{message}"
+    );
+    assert_eq!(
+        sandbox.stats().api_requests,
+        1,
+        "the redirect was followed or retried"
+    );
+}

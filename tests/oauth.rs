@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use common::*;
-use gong_sandbox::SandboxConfig;
+use gong_sandbox::{FaultConfig, FaultKind, SandboxConfig};
 use serde_json::{json, Value};
 
 const STREAMS: &[(&str, &str)] = &[
@@ -228,4 +228,40 @@ fn an_access_token_expiring_mid_sync_is_refreshed_and_the_sync_completes() {
     );
     assert_complete(&by_key);
     assert_eq!(keys(&oauth), keys(&by_key));
+}
+
+/// Issue 14, class 7: a token answer whose `expires_in` fits an i64 but not a time span (9.2e18 s) must
+/// not panic after the single-use refresh token was spent: the rotated token is persisted exactly once,
+/// before the first record, with a bounded expiry, and the sync completes.
+#[test]
+fn an_absurd_token_lifetime_is_bounded_and_the_rotated_token_persisted_once() {
+    let sb = start_sandbox(SandboxConfig {
+        faults: FaultConfig {
+            kinds: vec![FaultKind::OAuthAbsurdExpiry],
+            ..FaultConfig::none()
+        },
+        ..small_sandbox_config()
+    });
+    let base = sb.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = catalog(dir.path(), &base);
+    let run = read(
+        dir.path(),
+        "oauth.json",
+        &oauth_config(&base, "sandbox-refresh-token-0"),
+        &catalog,
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_complete(&run);
+    let configs = controls(&run);
+    assert_eq!(configs.len(), 1, "one refresh, one CONTROL message");
+    assert!(position(&run, "CONTROL") < position(&run, "RECORD"));
+    let creds = &configs[0]["credentials"];
+    assert_eq!(creds["refresh_token"], json!(sb.current_refresh_token()));
+    let expiry = creds["token_expiry_date"].as_str().unwrap();
+    let expiry = chrono::DateTime::parse_from_rfc3339(expiry).unwrap();
+    assert!(
+        expiry < chrono::Utc::now() + chrono::Duration::days(367),
+        "expiry {expiry} is not bounded"
+    );
 }

@@ -24,8 +24,18 @@ const CLIENT_SECRET: &str = "CLIENTSECRET-5e6f0b3a-distinctive";
 const REFRESH: &str = "REFRESH-0a1b7c2d-distinctive";
 const WRONG_SECRET: &str = "WRONGSECRET-33e1aa09-distinctive";
 
+/// The HTTP Basic credential: base64 of `ACCESS_KEY:ACCESS_SECRET` (computed once, with python3's base64).
+const BASIC_B64: &str = "QUtFWS03ZjNhOWMxZS1kaXN0aW5jdGl2ZTpBU0VDUkVULTliMmM0NGQwLWRpc3RpbmN0aXZl";
+
 /// Secrets that may appear nowhere at all.
-const NEVER: &[&str] = &[ACCESS_KEY, ACCESS_SECRET, BEARER, REFRESH, WRONG_SECRET];
+const NEVER: &[&str] = &[
+    ACCESS_KEY,
+    ACCESS_SECRET,
+    BEARER,
+    REFRESH,
+    WRONG_SECRET,
+    BASIC_B64,
+];
 
 fn sandbox_config() -> SandboxConfig {
     SandboxConfig {
@@ -213,8 +223,13 @@ fn no_command_prints_a_secret() {
     );
     assert_eq!(outputs[9].code, 1);
 
-    // Every fault kind, with a key and secret and with a bearer token.
-    for (i, kind) in FaultKind::ALL.iter().enumerate() {
+    // Every fault kind decided per request, with a key and secret and with a bearer token (the token
+    // endpoint's fault is the OAuth test's).
+    for (i, kind) in FaultKind::ALL
+        .iter()
+        .filter(|k| **k != FaultKind::OAuthAbsurdExpiry)
+        .enumerate()
+    {
         sandbox.set_faults(FaultConfig {
             rate: 0.3,
             kinds: vec![*kind],
@@ -337,6 +352,64 @@ fn no_command_prints_a_secret() {
         bytes,
         NEVER.len() + 2
     );
+}
+
+/// A server (or proxy) whose error text quotes the request's Authorization header and URL: `check`,
+/// `read` and `execute`, with a key and secret and with a bearer token, show the server's text (so it did
+/// reach the messages) without the credential.
+#[test]
+fn server_echoed_credentials_are_scrubbed() {
+    let sandbox = start_sandbox(sandbox_config());
+    let base = sandbox.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = write(d, "good.json", &config(&base, basic()));
+    let bearer = write(
+        d,
+        "bearer.json",
+        &config(
+            &base,
+            json!({"auth_type": "oauth2.0", "access_token": BEARER}),
+        ),
+    );
+    let discovered = discover(Path::new(&good));
+    let catalog = write(
+        d,
+        "catalog.json",
+        &configured_catalog(
+            &discovered,
+            &[("users", "full_refresh"), ("calls", "incremental")],
+        ),
+    );
+    sandbox.set_faults(FaultConfig {
+        rate: 1.0,
+        kinds: vec![FaultKind::EchoAuth],
+        ..FaultConfig::none()
+    });
+    let mut outputs = Vec::new();
+    for (name, cfg) in [("basic", &good), ("bearer", &bearer)] {
+        outputs.push(exec(&format!("check {name}"), &["check", "--config", cfg]));
+        outputs.push(exec(
+            &format!("read {name}"),
+            &["read", "--config", cfg, "--catalog", &catalog],
+        ));
+        outputs.push(exec(
+            &format!("execute {name}"),
+            &["execute", "--config", cfg, "users", "list", "{}"],
+        ));
+    }
+    let echoed = sandbox.stats().faults_by_kind["echo-auth"];
+    assert!(echoed >= 6, "only {echoed} echoing answers");
+    for o in &outputs {
+        assert_no_secrets(o);
+        assert!(
+            o.stdout.contains("Upstream failure for GET"),
+            "{}: the server's text did not reach the message:\n{}",
+            o.what,
+            o.stdout
+        );
+        assert!(o.code != 0 || o.stdout.contains("FAILED"), "{}", o.what);
+    }
 }
 
 #[test]

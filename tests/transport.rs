@@ -227,3 +227,42 @@ fn a_server_that_never_answers_times_out() {
         "{errors:#?}"
     );
 }
+
+/// Commands someone waits on fail fast when nothing listens: `execute` (which used to take 54 s with the
+/// default backoff) and `check` give up within seconds and say so, with a transient error.
+#[test]
+fn commands_someone_waits_on_fail_fast_when_nothing_listens() {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&format!("http://127.0.0.1:{port}"));
+    cfg.as_object_mut().unwrap().remove("retry_backoff_base_ms");
+    let cfg = write_json(dir.path(), "config.json", &cfg);
+    let started = Instant::now();
+    let out = std::process::Command::new(BIN)
+        .args(["execute", "--config", cfg.to_str().unwrap()])
+        .args(["workspaces", "list", "{}"])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let answer: Value = serde_json::from_slice(&out.stdout).expect("one JSON answer");
+    assert_eq!(answer["error"]["kind"], "transient_error", "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("could not connect") && message.contains("fail-fast"),
+        "{message}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "execute took {elapsed:?}"
+    );
+
+    let started = Instant::now();
+    let check = run(&["check", "--config", cfg.to_str().unwrap()]);
+    let status = &check.of_type("CONNECTION_STATUS").next().unwrap()["connectionStatus"];
+    assert_eq!(status["status"], "FAILED");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "check took {:?}",
+        started.elapsed()
+    );
+}

@@ -55,7 +55,9 @@ struct Args {
     /// Probability of an injected fault per API request.
     #[arg(long, default_value_t = 0.0)]
     fault_rate: f64,
-    /// Fault kinds: 500,502,503,429,429-no-retry-after,reset,truncate,invalid-json,slow,expired-cursor.
+    /// Fault kinds (see README.md): 500,502,503,429,429-no-retry-after,reset,truncate,invalid-json,slow,
+    /// expired-cursor,truncated-404,503-retry-after-3600,echo-auth,redirect-307,no-record-key,
+    /// cursor-unchanged,cursor-cycle,empty-pages,non-object-records,oauth-absurd-expiry.
     #[arg(long, value_delimiter = ',')]
     faults: Vec<FaultKind>,
     /// Seed of the fault choice.

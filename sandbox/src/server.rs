@@ -21,7 +21,7 @@ use serde_json::{json, Map, Value};
 
 use crate::cursor::{CursorCodec, CursorError};
 use crate::data::{fmt_dt, Dataset, Selector, ACTIVITY_FIELDS, INTERACTION_STATS};
-use crate::faults::{FaultConfig, FaultKind};
+use crate::faults::{FaultConfig, FaultKind, PagerFaults, ABSURD_EXPIRES_IN, EMPTY_CURSOR_PREFIX};
 use crate::media::{fill_media, media_content_type, media_len};
 use crate::rng::{h2, h3, hash_str};
 use crate::{RequestStats, SandboxConfig, ALL_SCOPES};
@@ -50,6 +50,8 @@ pub(crate) struct AppState {
     /// (`expired-cursor` is decided over those alone, so where it lands does not depend on how requests
     /// of other chains interleave).
     faults: Mutex<(FaultConfig, u64, u64)>,
+    /// What the page-rewriting faults remember between requests.
+    pager_faults: Mutex<PagerFaults>,
     bucket: Mutex<Bucket>,
     daily: Mutex<(NaiveDate, u64)>,
     cursors: CursorCodec,
@@ -83,6 +85,7 @@ impl AppState {
                 access: HashMap::new(),
             }),
             faults: Mutex::new((cfg.faults.clone(), 0, 0)),
+            pager_faults: Mutex::new(PagerFaults::default()),
             bucket: Mutex::new(Bucket {
                 tokens: cfg.rate_limit_per_sec.max(1.0),
                 last: Instant::now(),
@@ -97,6 +100,12 @@ impl AppState {
 
     pub fn set_faults(&self, f: FaultConfig) {
         *self.faults.lock().unwrap() = (f, 0, 0);
+        *self.pager_faults.lock().unwrap() = PagerFaults::default();
+    }
+
+    /// Whether `kind` is listed in the fault config (for faults not decided per request).
+    fn fault_listed(&self, kind: FaultKind) -> bool {
+        self.faults.lock().unwrap().0.kinds.contains(&kind)
     }
 
     pub fn expire_tokens(&self) {
@@ -365,14 +374,13 @@ async fn gate(State(st): St, mut req: Request, next: Next) -> Response {
         let n = f.1;
         f.1 += 1;
         f.0.decide(n)
-            .filter(|&k| k != FaultKind::ExpiredCursor)
+            .filter(|&k| k.per_request())
             .map(|k| (k, f.0.slow_ms))
     };
     let mut truncate = false;
+    let mut rewrite = None;
     if let Some((kind, slow_ms)) = fault {
-        if kind != FaultKind::ExpiredCursor {
-            st.record_fault(kind);
-        }
+        st.record_fault(kind);
         let resp = match kind {
             FaultKind::Status500 => Some(error(
                 &st,
@@ -427,8 +435,32 @@ async fn gate(State(st): St, mut req: Request, next: Next) -> Response {
                 truncate = true;
                 None
             }
-            // Decided in `page_offset`, over the requests that carry a cursor.
-            FaultKind::ExpiredCursor => None,
+            FaultKind::TruncatedNotFound => {
+                let full = serde_json::to_vec(
+                    &json!({"requestId": st.request_id(), "errors": [NO_CALLS]}),
+                )
+                .unwrap_or_default();
+                let (parts, _) = not_found(&st, NO_CALLS).into_parts();
+                Some(break_off(parts, Bytes::from(full)))
+            }
+            FaultKind::LongRetryAfter => {
+                let mut r = error(
+                    &st,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Service temporarily unavailable",
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+                Some(r)
+            }
+            FaultKind::EchoAuth => Some(echo_auth(&st, &req)),
+            FaultKind::RedirectElsewhere => Some(redirect_elsewhere(&st, req.uri())),
+            k if k.rewrites_page() => {
+                rewrite = Some(k);
+                None
+            }
+            // Decided elsewhere: `page_offset` (over the requests that carry a cursor), the token endpoint.
+            _ => None,
         };
         if let Some(r) = resp {
             count_status(&st, r.status());
@@ -463,6 +495,11 @@ async fn gate(State(st): St, mut req: Request, next: Next) -> Response {
     }
     req.extensions_mut().insert(auth);
 
+    if let Some(kind) = rewrite {
+        let r = rewrite_page(&st, kind, req, next).await;
+        count_status(&st, r.status());
+        return r;
+    }
     let resp = next.run(req).await;
     count_status(&st, resp.status());
     if truncate {
@@ -470,33 +507,150 @@ async fn gate(State(st): St, mut req: Request, next: Next) -> Response {
         let full = axum::body::to_bytes(body, usize::MAX)
             .await
             .unwrap_or_default();
-        let half = full.slice(..full.len() / 2);
-        // Yield the first half, then (after hyper has flushed it) fail, which closes the connection.
-        let s = futures_util::stream::unfold(0u8, move |step| {
-            let half = half.clone();
-            async move {
-                match step {
-                    0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
-                    1 => {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        Some((
-                            Err(std::io::Error::new(
-                                std::io::ErrorKind::ConnectionReset,
-                                "injected truncation",
-                            )),
-                            2,
-                        ))
-                    }
-                    _ => None,
-                }
-            }
-        });
-        let mut r = Response::from_parts(parts, Body::from_stream(s));
-        r.headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
-        return r;
+        return break_off(parts, full);
     }
     resp
+}
+
+/// An answer with `full`'s length in `Content-Length` whose body breaks off halfway (a reset).
+fn break_off(parts: axum::http::response::Parts, full: Bytes) -> Response {
+    let half = full.slice(..full.len() / 2);
+    // Yield the first half, then (after hyper has flushed it) fail, which closes the connection.
+    let s = futures_util::stream::unfold(0u8, move |step| {
+        let half = half.clone();
+        async move {
+            match step {
+                0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
+                1 => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Some((
+                        Err(std::io::Error::new(
+                            std::io::ErrorKind::ConnectionReset,
+                            "injected truncation",
+                        )),
+                        2,
+                    ))
+                }
+                _ => None,
+            }
+        }
+    });
+    let mut r = Response::from_parts(parts, Body::from_stream(s));
+    r.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
+    r
+}
+
+/// The `echo-auth` fault: a 500 whose text quotes the request's full URL and Authorization header, as
+/// a careless proxy or server might.
+fn echo_auth(st: &AppState, req: &Request) -> Response {
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let url = format!("{}{}", st.base_url.trim_end_matches('/'), req.uri());
+    error(
+        st,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &format!(
+            "Upstream failure for {} {url} (Authorization: {auth})",
+            req.method()
+        ),
+    )
+}
+
+/// The `redirect-307` fault: the same path and query on another origin (the other loopback name).
+fn redirect_elsewhere(st: &AppState, uri: &Uri) -> Response {
+    let base = st.base_url.trim_end_matches('/');
+    let other = if base.contains("://127.0.0.1") {
+        base.replacen("://127.0.0.1", "://localhost", 1)
+    } else {
+        base.replacen("://localhost", "://127.0.0.1", 1)
+    };
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    if let Ok(v) = HeaderValue::from_str(&format!("{other}{uri}")) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// The page-rewriting faults: lets the handler answer (for `empty-pages`, always page 0, as its cursors
+/// are not the handler's), then rewrites a 200 page ([`PagerFaults::rewrite`]).
+async fn rewrite_page(st: &AppState, kind: FaultKind, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let mut json_body: Option<Value> = serde_json::from_slice(&body).ok();
+    let query = Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
+        .map(|q| q.0)
+        .unwrap_or_default();
+    let asked = json_body
+        .as_ref()
+        .and_then(|v| v.get("cursor"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| query.get("cursor").cloned());
+    let mut body = body;
+    if kind == FaultKind::EmptyPages
+        || asked
+            .as_deref()
+            .is_some_and(|c| c.starts_with(EMPTY_CURSOR_PREFIX))
+    {
+        if let Some(o) = json_body.as_mut().and_then(Value::as_object_mut) {
+            o.remove("cursor");
+            body = Bytes::from(serde_json::to_vec(o).unwrap_or_default());
+        }
+        let q = parts
+            .uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("cursor="))
+            .collect::<Vec<_>>()
+            .join("&");
+        let path = parts.uri.path().to_string();
+        let pq = if q.is_empty() {
+            path
+        } else {
+            format!("{path}?{q}")
+        };
+        if let Ok(uri) = pq.parse() {
+            parts.uri = uri;
+        }
+        parts.headers.remove(header::CONTENT_LENGTH);
+    }
+    let resp = next.run(Request::from_parts(parts, Body::from(body))).await;
+    if resp.status() != StatusCode::OK {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let Ok(mut page) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    st.pager_faults
+        .lock()
+        .unwrap()
+        .rewrite(kind, &mut page, asked.as_deref());
+    let mut r = json_bytes(
+        StatusCode::OK,
+        serde_json::to_vec(&page).unwrap_or_default(),
+    );
+    *r.headers_mut() = {
+        let mut h = parts.headers;
+        h.remove(header::CONTENT_LENGTH);
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        h
+    };
+    r
 }
 
 fn count_status(st: &AppState, status: StatusCode) {
@@ -1556,7 +1710,11 @@ async fn oauth_token(State(st): St, uri: Uri, headers: HeaderMap, body: Bytes) -
         "refresh_token": t.refresh,
         "scope": scope.join(" "),
         "token_type": "bearer",
-        "expires_in": st.cfg.access_token_ttl_secs,
+        "expires_in": if st.fault_listed(FaultKind::OAuthAbsurdExpiry) {
+            json!(ABSURD_EXPIRES_IN)
+        } else {
+            json!(st.cfg.access_token_ttl_secs)
+        },
         "api_base_url_for_customer": media_host(&headers, &st),
     });
     json_bytes(StatusCode::OK, body.to_string().into_bytes())

@@ -1,0 +1,278 @@
+//! The client-side request budget: requests are spaced inside the configured rate, at most the daily
+//! number are sent, a 429 holds every request (Gong's limit is per company), and repeated 429s lower the
+//! rate (Gong's real limit may be below the configured one).
+//!
+//! Invariants: the interval between slots only grows (down to [`MIN_RATE`] requests per second), and a
+//! waiting request leaves the queue however its wait ends.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::error::{Error, Reason, Result};
+
+tokio::task_local! {
+    /// The budget's priority of the requests a task sends: lower goes first. The sync engine runs each
+    /// slice with its sequence number, so the slice the writer waits for gets the next slot; requests
+    /// outside any slice (parent lists, `check`, `execute`) have 0.
+    pub static PRIORITY: u64;
+}
+
+/// Client-side request budget: requests are spaced at most `per_second` apart, and at most `per_day` are
+/// sent by this process, so Gong's 429 is rare rather than the pacing mechanism. A 429 pushes the next
+/// slot of every request back by its `Retry-After`. When requests wait for slots, the one with the lowest
+/// [`PRIORITY`] (then the earliest) goes first.
+#[derive(Debug)]
+pub struct RateBudget {
+    per_day: u64,
+    state: Mutex<BudgetState>,
+    changed: tokio::sync::Notify,
+}
+
+#[derive(Debug)]
+struct BudgetState {
+    /// Time between slots: `1 / requests_per_second`, longer after repeated 429s.
+    interval: Duration,
+    /// When the rate was last lowered: one burst of 429s lowers it once.
+    slowed_at: Option<Instant>,
+    next_slot: Instant,
+    used: u64,
+    arrivals: u64,
+    /// (priority, arrival) of every request waiting for a slot.
+    waiting: std::collections::BTreeSet<(u64, u64)>,
+}
+
+/// Lateness of a timer wake-up that still counts as on time: keeps slots on their grid instead of
+/// drifting by the timer's slack on every request.
+const SLOT_SLACK: Duration = Duration::from_millis(5);
+
+/// A slot this close is taken at once: tokio's timer ticks in milliseconds, so sleeping for less would
+/// cost a whole tick per request (1,000 pages paid a second for it at high budgets). The average rate is
+/// unchanged; a request goes at most this much early.
+const SLOT_EARLY: Duration = Duration::from_millis(1);
+
+impl RateBudget {
+    /// `per_second` is bounded to [[`MIN_RATE`], 1e9] here too, so no value can overflow a duration.
+    pub fn new(per_second: f64, per_day: u64) -> Self {
+        let per_second = if per_second.is_finite() {
+            per_second.clamp(MIN_RATE, 1e9)
+        } else {
+            MIN_RATE
+        };
+        RateBudget {
+            per_day,
+            state: Mutex::new(BudgetState {
+                interval: Duration::from_secs_f64(1.0 / per_second),
+                slowed_at: None,
+                next_slot: Instant::now(),
+                used: 0,
+                arrivals: 0,
+                waiting: Default::default(),
+            }),
+            changed: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BudgetState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for this request's slot. Fails when the day's budget is spent.
+    pub async fn acquire(&self) -> Result<()> {
+        let priority = PRIORITY.try_with(|p| *p).unwrap_or(0);
+        let key = {
+            let mut st = self.lock();
+            if st.used >= self.per_day {
+                return Err(Error::transient(format!(
+                    "The request budget of {} requests per day (requests_per_day) is spent. Progress is saved; run the sync again tomorrow or raise the budget if Gong raised your quota.",
+                    self.per_day
+                ))
+                .with_reason(Reason::BudgetSpent));
+            }
+            st.used += 1;
+            st.arrivals += 1;
+            let key = (priority, st.arrivals);
+            st.waiting.insert(key);
+            key
+        };
+        // Leaves the queue however the wait ends (granted, or the request's task aborted).
+        struct InLine<'a>(&'a RateBudget, (u64, u64));
+        impl Drop for InLine<'_> {
+            fn drop(&mut self) {
+                if self.0.lock().waiting.remove(&self.1) {
+                    self.0.changed.notify_waiters();
+                }
+            }
+        }
+        let _in_line = InLine(self, key);
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let slot = {
+                let mut st = self.lock();
+                let now = Instant::now();
+                if st.waiting.first() == Some(&key) && now + SLOT_EARLY >= st.next_slot {
+                    let slot = if now <= st.next_slot + SLOT_SLACK {
+                        st.next_slot
+                    } else {
+                        now
+                    };
+                    st.next_slot = slot + st.interval;
+                    return Ok(());
+                }
+                (st.waiting.first() == Some(&key)).then_some(st.next_slot)
+            };
+            match slot {
+                Some(at) => {
+                    tokio::select! {
+                        _ = &mut notified => {}
+                        _ = tokio::time::sleep_until(at) => {}
+                    }
+                }
+                None => notified.await,
+            }
+        }
+    }
+
+    /// Pushes every future slot back until `until` (after a 429).
+    pub fn pause_until(&self, until: Instant) {
+        let mut st = self.lock();
+        if st.next_slot < until {
+            st.next_slot = until;
+        }
+        drop(st);
+        self.changed.notify_waiters();
+    }
+
+    pub fn used(&self) -> u64 {
+        self.lock().used
+    }
+
+    /// The current rate, in requests per second.
+    pub fn rate(&self) -> f64 {
+        1.0 / self.lock().interval.as_secs_f64()
+    }
+
+    /// Gong answered 429 although the budget paced requests: its real limit is below the configured
+    /// rate, so lower the rate by [`SLOWDOWN`] (once per [`SLOWDOWN_EVERY`], so the 429s of one burst
+    /// count once). Returns the new rate when it changed.
+    pub fn slow_down(&self) -> Option<f64> {
+        let mut st = self.lock();
+        let now = Instant::now();
+        if st
+            .slowed_at
+            .is_some_and(|at| now.duration_since(at) < SLOWDOWN_EVERY)
+        {
+            return None;
+        }
+        let longest = Duration::from_secs_f64(1.0 / MIN_RATE);
+        let longer = st.interval.mul_f64(1.0 / SLOWDOWN).min(longest);
+        if longer <= st.interval {
+            return None;
+        }
+        st.interval = longer;
+        st.slowed_at = Some(now);
+        Some(1.0 / longer.as_secs_f64())
+    }
+}
+
+/// The lowest rate the budget slows down to, in requests per second.
+pub const MIN_RATE: f64 = 0.05;
+/// Each slowdown multiplies the rate by this.
+const SLOWDOWN: f64 = 0.5;
+/// At most one slowdown this often.
+const SLOWDOWN_EVERY: Duration = Duration::from_secs(1);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use std::sync::Arc;
+
+    #[tokio::test(start_paused = true)]
+    async fn budget_spaces_requests_and_caps_the_day() {
+        let budget = RateBudget::new(2.0, 3);
+        let start = Instant::now();
+        budget.acquire().await.unwrap();
+        budget.acquire().await.unwrap();
+        budget.acquire().await.unwrap();
+        assert_eq!(Instant::now() - start, Duration::from_millis(1000));
+        let e = budget.acquire().await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Transient);
+        assert_eq!(budget.used(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiting_requests_go_by_priority_then_arrival() {
+        let budget = Arc::new(RateBudget::new(1.0, 100));
+        budget.acquire().await.unwrap(); // the next slot is a second away
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for (name, priority) in [("late-a", 9), ("front", 1), ("late-b", 9), ("next", 2)] {
+            let (budget, order) = (budget.clone(), order.clone());
+            tasks.push(tokio::spawn(PRIORITY.scope(priority, async move {
+                budget.acquire().await.unwrap();
+                order.lock().unwrap().push(name);
+            })));
+            tokio::task::yield_now().await;
+        }
+        let start = Instant::now();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(
+            *order.lock().unwrap(),
+            vec!["front", "next", "late-a", "late-b"]
+        );
+        // Still one a second.
+        assert_eq!(Instant::now() - start, Duration::from_secs(4));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_abandoned_wait_frees_the_queue() {
+        let budget = Arc::new(RateBudget::new(1.0, 100));
+        budget.acquire().await.unwrap();
+        let b = budget.clone();
+        let first = tokio::spawn(PRIORITY.scope(1, async move { b.acquire().await }));
+        tokio::task::yield_now().await;
+        first.abort();
+        let _ = first.await;
+        tokio::time::timeout(Duration::from_secs(2), PRIORITY.scope(5, budget.acquire()))
+            .await
+            .expect("an aborted request must not hold the line")
+            .unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_pauses_every_request() {
+        let budget = RateBudget::new(10.0, 100);
+        let start = Instant::now();
+        budget.pause_until(start + Duration::from_secs(5));
+        budget.acquire().await.unwrap();
+        assert!(Instant::now() - start >= Duration::from_secs(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repeated_429s_lower_the_rate_once_per_burst() {
+        let budget = RateBudget::new(8.0, 1000);
+        assert_eq!(budget.slow_down(), Some(4.0));
+        assert_eq!(budget.slow_down(), None, "the same burst");
+        tokio::time::advance(Duration::from_millis(1100)).await;
+        assert_eq!(budget.slow_down(), Some(2.0));
+        for _ in 0..20 {
+            tokio::time::advance(Duration::from_millis(1100)).await;
+            budget.slow_down();
+        }
+        assert!((budget.rate() - MIN_RATE).abs() < 1e-9, "{}", budget.rate());
+    }
+
+    #[test]
+    fn absurd_rates_do_not_panic() {
+        for rate in [1e-20, 0.0, -1.0, f64::NAN, f64::INFINITY, 1e300] {
+            let b = RateBudget::new(rate, 1);
+            assert!(b.rate() >= MIN_RATE && b.rate().is_finite(), "{rate}");
+        }
+    }
+}
