@@ -78,6 +78,9 @@ PYTEST=(../"$VENV"/bin/pytest -p no:cacheprovider -q -rfE)
 step "metadata.yaml against Airbyte's metadata schema; spec snapshot"
 (cd integration_tests && "${PYTEST[@]}" test_metadata.py)
 
+step "conformance: CAT's rules for certified connectors on spec, discover and a read of every stream"
+(cd integration_tests && "${PYTEST[@]}" test_conformance.py)
+
 step "airbyte-cdk standard source tests on the binary"
 (cd integration_tests && "${PYTEST[@]}" test_standard_suite.py -m "not image_tests")
 

@@ -12,7 +12,7 @@ use crate::engine::{Engine, SharedOutput};
 use crate::error::{Error, ErrorKind, Result};
 use crate::gong::endpoints::WORKSPACES;
 use crate::gong::values::id_string;
-use crate::protocol::{ConnectionStatus, Message, Output};
+use crate::protocol::{ConnectionStatus, LogLevel, Message, Output};
 use crate::state::{parse_catalog, parse_state};
 use crate::streams::STREAMS;
 
@@ -25,8 +25,16 @@ fn read_file(what: &str, path: &Path) -> Result<String> {
     })
 }
 
-fn load_config(path: &Path) -> Result<Config> {
-    Config::parse(&read_file("config", path)?)
+/// Reads and validates the config; each unknown field it holds is logged as a warning on `out`.
+fn load_config(path: &Path, out: &mut Output) -> Result<Config> {
+    let config = Config::parse(&read_file("config", path)?)?;
+    for warning in &config.warnings {
+        let _ = out.emit(&Message::Log {
+            level: LogLevel::Warn,
+            message: warning.clone(),
+        });
+    }
+    Ok(config)
 }
 
 fn emit_error(out: &mut Output, e: &Error) {
@@ -48,7 +56,7 @@ pub fn spec() -> u8 {
 
 pub fn discover(config: &Path) -> u8 {
     let mut out = Output::stdout();
-    if let Err(e) = load_config(config) {
+    if let Err(e) = load_config(config, &mut out) {
         emit_error(&mut out, &e);
         return 1;
     }
@@ -63,7 +71,7 @@ pub fn discover(config: &Path) -> u8 {
 /// whenever the status was reported, as the platform expects.
 pub async fn check(config: &Path) -> u8 {
     let mut out = Output::stdout();
-    let result = match load_config(config) {
+    let result = match load_config(config, &mut out) {
         Ok(cfg) => check_connection(&cfg).await,
         Err(e) => Err(e),
     };
@@ -129,7 +137,7 @@ pub async fn read(config: &Path, catalog: &Path, state: Option<&Path>) -> u8 {
         1
     };
     let prepared = (|| -> Result<_> {
-        let cfg = load_config(config)?;
+        let cfg = load_config(config, &mut out.lock().unwrap_or_else(|p| p.into_inner()))?;
         let selected = parse_catalog(&read_file("catalog", catalog)?)?;
         let states = match state {
             Some(path) => parse_state(&read_file("state", path)?)?,

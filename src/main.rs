@@ -15,8 +15,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print the connector specification (the config form).
-    Spec,
+    /// Print the connector specification (the config form). Takes no input: the arguments other
+    /// commands take, which Airbyte's test harnesses pass to every command, are accepted and ignored.
+    Spec {
+        #[arg(long, hide = true)]
+        config: Option<PathBuf>,
+        #[arg(long, hide = true)]
+        catalog: Option<PathBuf>,
+        #[arg(long, hide = true)]
+        state: Option<PathBuf>,
+    },
     /// Check that the config can connect to Gong.
     Check {
         #[arg(long)]
@@ -74,7 +82,7 @@ fn main() -> ExitCode {
     };
     let code = runtime.block_on(async move {
         match cli.command {
-            Command::Spec => source_gong::commands::spec(),
+            Command::Spec { .. } => source_gong::commands::spec(),
             Command::Check { config } => source_gong::commands::check(&config).await,
             Command::Discover { config } => source_gong::commands::discover(&config),
             Command::Read {

@@ -6,6 +6,9 @@
 //!
 //! Records are the hot path: [`Output::record`] writes Gong's record bytes through unchanged (no parse and
 //! re-serialise), splicing in the few top-level fields the connector adds.
+//!
+//! Every line written is one line to every reader, Python's `str.splitlines()` included: characters it
+//! splits on are escaped (see `write_line`).
 
 use std::io::{self, BufWriter, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -307,27 +310,62 @@ impl<W: Write> Output<W> {
         self.out.flush().map_err(note_closed)
     }
 
-    /// Writes `self.line` plus a newline, escaping U+2028/U+2029: Python clients that split output with
-    /// `str.splitlines()` would otherwise cut a record in two. `\u2028` is the same JSON string.
+    /// Writes `self.line` plus a newline, so that the line is one line to every reader: Python's
+    /// `str.splitlines()` (which Airbyte's Python tools use) also splits on \x0b, \x0c, \x1c–\x1e, U+0085,
+    /// U+2028 and U+2029, and a record from a pretty-printing server could hold raw \n or \r between
+    /// tokens. See [`line_break_at`] for what each becomes; the JSON value stays the same.
     fn write_line(&mut self) -> io::Result<()> {
-        let line = &self.line;
-        let mut start = 0;
-        // memchr finds the rare lead byte fast; most lines have none and are written in one call.
-        for i in memchr::memchr_iter(0xE2, line) {
-            if i < start || i + 2 >= line.len() || line[i + 1] != 0x80 {
-                continue;
-            }
-            let escaped: &[u8] = match line[i + 2] {
-                0xA8 => b"\\u2028",
-                0xA9 => b"\\u2029",
-                _ => continue,
-            };
-            self.out.write_all(&line[start..i]).map_err(note_closed)?;
-            self.out.write_all(escaped).map_err(note_closed)?;
-            start = i + 3;
+        let Output { out, line } = self;
+        // Control bytes are rare (serde_json escapes them in strings); one vectorised pass tells whether
+        // the byte-by-byte search is needed. Otherwise memchr finds the rare lead bytes of U+0085 and
+        // U+2028/9, and most lines, having none, are written in one call.
+        let has_control = line.iter().fold(false, |any, &b| any | (b < 0x20));
+        if has_control {
+            write_escaped(out, line, 0..line.len())?;
+        } else {
+            write_escaped(out, line, memchr::memchr2_iter(0xC2, 0xE2, line))?;
         }
-        self.out.write_all(&line[start..]).map_err(note_closed)?;
-        self.out.write_all(b"\n").map_err(note_closed)
+        out.write_all(b"\n").map_err(note_closed)
+    }
+}
+
+/// Writes `line`, replacing each line break that starts at one of the `candidates` (ascending offsets).
+fn write_escaped(
+    out: &mut impl Write,
+    line: &[u8],
+    candidates: impl Iterator<Item = usize>,
+) -> io::Result<()> {
+    let mut start = 0;
+    for i in candidates {
+        if i < start {
+            continue;
+        }
+        let Some((len, replacement)) = line_break_at(line, i) else {
+            continue;
+        };
+        out.write_all(&line[start..i]).map_err(note_closed)?;
+        out.write_all(replacement).map_err(note_closed)?;
+        start = i + len;
+    }
+    out.write_all(&line[start..]).map_err(note_closed)
+}
+
+/// The line break that starts at `line[i]`, if any: its length in bytes and what is written instead.
+/// Inside a JSON string a raw character becomes its `\uXXXX` escape (the same string); raw \n and \r can
+/// only be whitespace between tokens (JSON strings cannot hold them raw), so they become a space.
+fn line_break_at(line: &[u8], i: usize) -> Option<(usize, &'static [u8])> {
+    let next = |k: usize| line.get(i + k).copied();
+    match line[i] {
+        b'\n' | b'\r' => Some((1, b" ")),
+        0x0B => Some((1, b"\\u000b")),
+        0x0C => Some((1, b"\\u000c")),
+        0x1C => Some((1, b"\\u001c")),
+        0x1D => Some((1, b"\\u001d")),
+        0x1E => Some((1, b"\\u001e")),
+        0xC2 if next(1) == Some(0x85) => Some((2, b"\\u0085")),
+        0xE2 if next(1) == Some(0x80) && next(2) == Some(0xA8) => Some((3, b"\\u2028")),
+        0xE2 if next(1) == Some(0x80) && next(2) == Some(0xA9) => Some((3, b"\\u2029")),
+        _ => None,
     }
 }
 
@@ -387,6 +425,45 @@ mod tests {
         assert_eq!(text.lines().count(), 1);
         let v: Value = serde_json::from_str(text.trim()).unwrap();
         assert_eq!(v["record"]["data"]["t"], "a\u{2028}b\u{2029}c");
+    }
+
+    #[test]
+    fn every_character_splitlines_splits_on_is_escaped() {
+        let breaks = "\u{0b}\u{0c}\u{1c}\u{1d}\u{1e}\u{85}\u{2028}\u{2029}";
+        let mut buf = Vec::new();
+        {
+            let mut out = Output::new(&mut buf);
+            let raw =
+                serde_json::to_string(&serde_json::json!({"t": format!("a{breaks}b é°\u{a0}’")}))
+                    .unwrap();
+            // A record from a server that pretty-prints: raw newlines between tokens.
+            out.record("users", &raw.replacen(':', ":\r\n ", 1), &[], 1)
+                .unwrap();
+            out.record("users", &format!("{{\"raw\":\"{breaks}\"}}"), &[], 1)
+                .unwrap();
+            out.emit(&Message::Log {
+                level: LogLevel::Info,
+                message: breaks.into(),
+            })
+            .unwrap();
+            out.flush().unwrap();
+        }
+        let text = String::from_utf8(buf).unwrap();
+        let python_breaks = [
+            '\n', '\r', '\u{0b}', '\u{0c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}',
+            '\u{2029}',
+        ];
+        assert_eq!(text.matches(python_breaks).count(), 3, "{text:?}");
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            lines[0]["record"]["data"]["t"],
+            format!("a{breaks}b é°\u{a0}’")
+        );
+        assert_eq!(lines[1]["record"]["data"]["raw"], breaks);
+        assert_eq!(lines[2]["log"]["message"], breaks);
     }
 
     #[test]

@@ -234,7 +234,7 @@ fn cases() -> Vec<Case> {
         config_case(
             "lookback too long",
             j(with(g(), &["lookback_days"], json!(99))),
-            "lookback_days must be between 0 and 60",
+            "lookback_days must be between 0 and 60; it is 99.",
         ),
         config_case(
             "window of zero days",
@@ -244,12 +244,12 @@ fn cases() -> Vec<Case> {
         config_case(
             "requests_per_second zero",
             j(with(g(), &["requests_per_second"], json!(0))),
-            "requests_per_second must be a number above 0",
+            "requests_per_second must be between 0.01 and 100000 (Gong allows 3); it is 0.",
         ),
         config_case(
             "requests_per_day zero",
             j(with(g(), &["requests_per_day"], json!(0))),
-            "requests_per_day must be at least 1",
+            "requests_per_day must be between 1 and",
         ),
         config_case(
             "negative rate-limit wait",
@@ -301,14 +301,29 @@ fn cases() -> Vec<Case> {
             "oauth_token_url must use https",
         ),
         config_case(
-            "unknown field",
-            j(with(g(), &["surprise"], json!(1))),
-            "unknown field `surprise`",
+            "requests_per_second far below the minimum",
+            j(with(g(), &["requests_per_second"], json!(1e-20))),
+            "it is 0.00000000000000000001.",
         ),
         config_case(
-            "unknown credentials field",
-            j(with(g(), &["credentials", "password"], json!("x"))),
-            "unknown field `password`",
+            "requests_per_second just below the minimum",
+            j(with(g(), &["requests_per_second"], json!(0.005))),
+            "it is 0.005.",
+        ),
+        config_case(
+            "rate-limit wait beyond a day",
+            j(with(g(), &["max_rate_limit_wait_seconds"], json!(u64::MAX))),
+            "max_rate_limit_wait_seconds must be between 0 and 86400",
+        ),
+        config_case(
+            "start_date before Gong held data",
+            j(with(g(), &["start_date"], json!("0202-01-01"))),
+            "Gong holds no data before 2015",
+        ),
+        config_case(
+            "start_date with a UTC offset",
+            j(with(g(), &["start_date"], json!("2024-01-01T00:00:00+02:00"))),
+            "start_date `2024-01-01T00:00:00+02:00` is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:mm:ssZ in UTC",
         ),
         config_case(
             "workspace id not digits",
@@ -322,7 +337,7 @@ fn cases() -> Vec<Case> {
                 &["calls_extensive_content"],
                 json!({"context": "Full"}),
             )),
-            "must be None, Basic or Extended, not `Full`",
+            "`calls_extensive_content.context`: unknown variant `Full`, expected one of `None`, `Basic`, `Extended`",
         ),
         config_case(
             "config is an array",
@@ -572,4 +587,47 @@ fn the_good_baseline_is_not_rejected() {
             .unwrap()
             .is_some()
     );
+}
+
+/// Unknown fields are accepted (the spec allows additional properties, as Airbyte requires, so a config
+/// written for another version stays valid), and each is named in a WARN log: it is most likely a typo.
+/// This changed on purpose: such configs were rejected before.
+#[test]
+fn unknown_fields_are_accepted_and_each_is_logged_as_a_warning() {
+    let config = with(
+        with(good_config(), &["strat_date"], json!("2024-01-01")),
+        &["credentials", "pasword"],
+        json!("x"),
+    );
+    // The server is a closed port: retry quickly.
+    let config = with(config, &["retry_backoff_base_ms"], json!(1));
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), "config.json", &File::Json(config));
+    let catalog = write(dir.path(), "catalog.json", &File::Json(good_catalog()));
+    for args in [
+        vec!["discover", "--config", &config],
+        vec!["check", "--config", &config],
+        vec!["read", "--config", &config, "--catalog", &catalog],
+    ] {
+        let run = run(&args);
+        assert_sane("unknown fields", args[0], &run);
+        let warnings: Vec<&str> = run
+            .of_type("LOG")
+            .filter(|m| m["log"]["level"] == "WARN")
+            .filter_map(|m| m["log"]["message"].as_str())
+            .filter(|m| m.contains("is not one this connector reads"))
+            .collect();
+        assert_eq!(warnings.len(), 2, "{}: {}", args[0], run.stdout);
+        assert!(warnings.iter().any(|w| w.contains("`strat_date`")));
+        assert!(warnings.iter().any(|w| w.contains("`credentials.pasword`")));
+        let config_errors = run
+            .errors()
+            .into_iter()
+            .filter(|e| e["failure_type"] == "config_error")
+            .count();
+        assert_eq!(config_errors, 0, "{}: {}", args[0], run.stdout);
+    }
+    let discover = run(&["discover", "--config", &config]);
+    assert_eq!(discover.code, 0, "{}", discover.stdout);
+    assert_eq!(discover.of_type("CATALOG").count(), 1);
 }

@@ -1,7 +1,9 @@
 //! Property-based fuzzing of every parser that reads outside input: the config (`Config::parse`,
 //! `Config::from_value`), the state (`state::parse_state`, `state::checkpoint_for`), the configured
-//! catalog (`state::parse_catalog`) and Gong's pages (`gong::page::parse_page`, and `engine::splitter::PageSplitter`,
-//! which reads them as they arrive). None may panic on any input; both page readers must also only hand
+//! catalog (`state::parse_catalog`) and Gong's pages (`gong::page::parse_page`, and
+//! `engine::splitter::PageSplitter`, which reads them as they arrive). None may panic on any input; a config
+//! they reject gets a `config_error`, and a config they accept holds only values that are safe downstream
+//! (every number turns into a time span, the start is not before 2015); both page readers must also only hand
 //! out records that are in the body and are whole JSON values, and agree on every valid page however it
 //! is cut into chunks.
 //!
@@ -16,7 +18,9 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use source_gong::config::Config;
 use source_gong::engine::splitter::PageSplitter;
+use source_gong::error::Result as GongResult;
 use source_gong::gong::page::parse_page;
+use source_gong::protocol::FailureType;
 use source_gong::state::{checkpoint_for, parse_catalog, parse_state};
 use source_gong::streams::STREAMS;
 
@@ -252,6 +256,24 @@ fn mutations() -> impl Strategy<Value = Vec<(u8, usize, u8)>> {
 }
 
 /// Every stream's checkpoint of every parsed state: must not panic.
+/// A rejected config is the user's to fix (`config_error`); an accepted one is safe to use.
+fn check_config(result: GongResult<Config>) -> Result<(), TestCaseError> {
+    match result {
+        Err(e) => prop_assert_eq!(e.failure_type(), FailureType::ConfigError, "{}", e.message),
+        Ok(c) => {
+            let interval = std::time::Duration::try_from_secs_f64(1.0 / c.requests_per_second);
+            prop_assert!(interval.is_ok(), "rate {}", c.requests_per_second);
+            prop_assert!(std::time::Instant::now()
+                .checked_add(c.max_rate_limit_wait + c.request_timeout + c.retry_base_backoff)
+                .is_some());
+            prop_assert!(c.start >= Utc.with_ymd_and_hms(2015, 1, 1, 0, 0, 0).unwrap());
+            prop_assert!(c.end.is_none_or(|end| end > c.start));
+            prop_assert!((1..=32).contains(&c.max_concurrent_requests));
+        }
+    }
+    Ok(())
+}
+
 fn exercise_state(text: &str) {
     if let Ok(states) = parse_state(text) {
         for def in STREAMS {
@@ -368,24 +390,24 @@ proptest! {
 
     #[test]
     fn config_from_any_json_value(value in any_json()) {
-        let _ = Config::from_value(value, now());
+        check_config(Config::from_value(value, now()))?;
     }
 
     #[test]
     fn config_from_mutated_valid_configs(value in mutated_config()) {
-        let _ = Config::from_value(value, now());
+        check_config(Config::from_value(value, now()))?;
     }
 
     #[test]
     fn config_file_from_any_text(text in "\\PC{0,200}") {
-        let _ = Config::parse(&text);
+        check_config(Config::parse(&text))?;
     }
 
     #[test]
     fn config_file_from_mutated_valid_text(i in 0usize..4, ops in mutations()) {
         let text = valid_configs()[i].to_string();
         let bytes = mutate(text.into_bytes(), ops);
-        let _ = Config::parse(&String::from_utf8_lossy(&bytes));
+        check_config(Config::parse(&String::from_utf8_lossy(&bytes)))?;
     }
 
     #[test]
@@ -455,7 +477,7 @@ fn a_number_beyond_f64_passes_through_verbatim() {
 // Edges probed by hand.
 
 #[test]
-fn edge_dates_and_numbers_do_not_panic() {
+fn edge_dates_and_numbers_are_config_errors_or_safe() {
     for date in [
         "0000-01-01T00:00:00Z",
         "9999-12-31T23:59:59Z",
@@ -466,12 +488,25 @@ fn edge_dates_and_numbers_do_not_panic() {
         let mut c = valid_configs()[0].clone();
         c["start_date"] = json!(date);
         c["end_date"] = json!(date);
-        let _ = Config::from_value(c, now());
+        check_config(Config::from_value(c, now())).unwrap();
         exercise_state(&json!({"calls": {"cursor": date}}).to_string());
     }
     let mut c = valid_configs()[0].clone();
     c["max_rate_limit_wait_seconds"] = json!(u64::MAX);
     c["requests_per_day"] = json!(u64::MAX);
     c["requests_per_second"] = json!(1e-300);
-    let _ = Config::from_value(c, now());
+    let e = Config::from_value(c, now()).unwrap_err();
+    assert_eq!(e.failure_type(), FailureType::ConfigError);
+    for (field, value) in [
+        ("requests_per_second", json!(1e-20)),
+        ("max_rate_limit_wait_seconds", json!(u64::MAX)),
+        ("requests_per_day", json!(u64::MAX)),
+        ("start_date", json!("0202-01-01")),
+    ] {
+        let mut c = valid_configs()[0].clone();
+        c[field] = value;
+        let e = Config::from_value(c, now()).unwrap_err();
+        assert_eq!(e.failure_type(), FailureType::ConfigError, "{field}");
+        assert!(e.message.contains(field), "{e}");
+    }
 }

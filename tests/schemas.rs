@@ -97,7 +97,7 @@ const ADDED_FIELDS: &[AddedFields] = &[
             ("workspaceId", None),
             ("primaryUserId", None),
             ("contentType", None),
-            ("sizeBytes", Some("int64")),
+            ("sizeBytes", None),
             ("urlExpiresAt", Some("date-time")),
         ],
     ),
@@ -719,6 +719,22 @@ fn objects_allow_additional_properties_everywhere() {
                 assert!(
                     node.get("additionalProperties").is_some(),
                     "{path}: additionalProperties unset"
+                );
+            }
+        });
+    }
+}
+
+/// Airbyte defines `date`, `date-time` and `time`; schemars' own formats (`int64`, `double`, …) are
+/// not Airbyte's and must not reach the catalog.
+#[test]
+fn formats_are_only_the_ones_airbyte_defines() {
+    for stream in STREAM_NAMES {
+        walk(&generated(stream), stream, &mut |path, node| {
+            if let Some(format) = node.get("format") {
+                assert!(
+                    ["date", "date-time", "time"].contains(&format.as_str().unwrap_or("")),
+                    "{path}: format {format}"
                 );
             }
         });

@@ -54,7 +54,7 @@ pub struct CallRec {
     pub private: bool,
     /// Offset (minutes) used when rendering this call's date-times.
     pub offset_min: i32,
-    /// Title contains U+2028.
+    /// Title contains U+2028 and every other character Python's `str.splitlines()` splits on.
     pub weird_title: bool,
 }
 
@@ -662,7 +662,7 @@ impl Dataset {
         let company = *r.pick(COMPANIES);
         let kind = *r.pick(CALL_KINDS);
         if c.weird_title {
-            format!("{company} / {kind}\u{2028}(line separator)")
+            format!("{company} / {kind}\u{2028}(line separator)\u{85}\u{2029}\u{b}\u{c}\u{1c}\u{1d}\u{1e}")
         } else {
             format!("{company} | {kind}")
         }

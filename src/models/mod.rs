@@ -9,12 +9,14 @@
 //!   fields, which the connector guarantees;
 //! * additional properties are allowed everywhere, so a field Gong adds tomorrow never fails validation;
 //! * Gong's enums are plain strings, with the known values listed in the description;
-//! * date-times are `format: date-time`, dates `format: date`;
+//! * date-times are `format: date-time`, dates `format: date`, and no other `format` is used (Airbyte
+//!   defines no other);
 //! * ids Gong's spec types as integers also accept strings, as real Gong sends both.
 //!
 //! `schemas/<stream>.json` holds the generated schemas; `tests/schemas.rs` keeps them in sync
 //! (`UPDATE_SCHEMAS=1 cargo test --test schemas` rewrites them).
 
+pub mod airbyte_schema;
 pub mod calls;
 pub mod coaching;
 pub mod library;
@@ -29,7 +31,7 @@ pub mod users;
 
 use schemars::gen::SchemaSettings;
 use schemars::JsonSchema;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Every stream the connector offers, in catalog order.
 pub const STREAM_NAMES: &[&str] = &[
@@ -56,14 +58,15 @@ pub fn stream_schema(stream: &str) -> Option<Value> {
     crate::streams::find(stream).map(|def| (def.schema)())
 }
 
-/// Generates `T`'s schema as self-contained draft-07 and allows additional properties on every object.
+/// Generates `T`'s schema as self-contained draft-07, in the form Airbyte accepts
+/// ([`airbyte_schema::conform`]: additional properties allowed on every object, no foreign formats).
 pub fn schema_for<T: JsonSchema>() -> Value {
     let generator = SchemaSettings::draft07()
         .with(|settings| settings.inline_subschemas = true)
         .into_generator();
     let root = generator.into_root_schema_for::<T>();
     let mut schema = serde_json::to_value(root).expect("a generated schema serializes to JSON");
-    allow_additional_properties(&mut schema);
+    airbyte_schema::conform(&mut schema);
     sorted(schema)
 }
 
@@ -89,42 +92,5 @@ fn sorted(value: Value) -> Value {
         }
         Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
         other => other,
-    }
-}
-
-/// Adds `"additionalProperties": true` to every object schema that does not constrain them, so the
-/// schemas say explicitly that unknown fields are accepted. Walks only schema positions, never the
-/// names inside `properties` (a Gong field may well be called `type` or `items`).
-fn allow_additional_properties(schema: &mut Value) {
-    let Some(object) = schema.as_object_mut() else {
-        return;
-    };
-    if is_object_schema(object) && !object.contains_key("additionalProperties") {
-        object.insert("additionalProperties".to_owned(), Value::Bool(true));
-    }
-    if let Some(Value::Object(properties)) = object.get_mut("properties") {
-        properties
-            .values_mut()
-            .for_each(allow_additional_properties);
-    }
-    for key in ["items", "additionalProperties"] {
-        match object.get_mut(key) {
-            Some(Value::Array(schemas)) => schemas.iter_mut().for_each(allow_additional_properties),
-            Some(value) => allow_additional_properties(value),
-            None => {}
-        }
-    }
-    for key in ["anyOf", "allOf", "oneOf"] {
-        if let Some(Value::Array(schemas)) = object.get_mut(key) {
-            schemas.iter_mut().for_each(allow_additional_properties);
-        }
-    }
-}
-
-fn is_object_schema(schema: &Map<String, Value>) -> bool {
-    match schema.get("type") {
-        Some(Value::String(kind)) => kind == "object",
-        Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "object"),
-        _ => schema.contains_key("properties"),
     }
 }

@@ -1,0 +1,102 @@
+//! Authentication: which of the config's credential forms is given, checked into one [`Auth`].
+//!
+//! Accepted forms: `credentials` with `auth_type` `access_key` or `oauth2.0` (an access token, or client
+//! id, client secret and refresh token), and the legacy top-level `access_key`/`access_key_secret` or
+//! `access_token`. Every credential given must be non-empty.
+
+use url::Url;
+
+use super::raw::{RawConfig, RawCredentials, Secret};
+use crate::error::{Error, Result};
+
+/// Validated authentication.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// HTTP Basic with access key and secret.
+    Basic { access_key: Secret, secret: Secret },
+    /// A bearer token the user refreshes.
+    Bearer { token: Secret },
+    /// OAuth with refresh: the client refreshes the token itself.
+    OAuthRefresh {
+        client_id: Secret,
+        client_secret: Secret,
+        refresh_token: Secret,
+        access_token: Option<Secret>,
+        token_url: Url,
+    },
+}
+
+fn nonempty(field: &str, secret: &Secret) -> Result<()> {
+    if secret.expose().trim().is_empty() {
+        Err(Error::config(format!(
+            "credentials.{field} is empty; paste the value from Gong."
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn validate_auth(raw: &RawConfig, token_url: Url) -> Result<Auth> {
+    match (&raw.credentials, &raw.access_key, &raw.access_key_secret, &raw.access_token) {
+        (Some(RawCredentials::AccessKey { access_key, access_key_secret }), _, _, _)
+        | (None, Some(access_key), Some(access_key_secret), _) => {
+            nonempty("access_key", access_key)?;
+            nonempty("access_key_secret", access_key_secret)?;
+            if access_key.expose().contains(':') {
+                return Err(Error::config(
+                    "credentials.access_key contains ':', which HTTP Basic cannot carry; check that key and secret are not swapped or pasted together.",
+                ));
+            }
+            Ok(Auth::Basic {
+                access_key: access_key.clone(),
+                secret: access_key_secret.clone(),
+            })
+        }
+        (
+            Some(RawCredentials::OAuth {
+                client_id,
+                client_secret,
+                refresh_token,
+                access_token,
+                ..
+            }),
+            _,
+            _,
+            _,
+        ) => {
+            let access_token = access_token.clone().filter(|t| !t.expose().trim().is_empty());
+            match (client_id, client_secret, refresh_token) {
+                (Some(id), Some(secret), Some(refresh)) => {
+                    nonempty("client_id", id)?;
+                    nonempty("client_secret", secret)?;
+                    nonempty("refresh_token", refresh)?;
+                    Ok(Auth::OAuthRefresh {
+                        client_id: id.clone(),
+                        client_secret: secret.clone(),
+                        refresh_token: refresh.clone(),
+                        access_token,
+                        token_url,
+                    })
+                }
+                (None, None, None) => match access_token {
+                    Some(token) => Ok(Auth::Bearer { token }),
+                    None => Err(Error::config(
+                        "OAuth credentials need an access_token, or client_id, client_secret and refresh_token.",
+                    )),
+                },
+                _ => Err(Error::config(
+                    "OAuth refresh needs all three of client_id, client_secret and refresh_token; one is missing.",
+                )),
+            }
+        }
+        (None, None, None, Some(token)) => {
+            nonempty("access_token", token)?;
+            Ok(Auth::Bearer { token: token.clone() })
+        }
+        (None, Some(_), None, _) => Err(Error::config("access_key is given but access_key_secret is missing.")),
+        (None, None, Some(_), _) => Err(Error::config("access_key_secret is given but access_key is missing.")),
+        (None, None, None, None) => Err(Error::config(
+            "The config has no `credentials`; give an access key and secret, or an OAuth access token.",
+        )),
+    }
+}
