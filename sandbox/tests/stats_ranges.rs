@@ -1,6 +1,7 @@
 //! Stats over date ranges and the company-size settings: `aggregate-by-period` agrees with
 //! `aggregate` day by day and period by period, `day-by-day` lists every day of the range for each
-//! active user, and `managers` sets how many users have direct reports.
+//! active user, `managers` sets how many users have direct reports, and a 5,000-user company generates
+//! in seconds.
 
 mod common;
 use std::collections::{BTreeMap, BTreeSet};
@@ -274,4 +275,27 @@ fn managers_setting_sets_the_users_with_reports() {
         ..SandboxConfig::default()
     };
     assert!(managers(&many) <= 5);
+}
+
+#[test]
+fn a_large_company_generates_in_seconds() {
+    let t = std::time::Instant::now();
+    let ds = Dataset::generate(&SandboxConfig {
+        users: 5000,
+        managers: Some(500),
+        calls: 125_000,
+        days: 365,
+        ..SandboxConfig::default()
+    });
+    let took = t.elapsed();
+    assert_eq!(ds.calls.len(), 125_000);
+    assert_eq!(ds.users.len(), 5000);
+    let first = ds.calls.first().unwrap().started;
+    let last = ds.calls.last().unwrap().started;
+    assert!(last - first > 360 * 86_400, "calls span the year");
+    // about 1 s in a release build on a busy 2-core machine; generous for debug builds
+    assert!(
+        took.as_secs() < 10,
+        "5,000 users and 125,000 calls took {took:?}"
+    );
 }
