@@ -37,6 +37,9 @@ import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import company  # noqa: E402  (bench/company.py: the company scenarios of issue 13)
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "target" / "bench"
 # The binaries are copied here after the build, so that another build of target/release during the
@@ -569,6 +572,20 @@ def run_streams(sb: Sandbox, start: dt.datetime, tag: str) -> tuple[list[dict], 
     return runs, cfg
 
 
+def run_company(a, rev: str) -> int:
+    """--scenario: one company's request economy (bench/company.py)."""
+    t0 = time.monotonic()
+    md, res, failures = company.run_scenario(a.scenario, RELEASE, WORK, per_stream=not a.no_per_stream)
+    res.update(revision=rev, failures=failures, wall=time.monotonic() - t0)
+    Path(a.out).write_text(json.dumps(res, indent=1, default=str))
+    report = [f"## Request economy: `{a.scenario}` company, working tree `{rev}`, "
+              f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC", "", *md]
+    if failures:
+        report += ["", "### FAILURES", *[f"- {f}" for f in failures]]
+    print("\n".join(report))
+    return 1 if failures else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=100_000)
@@ -579,6 +596,11 @@ def main() -> int:
     ap.add_argument("--scaling-calls", type=int, default=0, help="default calls/10")
     ap.add_argument("--rl-calls", type=int, default=3000)
     ap.add_argument("--rl-days", type=int, default=30)
+    ap.add_argument("--scenario", choices=sorted(company.SCENARIOS),
+                    help="a company's first sync and next day's incremental: requests per stream vs minimum "
+                    "(bench/company.py); runs only that")
+    ap.add_argument("--no-per-stream", action="store_true",
+                    help="with --scenario: only the sync of every stream, not each stream alone")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--timeout", type=int, help="seconds per connector run before it counts as hung "
                     "(default 3600, 300 with --quick)")
@@ -593,7 +615,7 @@ def main() -> int:
         WORK = ROOT / "target" / "bench-quick"
     RELEASE = WORK / "bin"
     if a.out is None:
-        a.out = str(WORK / "results.json")
+        a.out = str(WORK / (f"company-{a.scenario}.json" if a.scenario else "results.json"))
     if a.quick:
         a.calls, a.days = 5000, 60
         if a.only == ap.get_default("only"):
@@ -608,6 +630,8 @@ def main() -> int:
         shutil.copy2(ROOT / "target" / "release" / b, RELEASE / b)
     rev = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
                          text=True).stdout.strip()
+    if a.scenario:
+        return run_company(a, rev)
 
     anchor = midnight(dt.datetime.now(dt.timezone.utc).date())
     results: dict = {"revision": rev, "calls": a.calls, "days": a.days, "users": a.users, "anchor": anchor.isoformat(),

@@ -297,22 +297,10 @@ impl Dataset {
             workspaces.push(json!({"id": id.to_string(), "name": name, "description": desc}));
         }
 
-        // Users: user 0 is the head, users 1..=m are managers reporting to 0, others report to a manager;
-        // the last user of every 10 has no manager.
+        // Users and their managers (see `managers_of`).
         let nusers = cfg.users.max(1);
         let user_ids: Vec<u64> = (0..nusers).map(|_| new_id(&mut r)).collect();
-        let nmanagers = (nusers / 6).clamp(usize::from(nusers > 1), 5);
-        let mut manager_of = Vec::new();
-        for i in 0..nusers {
-            let m = if i == 0 || i % 10 == 9 {
-                None
-            } else if i <= nmanagers {
-                Some(0)
-            } else {
-                Some(1 + (i % nmanagers.max(1)))
-            };
-            manager_of.push(m.filter(|&m| m < nusers && m != i));
-        }
+        let manager_of = managers_of(nusers, cfg.managers);
         let users: Vec<Value> = (0..nusers)
             .map(|i| {
                 user_json(
@@ -1433,6 +1421,29 @@ impl Dataset {
             .collect();
         vec![json!({"manager": cu(manager), "directReportsMetrics": reps})]
     }
+}
+
+/// The manager of each user. User 0 is the head; users `1..=m` are line managers reporting to the head;
+/// every other user reports to line manager `1 + i % m`; the last user of every 10 has no manager.
+/// `managers` is the number of users with direct reports (the head included), so `m = managers - 1`;
+/// `None` keeps the historical default, `m = clamp(users / 6, 1, 5)`.
+fn managers_of(nusers: usize, managers: Option<usize>) -> Vec<Option<usize>> {
+    let line = match managers {
+        Some(n) => n.saturating_sub(1).min(nusers.saturating_sub(1) / 2),
+        None => (nusers / 6).clamp(usize::from(nusers > 1), 5),
+    };
+    (0..nusers)
+        .map(|i| {
+            let m = if i == 0 || i % 10 == 9 {
+                None
+            } else if i <= line || line == 0 {
+                Some(0)
+            } else {
+                Some(1 + (i % line.max(1)))
+            };
+            m.filter(|&m| m < nusers && m != i)
+        })
+        .collect()
 }
 
 fn new_id_calls(r: &mut Rng, used: &mut BTreeSet<u64>) -> u64 {

@@ -8,6 +8,7 @@ pub mod cursor;
 pub mod data;
 pub mod faults;
 pub mod media;
+pub mod periods;
 pub mod rng;
 mod server;
 pub mod text;
@@ -46,8 +47,11 @@ pub const ALL_SCOPES: &[&str] = &[
 pub struct SandboxConfig {
     /// Seed of the generated dataset (same seed + anchor = same data).
     pub seed: u64,
-    /// Number of users (a few are managers; all but a few have a `managerId`).
+    /// Number of users (all but one in ten have a `managerId`).
     pub users: usize,
+    /// Users with direct reports, the head of the company included; `None` = the historical default
+    /// (`clamp(users / 6, 1, 5)` line managers under the head).
+    pub managers: Option<usize>,
     /// Number of workspaces.
     pub workspaces: usize,
     /// Number of calls.
@@ -99,6 +103,7 @@ impl Default for SandboxConfig {
         SandboxConfig {
             seed: 42,
             users: 25,
+            managers: None,
             workspaces: 2,
             calls: 600,
             days: 60,

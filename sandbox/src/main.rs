@@ -22,6 +22,9 @@ struct Args {
     /// Number of users.
     #[arg(long, default_value_t = 25)]
     users: usize,
+    /// Users with direct reports, the head of the company included (default: users / 6 + 1, at most 6).
+    #[arg(long)]
+    managers: Option<usize>,
     /// Number of workspaces.
     #[arg(long, default_value_t = 2)]
     workspaces: usize,
@@ -125,6 +128,7 @@ async fn run(args: Args) -> Result<(), String> {
     let mut cfg = SandboxConfig {
         seed: args.seed,
         users: args.users,
+        managers: args.managers,
         workspaces: args.workspaces,
         calls: args.calls,
         days: args.days,

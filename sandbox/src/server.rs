@@ -20,9 +20,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
 
 use crate::cursor::{CursorCodec, CursorError};
-use crate::data::{fmt_dt, Dataset, Selector, ACTIVITY_FIELDS, INTERACTION_STATS};
+use crate::data::{fmt_dt, Activity, Dataset, Selector, ACTIVITY_FIELDS, INTERACTION_STATS};
 use crate::faults::{FaultConfig, FaultKind, PagerFaults, ABSURD_EXPIRES_IN, EMPTY_CURSOR_PREFIX};
 use crate::media::{fill_media, media_content_type, media_len};
+use crate::periods::{self, Period};
 use crate::rng::{h2, h3, hash_str};
 use crate::{RequestStats, SandboxConfig, ALL_SCOPES};
 
@@ -224,6 +225,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/v2/calls/transcript", post(transcripts))
         .route("/v2/workspaces", get(workspaces))
         .route("/v2/stats/activity/aggregate", post(stats_aggregate))
+        .route(
+            "/v2/stats/activity/aggregate-by-period",
+            post(stats_aggregate_by_period),
+        )
         .route("/v2/stats/activity/day-by-day", post(stats_day_by_day))
         .route("/v2/stats/interaction", post(stats_interaction))
         .route("/v2/stats/activity/scorecards", post(answered_scorecards))
@@ -276,7 +281,9 @@ fn scope_for(method: &Method, path: &str) -> Option<&'static str> {
         (_, "/v2/workspaces") => "api:workspaces:read",
         (_, "/v2/stats/interaction") => "api:stats:interaction",
         (_, "/v2/stats/activity/scorecards") => "api:stats:scorecards",
-        (_, "/v2/stats/activity/aggregate") => "api:stats:user-actions",
+        (_, "/v2/stats/activity/aggregate") | (_, "/v2/stats/activity/aggregate-by-period") => {
+            "api:stats:user-actions"
+        }
         (_, "/v2/stats/activity/day-by-day") => "api:stats:user-actions:detailed",
         (_, "/v2/settings/trackers") => "api:settings:trackers:read",
         (_, "/v2/settings/scorecards") => "api:settings:scorecards:read",
@@ -1210,11 +1217,7 @@ async fn stats_aggregate(State(st): St, body: Bytes) -> HResult {
         .skip(offset)
         .take(PAGE_SIZE)
         .map(|(&u, days)| {
-            let mut agg = Map::new();
-            for k in ACTIVITY_FIELDS {
-                let n: usize = days.iter().map(|d| d.lists.get(k).map_or(0, Vec::len)).sum();
-                agg.insert(k.to_string(), json!(n));
-            }
+            let agg = activity_counts(days);
             json!({"userId": ds.users[u]["id"], "userEmailAddress": ds.users[u]["emailAddress"], "userAggregateActivityStats": agg})
         })
         .collect();
@@ -1225,6 +1228,70 @@ async fn stats_aggregate(State(st): St, body: Bytes) -> HResult {
     );
     m.insert("usersAggregateActivityStats".into(), Value::Array(page));
     period_fields(&mut m, &f);
+    Ok(ok(&st, m))
+}
+
+/// The number of calls in each activity list over `days` (an aggregate's numbers).
+fn activity_counts(days: &[Activity]) -> Map<String, Value> {
+    let mut agg = Map::new();
+    for k in ACTIVITY_FIELDS {
+        let n: usize = days
+            .iter()
+            .map(|d| d.lists.get(k).map_or(0, Vec::len))
+            .sum();
+        agg.insert(k.to_string(), json!(n));
+    }
+    agg
+}
+
+/// Per active user, one item per calendar period of the range (zeros included), each the aggregate of
+/// its days: for one day, the DAY item equals `stats/activity/aggregate` of that day.
+async fn stats_aggregate_by_period(State(st): St, body: Bytes) -> HResult {
+    let v = parse_body(&st, &body)?;
+    let period = match v.get("aggregationPeriod") {
+        None | Some(Value::Null) => {
+            return Err(bad(&st, "Bad request: aggregationPeriod is required"))
+        }
+        Some(p) => p.as_str().and_then(Period::parse).ok_or_else(|| {
+            bad(
+                &st,
+                format!(
+                    "Bad request: aggregationPeriod must be one of {}",
+                    Period::NAMES.join(", ")
+                ),
+            )
+        })?,
+    };
+    let ds = st.dataset.read().unwrap();
+    let f = stats_filter(&st, &ds, &v)?;
+    let act = ds.activity(f.from, f.to, &f.users);
+    let spans = periods::split(f.from, f.to, period);
+    let (offset, fh) = post_page_offset(&st, "/v2/stats/activity/aggregate-by-period", &v)?;
+    let page: Vec<Value> = act
+        .iter()
+        .skip(offset)
+        .take(PAGE_SIZE)
+        .map(|(&u, days)| {
+            let items: Vec<Value> = spans
+                .iter()
+                .map(|&(a, b)| {
+                    let first = (a - f.from).num_days() as usize;
+                    let last = (b - f.from).num_days() as usize;
+                    let mut m = activity_counts(&days[first..last]);
+                    m.insert("fromDate".into(), json!(day_start(a)));
+                    m.insert("toDate".into(), json!(day_start(b)));
+                    Value::Object(m)
+                })
+                .collect();
+            json!({"userId": ds.users[u]["id"], "userEmailAddress": ds.users[u]["emailAddress"], "userAggregateActivity": items})
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert(
+        "records".into(),
+        records(&st, act.len(), offset, page.len(), fh),
+    );
+    m.insert("usersAggregateActivity".into(), Value::Array(page));
     Ok(ok(&st, m))
 }
 

@@ -213,6 +213,17 @@ async fn every_endpoint_matches_the_spec_schema_recursively() {
             ck.check_response(p, schema, path);
         }
     }
+    for period in ["DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] {
+        let mut body = stats_body.clone();
+        body["aggregationPeriod"] = json!(period);
+        let path = "/v2/stats/activity/aggregate-by-period";
+        let (items, pages) =
+            all_pages(&sb, "POST", path, Some(body), "usersAggregateActivity").await;
+        assert!(!items.is_empty(), "{path} {period} returned nothing");
+        for p in &pages {
+            ck.check_response(p, "UsersAggregateByPeriodActivity", path);
+        }
+    }
     let (items, pages) = all_pages(
         &sb,
         "POST",
@@ -318,6 +329,7 @@ fn spec_copy_has_the_endpoints_we_serve() {
         "/v2/users",
         "/v2/calls/extensive",
         "/v2/stats/activity/scorecards",
+        "/v2/stats/activity/aggregate-by-period",
         "/v2/coaching",
         "/v2/library/folder-content",
     ] {
