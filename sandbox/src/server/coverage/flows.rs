@@ -108,7 +108,7 @@ fn visible_to(f: &Flow, u: usize) -> bool {
 /// The `PublicApiFlow` of a flow.
 fn flow_json(ds: &Dataset, f: &Flow) -> Value {
     let (folder_seed, folder_name) = match f.owner {
-        None if f.seed % 2 == 0 => (
+        None if f.seed.is_multiple_of(2) => (
             h2(ds.workspace_ids[f.workspace], 1),
             "Company flows".to_string(),
         ),

@@ -133,7 +133,7 @@ fn call_actors(ds: &Dataset, c: &CallRec, kind: usize) -> Vec<usize> {
 /// The `logEntry` object of an event.
 fn entry_json(ds: &Dataset, kind: usize, e: &Event) -> Value {
     let user = &ds.users[e.user];
-    let impersonated = kind < 2 && e.seed % 23 == 0;
+    let impersonated = kind < 2 && e.seed.is_multiple_of(23);
     let avatar = ds.avatars.first().filter(|_| impersonated);
     json!({
         "userId": user["id"],

@@ -50,7 +50,7 @@ fn history(ds: &Dataset, span: Span, u: usize) -> Vec<Value> {
         let h = h3(ds.seed ^ 0x5E77, ds.user_ids[u], k as u64);
         let last = match current(user, setting) {
             Some(v) => v,
-            None if h % 5 == 0 => h % 2 == 0,
+            None if h.is_multiple_of(5) => h.is_multiple_of(2),
             None => continue,
         };
         let n = (h >> 8) % 4;
