@@ -229,7 +229,7 @@ pub(super) async fn list(State(st): St, Query(q): Query<HashMap<String, String>>
     let ds = st.dataset.read().unwrap();
     let found = events(&ds, Span::of(&ds, st.cfg.days), kind, from, to);
     if found.is_empty() {
-        return Err(super::super::not_found(
+        return Err(super::not_found(
             &st,
             "No logs found for the specified period",
         ));

@@ -23,8 +23,8 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 
 use super::{
-    bad, canonical_query, ok, page_offset, parse_body, parse_dt, records, str_list, AppState,
-    HResult, St, PAGE_SIZE,
+    bad, canonical_query, not_found, ok, page_offset, parse_body, parse_dt, records, str_list,
+    AppState, HResult, St, PAGE_SIZE,
 };
 use crate::data::Dataset;
 

@@ -84,7 +84,7 @@ pub(super) async fn get_one(State(st): St, Path(id): Path<String>) -> HResult {
     let list = match ds.user_index(&id) {
         Some(u) => history(&ds, Span::of(&ds, st.cfg.days), u),
         None if ds.avatars.iter().any(|a| a["id"] == id.trim()) => vec![],
-        None => return Err(super::super::not_found(&st, "User not found")),
+        None => return Err(super::not_found(&st, "User not found")),
     };
     let mut m = Map::new();
     m.insert("userSettingsHistory".into(), Value::Array(list));
