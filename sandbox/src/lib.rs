@@ -40,6 +40,13 @@ pub const ALL_SCOPES: &[&str] = &[
     "api:settings:scorecards:read",
     "api:library:read",
     "api:coaching:read",
+    "api:logs:read",
+    "api:call-user-access:read",
+    "api:crm-calls:manual-association:read",
+    "api:permission-profile:read",
+    "api:flows:read",
+    "api:crm:integrations:read",
+    "api:crm:schema",
 ];
 
 /// Configuration of a sandbox instance.

@@ -27,6 +27,8 @@ use crate::periods::{self, Period};
 use crate::rng::{h2, h3, hash_str};
 use crate::{RequestStats, SandboxConfig, ALL_SCOPES};
 
+mod coverage;
+
 /// Fixed page size, like Gong's.
 pub const PAGE_SIZE: usize = 100;
 
@@ -249,6 +251,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/sandbox/calls", post(admin_add_call))
         .route("/sandbox/dataset/counts", get(admin_counts))
         .route("/sandbox/expire-tokens", post(admin_expire_tokens))
+        .merge(coverage::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), gate));
     api.with_state(state)
@@ -269,6 +272,9 @@ async fn fallback(State(st): St, method: Method, uri: Uri) -> Response {
 }
 
 fn scope_for(method: &Method, path: &str) -> Option<&'static str> {
+    if let Some(s) = coverage::scope_for(path) {
+        return Some(s);
+    }
     let s = match (method.as_str(), path) {
         ("GET", "/v2/calls") | ("GET", _)
             if path.starts_with("/v2/calls/") || path == "/v2/calls" =>
@@ -890,8 +896,12 @@ async fn user(State(st): St, Path(id): Path<String>) -> HResult {
 
 async fn users_extensive(State(st): St, body: Bytes) -> HResult {
     let v = parse_body(&st, &body)?;
-    let f = v.get("filter").cloned().unwrap_or(json!({}));
+    let f = v
+        .get("filter")
+        .filter(|f| f.is_object())
+        .ok_or_else(|| bad(&st, "Malformed request: 'filter' is required"))?;
     let ids = str_list(&st, "filter.userIds", f.get("userIds"))?;
+    let avatars = f.get("includeAvatars").and_then(Value::as_bool) == Some(true);
     let from = parse_dt(
         &st,
         "createdFromDateTime",
@@ -906,6 +916,7 @@ async fn users_extensive(State(st): St, body: Bytes) -> HResult {
     let sel: Vec<&Value> = ds
         .users
         .iter()
+        .chain(ds.avatars.iter().filter(|_| avatars))
         .filter(|u| {
             ids.as_ref()
                 .is_none_or(|ids| ids.iter().any(|i| u["id"] == i.as_str()))
@@ -1829,7 +1840,10 @@ async fn admin_add_call(State(st): St, body: Bytes) -> Response {
 }
 
 async fn admin_counts(State(st): St) -> Response {
-    axum::Json(st.dataset.read().unwrap().counts()).into_response()
+    let ds = st.dataset.read().unwrap();
+    let mut counts = ds.counts();
+    coverage::add_counts(&ds, st.cfg.days, &mut counts);
+    axum::Json(counts).into_response()
 }
 
 async fn admin_expire_tokens(State(st): St) -> Response {

@@ -138,6 +138,149 @@ impl Checker {
         let s = json!({"$ref": format!("#/components/schemas/{schema_name}")});
         self.check(v, &s, schema_name, label);
     }
+
+    /// Checks `v` against the 200 response schema the spec gives the operation `method path`.
+    fn check_operation(&mut self, v: &Value, method: &str, path: &str) {
+        let s = self.spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]
+            ["schema"]
+            .clone();
+        assert!(
+            s.is_object(),
+            "the spec has no 200 schema for {method} {path}"
+        );
+        self.check(v, &s, path, &format!("{method} {path}"));
+    }
+
+    fn assert_clean(&self) {
+        assert!(
+            self.errors.is_empty(),
+            "{} schema violations, first ones:\n{}",
+            self.errors.len(),
+            self.errors
+                .iter()
+                .take(30)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let never: Vec<_> = self
+            .seen
+            .iter()
+            .filter(|(_, &s)| !s)
+            .map(|(k, _)| k.clone())
+            .collect();
+        assert!(
+            never.is_empty(),
+            "properties that are never populated (always null): {never:?}"
+        );
+    }
+}
+
+/// The read endpoints of issue 17: every page of every listing, every profile, user and object type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_17_endpoints_match_the_spec_schema_recursively() {
+    let sb = start(SandboxConfig {
+        calls: 250,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let mut ck = Checker::new();
+    let (users, workspaces, calls) = {
+        let ds = sb.dataset().read().unwrap();
+        let ids = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>();
+        let calls: Vec<String> = ds.calls.iter().map(|c| c.id.to_string()).collect();
+        (ds.users.clone(), ids(&ds.workspace_ids), calls)
+    };
+    for t in [
+        "AccessLog",
+        "UserActivityLog",
+        "UserCallPlay",
+        "ExternallySharedCallAccess",
+        "ExternallySharedCallPlay",
+    ] {
+        let path = format!("/v2/logs?logType={t}&fromDateTime=2000-01-01T00:00:00Z");
+        let (items, pages) = all_pages(&sb, "GET", &path, None, "logEntries").await;
+        assert!(!items.is_empty(), "{t}");
+        for p in &pages {
+            ck.check_operation(p, "get", "/v2/logs");
+        }
+    }
+    for u in &users {
+        let (s, v) = get(
+            &sb,
+            &format!("/v2/users/{}/settings-history", u["id"].as_str().unwrap()),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        ck.check_operation(&v, "get", "/v2/users/{id}/settings-history");
+    }
+    let (s, v) = post(
+        &sb,
+        "/v2/calls/users-access",
+        &json!({"filter": {"callIds": calls}}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(!v["callAccessList"].as_array().unwrap().is_empty());
+    ck.check_operation(&v, "post", "/v2/calls/users-access");
+    let path = "/v2/calls/manual-crm-associations";
+    let (items, pages) = all_pages(&sb, "GET", path, None, "associations").await;
+    assert!(!items.is_empty());
+    for p in &pages {
+        ck.check_operation(p, "get", path);
+    }
+    for w in &workspaces {
+        let (s, v) = get(&sb, &format!("/v2/all-permission-profiles?workspaceId={w}")).await;
+        assert_eq!(s, 200, "{v}");
+        ck.check_operation(&v, "get", "/v2/all-permission-profiles");
+        for p in v["profiles"].as_array().unwrap() {
+            let id = p["id"].as_str().unwrap();
+            let (_, one) = get(&sb, &format!("/v2/permission-profile?profileId={id}")).await;
+            ck.check_operation(&one, "get", "/v2/permission-profile");
+            let (_, members) =
+                get(&sb, &format!("/v2/permission-profile/users?profileId={id}")).await;
+            ck.check_operation(&members, "get", "/v2/permission-profile/users");
+        }
+    }
+    for u in &users {
+        let email = u["emailAddress"].as_str().unwrap();
+        let (_, pages) = all_pages(
+            &sb,
+            "GET",
+            &format!("/v2/flows?flowOwnerEmail={email}"),
+            None,
+            "flows",
+        )
+        .await;
+        for p in &pages {
+            ck.check_operation(p, "get", "/v2/flows");
+        }
+    }
+    let (s, v) = get(&sb, "/v2/crm/integrations").await;
+    assert_eq!(s, 200, "{v}");
+    ck.check_operation(&v, "get", "/v2/crm/integrations");
+    let integration = v["integrations"][0]["integrationId"].as_u64().unwrap();
+    for t in ["ACCOUNT", "CONTACT", "DEAL", "LEAD"] {
+        let (s, v) = get(
+            &sb,
+            &format!("/v2/crm/entity-schema?integrationId={integration}&objectType={t}"),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        ck.check_operation(&v, "get", "/v2/crm/entity-schema");
+    }
+    let (_, pages) = all_pages(
+        &sb,
+        "POST",
+        "/v2/users/extensive",
+        Some(json!({"filter": {"includeAvatars": true}})),
+        "users",
+    )
+    .await;
+    for p in &pages {
+        ck.check_operation(p, "post", "/v2/users/extensive");
+    }
+    ck.assert_clean();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
