@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod execute;
 pub mod gate;
+pub mod mcp;
 pub mod media;
 pub mod models;
 pub mod protocol;
