@@ -94,3 +94,7 @@ step "airbyte-cdk standard source tests on the image"
 
 step "PyAirbyte: every stream into DuckDB, counts, second read from the saved state"
 (cd integration_tests && "${PYTEST[@]}" test_pyairbyte.py)
+
+step "MCP: source-gong mcp driven by the official Python MCP SDK (every tool, errors, paging, downloads, OAuth)"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check "mcp==1.30.0"
+(cd integration_tests && "${PYTEST[@]}" test_mcp.py)

@@ -187,6 +187,28 @@ fn print_line(text: &str) {
     let _ = out.flush();
 }
 
+/// `execute --describe [ENTITY]`: prints the entities (or one), their actions, parameters and record
+/// schemas as one JSON object (see `mcp::catalog`); returns the exit code.
+pub fn describe(entity: Option<&str>) -> u8 {
+    let value = match entity {
+        None => crate::mcp::catalog::describe_all(),
+        Some(name) => match Entity::parse(name) {
+            Some(entity) => crate::mcp::catalog::describe_entity(entity),
+            None => {
+                let e = Error::config(format!(
+                    "Unknown entity `{name}`; entities: {}.",
+                    entity_names()
+                ));
+                let (value, code) = error_json(&e);
+                print_line(&value.to_string());
+                return code;
+            }
+        },
+    };
+    print_line(&value.to_string());
+    0
+}
+
 /// Runs the command; returns the exit code.
 pub async fn execute(args: ExecuteArgs) -> u8 {
     let mut wrote_bytes_to_stdout = false;

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod error;
 pub mod execute;
 pub mod gong;
+pub mod mcp;
 pub mod media;
 pub mod models;
 pub mod protocol;

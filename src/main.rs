@@ -46,8 +46,11 @@ enum Command {
     },
     /// Run one action of the entity/action interface: list, get or download (see README).
     Execute {
+        #[arg(long, required_unless_present = "describe")]
+        config: Option<PathBuf>,
+        /// Print the entities, actions, parameters and record schemas as JSON (all, or ENTITY's).
         #[arg(long)]
-        config: PathBuf,
+        describe: bool,
         /// `{"entity", "action", "params"}` JSON file, `-` for stdin.
         #[arg(long)]
         request: Option<PathBuf>,
@@ -64,6 +67,17 @@ enum Command {
         entity: Option<String>,
         action: Option<String>,
         params: Option<String>,
+    },
+    /// Serve the entity/action interface to AI agents over MCP (stdio); see README.
+    Mcp {
+        #[arg(long)]
+        config: PathBuf,
+        /// The only directory the download tools write into (downloads are off without it).
+        #[arg(long)]
+        download_dir: Option<PathBuf>,
+        /// Largest list answer, in characters of record JSON (whole records; more via a token).
+        #[arg(long, default_value_t = source_gong::mcp::DEFAULT_MAX_RESULT_CHARS)]
+        max_result_chars: usize,
     },
 }
 
@@ -91,7 +105,13 @@ fn main() -> ExitCode {
                 state,
             } => source_gong::commands::read(&config, &catalog, state.as_deref()).await,
             Command::Execute {
+                describe: true,
+                entity,
+                ..
+            } => source_gong::execute::describe(entity.as_deref()),
+            Command::Execute {
                 config,
+                describe: _,
                 request,
                 output,
                 resume,
@@ -101,7 +121,7 @@ fn main() -> ExitCode {
                 params,
             } => {
                 source_gong::execute::execute(source_gong::execute::ExecuteArgs {
-                    config,
+                    config: config.unwrap_or_default(),
                     request,
                     entity,
                     action,
@@ -109,6 +129,18 @@ fn main() -> ExitCode {
                     output,
                     resume,
                     media_url,
+                })
+                .await
+            }
+            Command::Mcp {
+                config,
+                download_dir,
+                max_result_chars,
+            } => {
+                source_gong::mcp::serve(source_gong::mcp::McpArgs {
+                    config,
+                    download_dir,
+                    max_result_chars,
                 })
                 .await
             }
