@@ -362,7 +362,8 @@ fn page_body() -> impl Strategy<Value = (String, Vec<u8>, usize, Option<String>)
             "usersAggregateActivityStats",
             "workspaces",
         ]),
-        prop::collection::vec(any_json(), 0..5),
+        // Gong's records are objects (anything else is refused as not a page).
+        prop::collection::vec(any_json().prop_map(|v| json!({ "v": v })), 0..5),
         proptest::option::of("[A-Za-z0-9+/=.]{1,40}"),
         any::<u64>(),
     )
@@ -461,7 +462,7 @@ proptest! {
 /// sent; only a parse into f64 would refuse it. The record range must still be one whole JSON value.
 #[test]
 fn a_number_beyond_f64_passes_through_verbatim() {
-    let body = br#"{"requestId":"x","records":{"totalRecords":1,"currentPageSize":1,"currentPageNumber":0},"calls":[[{"a":null},"call_media",[1e100000000000000309,{"context":false},null],null]]}"#;
+    let body = br#"{"requestId":"x","records":{"totalRecords":1,"currentPageSize":1,"currentPageNumber":0},"calls":[{"v":[{"a":null},"call_media",[1e100000000000000309,{"context":false},null],null]}]}"#;
     let (ranges, total, cursor) =
         parse_page(body, "calls").expect("the grammar allows any exponent");
     assert_eq!((ranges.len(), total, cursor), (1, Some(1), None));

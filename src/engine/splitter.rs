@@ -22,6 +22,8 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::gong::page::{check_page, not_an_object, Records};
+
 /// Where the top-level scan is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -187,14 +189,6 @@ impl ValueScan {
     }
 }
 
-/// `records` of a page: Gong's count of the whole result and the next page's cursor.
-#[derive(Deserialize, Default)]
-struct Records {
-    #[serde(rename = "totalRecords")]
-    total_records: Option<u64>,
-    cursor: Option<String>,
-}
-
 /// Records cut out of a page so far: `body` and the record spans inside it.
 pub struct Part {
     pub body: Bytes,
@@ -223,6 +217,9 @@ pub struct PageSplitter {
     /// Bytes the record in progress had when serde_json last found it incomplete (0: not tried).
     tried: usize,
     meta: Option<Records>,
+    /// The record key was in the page, and how many records it held: [`check_page`] at the end.
+    key_seen: bool,
+    count: usize,
 }
 
 fn is_space(b: u8) -> bool {
@@ -249,6 +246,8 @@ impl PageSplitter {
             ready: 0,
             tried: 0,
             meta: None,
+            key_seen: false,
+            count: 0,
         }
     }
 
@@ -296,7 +295,12 @@ impl PageSplitter {
             }
         }
         if self.state == State::End {
-            Ok(())
+            check_page(
+                &self.record_key,
+                self.key_seen,
+                self.count,
+                self.meta.as_ref(),
+            )
         } else {
             Err(format!(
                 "the body is not a JSON object with `{}`: it ends early",
@@ -375,7 +379,10 @@ impl PageSplitter {
                 (State::FirstRecord, b']') | (State::AfterRecord, b']') => {
                     self.state = State::AfterValue
                 }
-                (State::FirstRecord | State::Record, _) => {
+                (State::FirstRecord | State::Record, b) => {
+                    if b != b'{' {
+                        return Err(not_an_object(&self.record_key));
+                    }
                     start_value(self, Scanned::Record);
                     continue;
                 }
@@ -417,6 +424,7 @@ impl PageSplitter {
                 self.pos = end;
                 self.ready += end - start;
                 self.records.push(start..end);
+                self.count += 1;
                 self.state = State::AfterRecord;
                 Ok(true)
             }
@@ -437,6 +445,7 @@ impl PageSplitter {
                 let key: std::borrow::Cow<str> = serde_json::from_slice(bytes)
                     .map_err(|e| format!("a key is malformed: {e}"))?;
                 self.next_is = (key == self.record_key, key == "records");
+                self.key_seen |= self.next_is.0;
                 self.state = State::Colon;
             }
             Scanned::Value { records, list } => {
@@ -461,6 +470,7 @@ impl PageSplitter {
                     .map_err(|e| format!("a record is malformed: {e}"))?;
                 self.ready += span.len();
                 self.records.push(span);
+                self.count += 1;
                 self.state = State::AfterRecord;
             }
         }
@@ -506,14 +516,38 @@ mod tests {
 
     const PAGES: &[&str] = &[
         r#"{"requestId":"r1","records":{"totalRecords":3,"currentPageSize":2,"cursor":"c\"2"},"calls":[{"id":"1","t":"a \"q\" \\ b"} , {"id":"2","n":[1,2,{"x":null}]}]}"#,
-        r#" { "calls" : [ 1 , -2.5e3, "s]}" , true , null , [ ] , { } ] , "records" : { "totalRecords" : 7 } } "#,
+        r#" { "calls" : [ { } , {"a":[1, -2.5e3, "s]}", true, null]} ] , "records" : { "totalRecords" : 7 } } "#,
         r#"{"requestId":"r","calls":null}"#,
-        r#"{"requestId":"r"}"#,
-        r#"{}"#,
+        r#"{"requestId":"r","records":{"totalRecords":0}}"#,
         r#"{"calls":[]}"#,
         r#"{"other":{"calls":[{"no":1}]},"calls":[{"yes":"é ✓ \u2028"}],"records":null}"#,
         r#"{"c\u0061lls":[{"escaped key":true}]}"#,
     ];
+
+    /// Answers that are not pages of the endpoint: both readers refuse them, however they are cut.
+    const NOT_PAGES: &[&str] = &[
+        r#"{"calls":[{"id":"1"}, 1]}"#,
+        r#"{"calls":[null]}"#,
+        r#"{"calls":["s"]}"#,
+        r#"{"calls":[[{"id":"1"}]]}"#,
+        r#"{"requestId":"r"}"#,
+        r#"{"status":"ok"}"#,
+        r#"{}"#,
+        r#"{"records":{"totalRecords":3,"currentPageSize":2},"calls":[{"id":"1"}]}"#,
+    ];
+
+    #[test]
+    fn refuses_what_is_not_a_page_on_every_chunking() {
+        for page in NOT_PAGES {
+            assert!(whole(page.as_bytes(), "calls").is_err(), "{page}");
+            for chunk in 1..=page.len() {
+                assert!(
+                    split(page.as_bytes(), "calls", chunk).is_err(),
+                    "{page} in {chunk}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn agrees_with_the_whole_page_parse_on_every_chunking() {

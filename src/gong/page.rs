@@ -50,11 +50,46 @@ impl Page {
     }
 }
 
-#[derive(Deserialize)]
-struct Records {
+/// `records` of a page: Gong's count of the whole result, of this page, and the next page's cursor.
+#[derive(Deserialize, Default)]
+pub struct Records {
     #[serde(rename = "totalRecords")]
-    total_records: Option<u64>,
-    cursor: Option<String>,
+    pub total_records: Option<u64>,
+    #[serde(rename = "currentPageSize")]
+    pub current_page_size: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// Checks that a parsed answer is a page of the endpoint, not something else that happens to be JSON (a
+/// proxy's `{"status":"ok"}`, a maintenance page, a misrouted base URL, a renamed field): the record key
+/// is there (or `records` says the result is empty), and `records.currentPageSize`, when sent, counts the
+/// records the page holds. Taking such an answer as "no data" would move cursors past data never read.
+pub fn check_page(
+    record_key: &str,
+    key_seen: bool,
+    count: usize,
+    meta: Option<&Records>,
+) -> std::result::Result<(), String> {
+    let says_empty =
+        meta.is_some_and(|m| m.total_records == Some(0) || m.current_page_size == Some(0));
+    if !key_seen && !says_empty {
+        return Err(format!(
+            "the answer has no `{record_key}` (is the base URL Gong's API?)"
+        ));
+    }
+    if let Some(n) = meta.and_then(|m| m.current_page_size) {
+        if n != count as u64 {
+            return Err(format!(
+                "`records.currentPageSize` says {n} records but `{record_key}` holds {count}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The message of a record that is not a JSON object (Airbyte records are objects).
+pub fn not_an_object(record_key: &str) -> String {
+    format!("a record of `{record_key}` is not a JSON object")
 }
 
 /// Splits a page into record byte ranges without building the records.
@@ -65,10 +100,14 @@ pub fn parse_page(body: &[u8], record_key: &str) -> std::result::Result<ParsedPa
     // One pass over the body: the record array is split into raw spans as it is read, `records` is
     // parsed, and every other field is skipped without building it.
     let mut de = serde_json::Deserializer::from_slice(body);
-    let (items, records) = PageSeed { record_key }
+    let (items, records, key_seen) = PageSeed { record_key }
         .deserialize(&mut de)
         .and_then(|parsed| de.end().map(|()| parsed))
         .map_err(|e| format!("the body is not a JSON object with `{record_key}`: {e}"))?;
+    check_page(record_key, key_seen, items.len(), records.as_ref())?;
+    if items.iter().any(|item| !item.get().starts_with('{')) {
+        return Err(not_an_object(record_key));
+    }
     let (total, cursor) = match records {
         Some(r) => (r.total_records, r.cursor.filter(|c| !c.is_empty())),
         None => (None, None),
@@ -89,7 +128,8 @@ struct PageSeed<'k> {
     record_key: &'k str,
 }
 
-type PageParts<'de> = (Vec<&'de RawValue>, Option<Records>);
+/// The records, `records`, and whether the record key was there at all.
+type PageParts<'de> = (Vec<&'de RawValue>, Option<Records>, bool);
 
 impl<'de> DeserializeSeed<'de> for PageSeed<'_> {
     type Value = PageParts<'de>;
@@ -112,8 +152,10 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut items = Vec::new();
         let mut records = None;
+        let mut key_seen = false;
         while let Some(key) = map.next_key::<String>()? {
             if key == self.record_key {
+                key_seen = true;
                 items = map
                     .next_value::<Option<Vec<&'de RawValue>>>()?
                     .unwrap_or_default();
@@ -123,7 +165,7 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
                 map.next_value::<IgnoredAny>()?;
             }
         }
-        Ok((items, records))
+        Ok((items, records, key_seen))
     }
 }
 
@@ -158,12 +200,24 @@ mod tests {
     }
 
     #[test]
-    fn missing_or_null_records_are_empty_and_bad_bodies_are_errors() {
+    fn null_records_are_empty_and_bad_bodies_are_errors() {
         let (r, _, c) =
             parse_page(br#"{"requestId":"r","workspaces":null}"#, "workspaces").unwrap();
         assert!(r.is_empty() && c.is_none());
-        let (r, _, _) = parse_page(br#"{"requestId":"r"}"#, "users").unwrap();
-        assert!(r.is_empty());
+        let empty = br#"{"requestId":"r","records":{"totalRecords":0,"currentPageSize":0}}"#;
+        assert!(parse_page(empty, "users").unwrap().0.is_empty());
+        let missing = parse_page(br#"{"requestId":"r"}"#, "users").unwrap_err();
+        assert!(missing.contains("no `users`"), "{missing}");
+        assert!(parse_page(br#"{"status":"ok"}"#, "users").is_err());
+        for scalar in ["null", "1", "\"s\"", "[1]"] {
+            let body = format!(r#"{{"users":[{{"id":"1"}},{scalar}]}}"#);
+            let e = parse_page(body.as_bytes(), "users").unwrap_err();
+            assert!(e.contains("not a JSON object"), "{scalar}: {e}");
+        }
+        let short = br#"{"records":{"totalRecords":5,"currentPageSize":3},"users":[{"id":"1"}]}"#;
+        assert!(parse_page(short, "users")
+            .unwrap_err()
+            .contains("currentPageSize"));
         assert!(parse_page(b"<html>", "users").is_err());
         assert!(parse_page(br#"{"users": 5}"#, "users").is_err());
         assert!(parse_page(br#"{"users": [{"id": 1}"#, "users").is_err());
