@@ -540,7 +540,7 @@ impl ListPage {
 
 /// True when the error means "no such record" (a get of an unknown id, a call without media).
 pub fn is_not_found(e: &Error) -> bool {
-    e.status == Some(404)
+    *e.reason() == crate::error::Reason::NotFound
 }
 
 /// The typed Gong API, one group per entity. Cheap to clone.

@@ -2,15 +2,17 @@
 //! the query of a GET and in the JSON body of a POST (Gong ignores a POST's query cursor and serves page
 //! 0 again), the chain stops when a page has no `records.cursor`, and an endpoint's "no data" 404 is an
 //! empty result. A body that breaks off is asked for again and an expired cursor restarts the chain,
-//! without ever handing a record out twice.
+//! without ever handing a record out twice. A chain that does not progress (a cursor Gong sent before,
+//! or empty pages each with a new cursor) fails within a few requests instead of looping on the quota.
 
+use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 
 use super::splitter::PageSplitter;
 use crate::client::{ApiRequest, Attempts, Body, BodyFailure, GongClient, Reply};
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
 use crate::gong::endpoints::Endpoint;
 use crate::gong::page::{parse_page, Page};
 
@@ -27,6 +29,9 @@ pub struct Part {
     /// The page's size in bytes so far (all of it on the last part).
     pub page_bytes: usize,
 }
+
+/// Empty pages in a row, each with a new cursor, after which a chain is taken to be going nowhere.
+pub const MAX_EMPTY_PAGES: u32 = 3;
 
 /// Pages up to this size are read whole and split in one pass (`parse_page`); larger ones are read as
 /// they arrive, in parts (`PageSplitter`, which costs a second, structural pass over the bytes).
@@ -164,6 +169,10 @@ pub struct Pager<'a> {
     delivered: u32,
     /// Pages of a restarted chain to fetch again and drop: the caller already has them.
     skip: u32,
+    /// Cursors Gong sent in this chain (since its last restart): one sent again means a loop.
+    cursors: HashSet<String>,
+    /// Empty pages in a row that still had a next cursor.
+    empty_run: u32,
 }
 
 impl<'a> Pager<'a> {
@@ -180,7 +189,42 @@ impl<'a> Pager<'a> {
             restarts: 0,
             delivered: 0,
             skip: 0,
+            cursors: HashSet::new(),
+            empty_run: 0,
         }
+    }
+
+    /// Fails a chain that does not progress: `cursor` was sent before in this chain, or the page just
+    /// read held no records and yet named a next page, [`MAX_EMPTY_PAGES`] times in a row.
+    fn check_progress(&mut self, request: &ApiRequest, records: Option<usize>) -> Result<()> {
+        let Some(cursor) = &self.cursor else {
+            return Ok(());
+        };
+        let stuck = |why: String| {
+            Err(Error::system(format!(
+                "{} is not progressing: {why}; the stream stops here rather than read the same pages again.",
+                request.describe()
+            ))
+            .with_reason(Reason::BadBody))
+        };
+        if !self.cursors.insert(cursor.clone()) {
+            return stuck(format!(
+                "Gong sent a cursor it had sent before in this chain, after {} pages",
+                self.delivered
+            ));
+        }
+        self.empty_run = if records == Some(0) {
+            self.empty_run + 1
+        } else {
+            0
+        };
+        if self.empty_run >= MAX_EMPTY_PAGES {
+            return stuck(format!(
+                "{} empty pages in a row, each naming a next page",
+                self.empty_run
+            ));
+        }
+        Ok(())
     }
 
     fn page_request(&self) -> ApiRequest {
@@ -232,9 +276,13 @@ impl<'a> Pager<'a> {
                     Ok((taken, cursor)) => {
                         let part = Self::part(open, taken, true)?;
                         let discard = open.discard;
-                        self.open = None;
+                        let records = (!discard).then_some(open.seen);
+                        let request = self.open.take().map(|o| o.request);
                         self.done = cursor.is_none();
                         self.cursor = cursor;
+                        if let Some(request) = request {
+                            self.check_progress(&request, records)?;
+                        }
                         if discard {
                             self.skip -= 1;
                             continue;
@@ -307,14 +355,15 @@ impl<'a> Pager<'a> {
                     .with_status(404));
                 }
                 Err(e)
-                    if e.status == Some(400)
+                    if *e.reason() == Reason::ExpiredCursor
                         && self.cursor.is_some()
-                        && self.restarts < 3
-                        && e.message.to_lowercase().contains("cursor") =>
+                        && self.restarts < 3 =>
                 {
                     self.restarts += 1;
                     self.cursor = None;
                     self.skip = self.delivered;
+                    self.cursors.clear();
+                    self.empty_run = 0;
                 }
                 Err(e) => return Err(e),
             }
