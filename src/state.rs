@@ -43,6 +43,19 @@ impl Checkpoint {
 /// Per-stream states of every form clients send: an array of STREAM states (`[]`, nulls and extra keys
 /// included, as PyAirbyte sends), a GLOBAL state, a LEGACY wrapper, or the legacy per-stream object.
 /// States of streams not in the catalog are ignored later; unknown shapes are config errors.
+/// Our streams have no namespace: a state entry for a stream of the same name in another namespace (a
+/// platform that shares state files, a hand-edited file) is someone else's and is ignored.
+fn in_our_namespace(stream: &Value) -> bool {
+    match stream
+        .get("stream_descriptor")
+        .and_then(|d| d.get("namespace"))
+    {
+        None | Some(Value::Null) => true,
+        Some(Value::String(ns)) => ns.is_empty(),
+        Some(_) => false,
+    }
+}
+
 pub fn parse_state(text: &str) -> Result<HashMap<String, Value>> {
     let text = text.trim();
     if text.is_empty() {
@@ -116,8 +129,10 @@ fn collect_message(item: Value, index: usize, states: &mut HashMap<String, Value
                         "State entry {index} has no stream.stream_descriptor.name."
                     ))
                 })?;
-            let s = stream.get("stream_state").cloned().unwrap_or(Value::Null);
-            states.insert(name.to_string(), s);
+            if in_our_namespace(stream) {
+                let s = stream.get("stream_state").cloned().unwrap_or(Value::Null);
+                states.insert(name.to_string(), s);
+            }
         }
         "GLOBAL" => {
             let list = msg
@@ -126,7 +141,7 @@ fn collect_message(item: Value, index: usize, states: &mut HashMap<String, Value
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            for s in list {
+            for s in list.iter().filter(|s| in_our_namespace(s)) {
                 if let Some(name) = s
                     .get("stream_descriptor")
                     .and_then(|d| d.get("name"))
@@ -283,6 +298,15 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Selected>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_of_another_namespace_is_ignored() {
+        let text = r#"[{"type":"STREAM","stream":{"stream_descriptor":{"name":"calls","namespace":"other"},"stream_state":{"cursor":"2024-01-01T00:00:00Z"}}},
+            {"type":"STREAM","stream":{"stream_descriptor":{"name":"users","namespace":null},"stream_state":{"x":1}}}]"#;
+        let states = parse_state(text).unwrap();
+        assert!(!states.contains_key("calls"));
+        assert!(states.contains_key("users"));
+    }
 
     #[test]
     fn every_state_form() {
