@@ -384,23 +384,7 @@ async fn download(
     file.sync_all()
         .await
         .map_err(|e| Error::system(format!("Could not write {}: {e}", output.display())))?;
-    let mut data = json!({
-        "callId": call_id,
-        "kind": kind,
-        "path": output.to_string_lossy(),
-        "bytesWritten": info.bytes_written,
-        "fileSize": existing + info.bytes_written,
-        "firstByte": info.first_byte,
-        "totalSize": info.total_size,
-        "contentType": info.content_type,
-        "renewedUrls": info.renewed_urls,
-    });
-    if range.is_some() {
-        data["rangeHeader"] = request.params["range_header"].clone();
-    }
-    if args.resume {
-        data["resumedFrom"] = json!(existing);
-        data["alreadyComplete"] = json!(info.already_complete);
-    }
+    let range_header = range.is_some().then(|| &request.params["range_header"]);
+    let data = info.summary(&call_id, &kind, output, existing, range_header, args.resume);
     Ok(Some(json!({ "data": data }).to_string()))
 }

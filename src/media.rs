@@ -211,6 +211,40 @@ pub struct DownloadInfo {
     pub already_complete: bool,
 }
 
+impl DownloadInfo {
+    /// The `data` a download to a file reports (`execute` and the MCP server): the file, the bytes this
+    /// download wrote after the `existing` ones, the range asked for, and what a resume found.
+    pub fn summary(
+        &self,
+        call_id: &str,
+        kind: &str,
+        path: &std::path::Path,
+        existing: u64,
+        range_header: Option<&Value>,
+        resumed: bool,
+    ) -> Value {
+        let mut data = json!({
+            "callId": call_id,
+            "kind": kind,
+            "path": path.to_string_lossy(),
+            "bytesWritten": self.bytes_written,
+            "fileSize": existing + self.bytes_written,
+            "firstByte": self.first_byte,
+            "totalSize": self.total_size,
+            "contentType": self.content_type,
+            "renewedUrls": self.renewed_urls,
+        });
+        if let Some(range) = range_header {
+            data["rangeHeader"] = range.clone();
+        }
+        if resumed {
+            data["resumedFrom"] = json!(existing);
+            data["alreadyComplete"] = json!(self.already_complete);
+        }
+        data
+    }
+}
+
 /// Parses `Content-Range: bytes a-b/total` (or `bytes */total`) into (start, total).
 fn content_range(headers: &reqwest::header::HeaderMap) -> (Option<u64>, Option<u64>) {
     let Some(text) = headers.get(CONTENT_RANGE).and_then(|v| v.to_str().ok()) else {

@@ -8,7 +8,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::api::{download_target, DownloadOptions, Entity, Gong};
 use crate::error::{Error, Result};
@@ -160,25 +160,13 @@ pub async fn download(
     file.sync_all().await.map_err(written)?;
     drop(file);
     tokio::fs::rename(&part, target).await.map_err(written)?;
-    let mut data = json!({
-        "callId": call_id,
-        "kind": if entity == Entity::CallVideo { "video" } else { "audio" },
-        "path": target.to_string_lossy(),
-        "bytesWritten": info.bytes_written,
-        "fileSize": existing + info.bytes_written,
-        "firstByte": info.first_byte,
-        "totalSize": info.total_size,
-        "contentType": info.content_type,
-        "renewedUrls": info.renewed_urls,
-    });
-    if range.is_some() {
-        data["rangeHeader"] = params["range_header"].clone();
-    }
-    if resume {
-        data["resumedFrom"] = json!(existing);
-        data["alreadyComplete"] = json!(info.already_complete);
-    }
-    Ok(data)
+    let kind = if entity == Entity::CallVideo {
+        "video"
+    } else {
+        "audio"
+    };
+    let range_header = range.is_some().then(|| &params["range_header"]);
+    Ok(info.summary(&call_id, kind, target, existing, range_header, resume))
 }
 
 #[cfg(test)]
