@@ -49,8 +49,18 @@ pub enum Plan {
         window: Bounds,
         ids: &'static str,
     },
-    /// One closed UTC day per request (dates); records get `fromDate`, `toDate`.
-    Days { period: Bounds },
+    /// One closed calendar period per request chain (dates), of the config's `stats_interaction_period`
+    /// (day, Monday-to-Sunday week, month); records get `fromDate`, `toDate` (exclusive).
+    Periods { period: Bounds },
+    /// Closed days in windows of `stats_window_days` (dates), each window one request chain on `source`
+    /// with `body` set at the top level of the request; the answer lists each user's days and every day
+    /// becomes a record (see [`PerDay`]). Records get `fromDate`, `toDate` (the next day).
+    DayRanges {
+        source: &'static Endpoint,
+        period: Bounds,
+        body: Option<(&'static str, &'static str)>,
+        split: PerDay,
+    },
     /// Review-date windows of `window_days` (dates).
     ReviewWindows { window: Bounds },
     /// Workspace × manager × calendar month (date-times); records get `workspaceId`, `managerId`, `from`,
@@ -60,6 +70,18 @@ pub enum Plan {
         manager: &'static str,
         period: Bounds,
     },
+}
+
+/// How a range answer's user object becomes one record per day: `items` (the user's list of days) is
+/// replaced by the day's item under `into` (`[item]` when `wrap`), the user's other fields stay as Gong
+/// sent them. A day whose item holds no activity (every field but its dates is 0, empty or null) is not a
+/// record: a one-day request does not list a user without activity that day (docs/gong.md, "Days
+/// without activity").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerDay {
+    pub items: &'static str,
+    pub into: &'static str,
+    pub wrap: bool,
 }
 
 /// A list other streams' plans are built from, fetched once per sync.
@@ -86,7 +108,10 @@ impl Plan {
 
     /// The stream's cursor is a date (its state is written `YYYY-MM-DD`).
     pub fn dates_only(&self) -> bool {
-        matches!(self, Plan::Days { .. } | Plan::ReviewWindows { .. })
+        matches!(
+            self,
+            Plan::Periods { .. } | Plan::DayRanges { .. } | Plan::ReviewWindows { .. }
+        )
     }
 }
 
@@ -137,6 +162,7 @@ impl StreamDef {
     pub fn window_endpoint(&self) -> &'static Endpoint {
         match self.plan {
             Plan::CallIdBatches { listing, .. } => listing,
+            Plan::DayRanges { source, .. } => source,
             _ => self.endpoint,
         }
     }
@@ -190,11 +216,10 @@ const fn stream(
     }
 }
 
-const DAYS: Plan = Plan::Days {
-    period: Bounds {
-        from: "fromDate",
-        to: "toDate",
-    },
+/// The date filters of the stats endpoints.
+const STATS_DATES: Bounds = Bounds {
+    from: "fromDate",
+    to: "toDate",
 };
 
 pub const STREAMS: &[StreamDef] = &[
@@ -252,7 +277,16 @@ pub const STREAMS: &[StreamDef] = &[
     },
     StreamDef {
         cursor: Some("fromDate"),
-        plan: DAYS,
+        plan: Plan::DayRanges {
+            source: &ep::STATS_AGGREGATE_BY_PERIOD,
+            period: STATS_DATES,
+            body: Some(("aggregationPeriod", "DAY")),
+            split: PerDay {
+                items: "userAggregateActivity",
+                into: "userAggregateActivityStats",
+                wrap: false,
+            },
+        },
         ..stream(
             "stats_activity_aggregate",
             &ep::STATS_AGGREGATE,
@@ -262,7 +296,16 @@ pub const STREAMS: &[StreamDef] = &[
     },
     StreamDef {
         cursor: Some("fromDate"),
-        plan: DAYS,
+        plan: Plan::DayRanges {
+            source: &ep::STATS_DAY_BY_DAY,
+            period: STATS_DATES,
+            body: None,
+            split: PerDay {
+                items: "userDailyActivityStats",
+                into: "userDailyActivityStats",
+                wrap: true,
+            },
+        },
         ..stream(
             "stats_activity_day_by_day",
             &ep::STATS_DAY_BY_DAY,
@@ -272,11 +315,13 @@ pub const STREAMS: &[StreamDef] = &[
     },
     StreamDef {
         cursor: Some("fromDate"),
-        plan: DAYS,
+        plan: Plan::Periods {
+            period: STATS_DATES,
+        },
         ..stream(
             "stats_interaction",
             &ep::STATS_INTERACTION,
-            &["userId", "fromDate"],
+            &["userId", "fromDate", "toDate"],
             schema_for::<StatsInteractionRecord>,
         )
     },

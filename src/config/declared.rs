@@ -55,6 +55,17 @@ pub const WINDOW_DAYS: Bound<u32> = Bound {
     max: 366,
     hint: "",
 };
+/// Days of stats per request of the activity streams (`stats_activity_aggregate`,
+/// `stats_activity_day_by_day`): a window costs ceil(users active in it / 100) pages whatever its length,
+/// and a STATE follows each window. Gong answers day-by-day for a whole range; 92 days is a calendar
+/// quarter (see bench/RESULTS.md, "Stats windows", for the figures this default comes from).
+pub const STATS_WINDOW_DAYS: Bound<u32> = Bound {
+    field: "stats_window_days",
+    default: 92,
+    min: 1,
+    max: 366,
+    hint: "",
+};
 /// The minimum keeps one request's interval (1 / rate) at 100 s, far inside a `Duration`.
 pub const REQUESTS_PER_SECOND: Bound<f64> = Bound {
     field: "requests_per_second",
@@ -99,6 +110,41 @@ pub const RETRY_BACKOFF_BASE_MS: Bound<u64> = Bound {
     min: 1,
     max: 60_000,
     hint: "",
+};
+
+/// A field with a fixed set of values: the value used when it is absent, and the values accepted.
+pub struct Choice {
+    pub field: &'static str,
+    pub default: &'static str,
+    pub values: &'static [&'static str],
+}
+
+impl Choice {
+    /// The given value, or the default when absent; a config error naming the field and its values
+    /// otherwise.
+    pub fn check(&self, given: Option<&str>) -> Result<&'static str> {
+        let value = given.unwrap_or(self.default);
+        self.values
+            .iter()
+            .copied()
+            .find(|v| *v == value)
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "{} must be one of {}; it is `{value}`.",
+                    self.field,
+                    self.values.join(", ")
+                ))
+            })
+    }
+}
+
+/// The period of each `stats_interaction` record (Gong's interaction stats are totals over the range
+/// asked): one request chain per closed calendar day, week (Monday to Sunday) or month. A week costs
+/// ~52 × pages a year, a day 363 requests, a month ~12 × pages (README, "Stats periods").
+pub const STATS_INTERACTION_PERIOD: Choice = Choice {
+    field: "stats_interaction_period",
+    default: "week",
+    values: &["day", "week", "month"],
 };
 
 /// A date field: a date (midnight UTC) or a date-time in UTC.
@@ -191,6 +237,18 @@ impl<T: Copy + Serialize + Sync> Declared for Bound<T> {
     }
 }
 
+impl Declared for Choice {
+    fn field(&self) -> &'static str {
+        self.field
+    }
+    fn keywords(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("default".into(), json!(self.default));
+        map.insert("enum".into(), json!(self.values));
+        map
+    }
+}
+
 impl Declared for DateField {
     fn field(&self) -> &'static str {
         self.field
@@ -201,12 +259,14 @@ impl Declared for DateField {
 }
 
 /// Every declared field the spec shows (top-level properties), in no particular order.
-pub fn visible() -> [&'static dyn Declared; 9] {
+pub fn visible() -> [&'static dyn Declared; 11] {
     [
         &START_DATE,
         &END_DATE,
         &LOOKBACK_DAYS,
         &WINDOW_DAYS,
+        &STATS_WINDOW_DAYS,
+        &STATS_INTERACTION_PERIOD,
         &REQUESTS_PER_SECOND,
         &REQUESTS_PER_DAY,
         &MAX_RATE_LIMIT_WAIT_SECONDS,
@@ -247,6 +307,19 @@ mod tests {
         }
         assert!(REQUESTS_PER_SECOND.check(Some(f64::NAN)).is_err());
         assert_eq!(REQUESTS_PER_SECOND.check(Some(0.01)).unwrap(), 0.01);
+    }
+
+    #[test]
+    fn choices_take_their_values_only() {
+        let p = &STATS_INTERACTION_PERIOD;
+        assert_eq!(p.check(None).unwrap(), "week");
+        for v in p.values {
+            assert_eq!(p.check(Some(v)).unwrap(), *v);
+        }
+        for bad in ["Week", "daily", "quarter", ""] {
+            let e = p.check(Some(bad)).unwrap_err();
+            assert!(e.message.contains("day, week, month"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -68,6 +68,26 @@ impl ExtensiveContent {
     }
 }
 
+/// A calendar period of stats records (`stats_interaction_period`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatsPeriod {
+    Day,
+    /// Monday to Sunday, Gong's week.
+    Week,
+    Month,
+}
+
+impl StatsPeriod {
+    /// One of `declared::STATS_INTERACTION_PERIOD`'s values (checked before).
+    fn parse(value: &str) -> StatsPeriod {
+        match value {
+            "day" => StatsPeriod::Day,
+            "month" => StatsPeriod::Month,
+            _ => StatsPeriod::Week,
+        }
+    }
+}
+
 /// The validated configuration. Built once by [`Config::parse`]; everything downstream trusts it.
 /// Its `Debug` leaves out `original`, which holds the credentials as plain JSON.
 #[derive(Clone)]
@@ -81,6 +101,10 @@ pub struct Config {
     pub workspace_id: Option<String>,
     pub lookback: chrono::Duration,
     pub window: chrono::Duration,
+    /// Days of an activity stats window (`stats_window_days`).
+    pub stats_window: chrono::Duration,
+    /// The period of a `stats_interaction` record.
+    pub interaction_period: StatsPeriod,
     pub extensive: ExtensiveContent,
     pub requests_per_second: f64,
     pub requests_per_day: u64,
@@ -105,6 +129,8 @@ impl fmt::Debug for Config {
             .field("workspace_id", &self.workspace_id)
             .field("lookback", &self.lookback)
             .field("window", &self.window)
+            .field("stats_window", &self.stats_window)
+            .field("interaction_period", &self.interaction_period)
             .field("extensive", &self.extensive)
             .field("requests_per_second", &self.requests_per_second)
             .field("requests_per_day", &self.requests_per_day)
@@ -153,6 +179,15 @@ impl Config {
                 declared::LOOKBACK_DAYS.check(raw.lookback_days)?.into(),
             ),
             window: chrono::Duration::days(declared::WINDOW_DAYS.check(raw.window_days)?.into()),
+            stats_window: chrono::Duration::days(
+                declared::STATS_WINDOW_DAYS
+                    .check(raw.stats_window_days)?
+                    .into(),
+            ),
+            interaction_period: StatsPeriod::parse(
+                declared::STATS_INTERACTION_PERIOD
+                    .check(raw.stats_interaction_period.as_deref())?,
+            ),
             extensive: ExtensiveContent {
                 context: extensive.context,
                 parties: extensive.parties,

@@ -206,6 +206,18 @@ pub struct RawConfig {
     /// windows lose less on interruption; larger ones need fewer requests for sparse data.
     #[schemars(title = "Window size (days)")]
     pub window_days: Option<u32>,
+    /// Days of stats asked in one request by `stats_activity_aggregate` and `stats_activity_day_by_day`
+    /// (Gong answers each user's days for a whole range). A request costs ceil(users active in the window
+    /// / 100) pages whatever its length, so longer windows need fewer requests; a STATE checkpoint follows
+    /// each window.
+    #[schemars(title = "Stats window size (days)")]
+    pub stats_window_days: Option<u32>,
+    /// The period of each `stats_interaction` record: `day`, `week` (Monday to Sunday) or `month`. Gong
+    /// gives interaction stats only as totals over the range asked, so each period is one request chain: a
+    /// year costs 363 requests by day, about 52 × ceil(active users / 100) by week, about 12 × that by
+    /// month. Only periods that are over are read. Records carry the period as `fromDate`/`toDate`.
+    #[schemars(title = "Interaction stats period")]
+    pub stats_interaction_period: Option<String>,
     /// Which parts of calls `calls_extensive` fetches.
     #[schemars(title = "Extensive call content")]
     pub calls_extensive_content: Option<RawExtensiveContent>,

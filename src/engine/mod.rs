@@ -19,6 +19,7 @@ pub mod checkpoints;
 pub mod gate;
 pub mod link;
 pub mod pager;
+pub mod per_day;
 pub mod plan;
 pub mod producer;
 pub mod shared;

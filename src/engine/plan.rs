@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::Engine;
 use crate::client::ApiRequest;
-use crate::config::Config;
+use crate::config::{Config, StatsPeriod};
 use crate::error::Result;
 use crate::gong::endpoints::WORKSPACE_FILTER;
 use crate::gong::values::{closed_days_end, fmt_date, fmt_dt, json_str, midnight};
@@ -129,16 +129,39 @@ pub fn slices(
             }
             slices
         }
-        Plan::Days { period } => {
+        Plan::Periods { period } => {
             let last_to = closed_days_end(now, end);
+            let kind = cfg.interaction_period;
+            let first = period_start(kind, from_saved.date_naive()).max(cfg.start.date_naive());
             let mut slices = Vec::new();
-            let mut day = midnight(from_saved.date_naive());
-            while day + Duration::days(1) <= last_to {
-                let next = day + Duration::days(1);
+            let mut day = midnight(first);
+            // Only periods that are over: a period read before its end would leave a record under
+            // another key (its toDate) once the whole period is read.
+            while midnight(period_end(kind, day.date_naive())) <= last_to {
+                let next = midnight(period_end(kind, day.date_naive()));
                 let (from, to) = (fmt_date(day), fmt_date(next));
                 let req = bounded(ep.request(), def, period, json!(from), json!(to));
                 let added = format!("\"fromDate\":\"{from}\",\"toDate\":\"{to}\"");
                 slices.push(slice(req, added, Some(next)));
+                day = next;
+            }
+            slices
+        }
+        Plan::DayRanges { period, body, .. } => {
+            let last_to = closed_days_end(now, end);
+            let step = Duration::days(cfg.stats_window.num_days().max(1));
+            let source = def.window_endpoint();
+            let mut slices = Vec::new();
+            let mut day = midnight(from_saved.date_naive());
+            while day < last_to {
+                let next = (day + step).min(last_to);
+                let from = json!(fmt_date(day));
+                let mut req = bounded(source.request(), def, period, from, json!(fmt_date(next)));
+                if let (Some((name, value)), Some(b)) = (body, req.body.as_mut()) {
+                    b[name] = json!(value);
+                }
+                // Records carry their own day (`engine/per_day.rs`).
+                slices.push(slice(req, String::new(), Some(next)));
                 day = next;
             }
             slices
@@ -243,7 +266,8 @@ fn window_request(
     req
 }
 
-/// `request` limited to `from`..`to` in the stream endpoint's filters named by `bounds`.
+/// `request` limited to `from`..`to` in the filters named by `bounds` (of the endpoint the stream's
+/// windows are requested from).
 fn bounded(
     request: ApiRequest,
     def: &StreamDef,
@@ -251,7 +275,7 @@ fn bounded(
     from: Value,
     to: Value,
 ) -> ApiRequest {
-    let ep = def.endpoint;
+    let ep = def.window_endpoint();
     ep.filter(ep.filter(request, bounds.from, from), bounds.to, to)
 }
 
@@ -263,6 +287,24 @@ fn with_workspace(def: &StreamDef, cfg: &Config, request: ApiRequest) -> ApiRequ
             ep.filter(request, WORKSPACE_FILTER, json!(ws))
         }
         _ => request,
+    }
+}
+
+/// The first day of the calendar period holding `d` (weeks start on Monday, as Gong's do).
+fn period_start(kind: StatsPeriod, d: NaiveDate) -> NaiveDate {
+    match kind {
+        StatsPeriod::Day => d,
+        StatsPeriod::Week => d - Duration::days(d.weekday().num_days_from_monday().into()),
+        StatsPeriod::Month => d.with_day(1).unwrap_or(d),
+    }
+}
+
+/// The first day after the calendar period holding `d` (its exclusive end).
+fn period_end(kind: StatsPeriod, d: NaiveDate) -> NaiveDate {
+    match kind {
+        StatsPeriod::Day => d + Duration::days(1),
+        StatsPeriod::Week => period_start(kind, d) + Duration::days(7),
+        StatsPeriod::Month => next_month(midnight(d)).date_naive(),
     }
 }
 

@@ -42,14 +42,14 @@ impl Producer {
                 .pages(&self.client, def.endpoint, &slice.request)
                 .await?;
             for page in pages.iter() {
-                let batch = Batch::lifted(page.clone(), lift(def, page, &slice.added, None)?);
+                let batch = records_of(def, page.clone(), &slice.added, None)?;
                 if link.send(batch, link.lane().await).await.is_err() {
                     break;
                 }
             }
             return Ok(());
         }
-        let mut pager = Pager::new(&self.client, def.endpoint, slice.request.clone());
+        let mut pager = Pager::new(&self.client, def.window_endpoint(), slice.request.clone());
         self.follow(&mut pager, &slice, &link, None).await?;
         Ok(())
     }
@@ -88,8 +88,7 @@ impl Producer {
                         refs,
                     }
                 } else {
-                    let lifted = lift(def, &part.page, &slice.added, started)?;
-                    Batch::lifted(part.page, lifted)
+                    records_of(def, part.page, &slice.added, started)?
                 };
                 if whole {
                     if link.send(batch, ticket).await.is_err() {
@@ -179,6 +178,22 @@ pub(super) struct MetaIds<'a> {
 pub(super) struct CallIdOnly<'a> {
     #[serde(rename = "callId", borrow)]
     pub(super) call_id: Option<&'a RawValue>,
+}
+
+/// A page's records as the stream writes them: a range answer split into one record per day
+/// (`per_day.rs`), and per record the fields added at its top level.
+fn records_of(
+    def: &StreamDef,
+    page: Page,
+    fixed: &str,
+    started: Option<&HashMap<String, String>>,
+) -> Result<Batch> {
+    let page = match def.plan {
+        Plan::DayRanges { source, split, .. } => super::per_day::split(&page, split, source.path)?,
+        _ => page,
+    };
+    let lifted = lift(def, &page, fixed, started)?;
+    Ok(Batch::lifted(page, lifted))
 }
 
 /// Per record, the pre-serialised fields added at its top level: the slice's fixed fields plus any

@@ -146,6 +146,13 @@ pub const STATS_AGGREGATE: Endpoint = post(
     &[],
     "api:stats:user-actions",
 );
+/// Per user, one item per calendar period of the range (`aggregationPeriod`, a top-level body field).
+pub const STATS_AGGREGATE_BY_PERIOD: Endpoint = post(
+    "/v2/stats/activity/aggregate-by-period",
+    "usersAggregateActivity",
+    &[],
+    "api:stats:user-actions",
+);
 pub const STATS_DAY_BY_DAY: Endpoint = post(
     "/v2/stats/activity/day-by-day",
     "usersDetailedActivities",
@@ -200,6 +207,7 @@ pub const ENDPOINTS: &[&Endpoint] = &[
     &WORKSPACES,
     &TRANSCRIPTS,
     &STATS_AGGREGATE,
+    &STATS_AGGREGATE_BY_PERIOD,
     &STATS_DAY_BY_DAY,
     &STATS_INTERACTION,
     &SETTINGS_SCORECARDS,

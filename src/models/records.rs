@@ -11,7 +11,7 @@ use super::coaching::CoachingMetricsData;
 use super::library::{LibraryCall, LibraryFolder};
 use super::scorecards::AnsweredScorecard;
 use super::settings::{KeywordTracker, Scorecard};
-use super::stats::{InteractionStats, UserActivity, UserDayByDayActivity};
+use super::stats::{InteractionStats, UserDayActivity, UserDayByDayActivity};
 use super::transcripts::CallTranscript;
 use super::types::{Date, DateTime};
 use super::users::{UserMetadata, WorkspaceMetadata};
@@ -78,55 +78,64 @@ pub struct CallTranscriptsRecord {
     pub transcript: CallTranscript,
 }
 
-/// `stats_activity_aggregate` stream: one user's aggregated activity over one day (Gong's
-/// `UserActivity`, POST /v2/stats/activity/aggregate). The connector requests one day per request and
-/// adds two top-level fields, `fromDate` and `toDate`, the requested day (`toDate` is exclusive, the
-/// next day): Gong's object does not say which period it covers, the period is part of the primary key,
-/// and PyAirbyte and Airbyte destinations reject nested primary keys, so it is added at the top level.
-/// Primary key (`userId`, `fromDate`), cursor `fromDate`.
+/// `stats_activity_aggregate` stream: one user's aggregated activity over one day. The connector asks
+/// POST /v2/stats/activity/aggregate-by-period with `aggregationPeriod: DAY` for windows of
+/// `stats_window_days`; the answer lists, per user, one item per day. Each day with activity becomes a
+/// record: Gong's user object (`userId`, `userEmailAddress`) with the day's item, unchanged, under
+/// `userAggregateActivityStats` (where POST /v2/stats/activity/aggregate puts a one-day aggregate: the
+/// same numbers, plus the item's own `fromDate`/`toDate` date-times), and two top-level fields added,
+/// `fromDate` and `toDate`, the day (`toDate` is exclusive, the next day): the primary key needs the day
+/// at the top level, where PyAirbyte and Airbyte destinations look for it. A day without activity is not a
+/// record (a one-day request does not list the user). Primary key (`userId`, `fromDate`), cursor
+/// `fromDate`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatsActivityAggregateRecord {
-    /// Added by the connector: the first day of the period (inclusive), in the company's time zone.
+    /// Added by the connector: the day (inclusive), in the company's time zone.
     pub from_date: Date,
-    /// Added by the connector: the day after the period (exclusive), in the company's time zone.
+    /// Added by the connector: the day after (exclusive), in the company's time zone.
     pub to_date: Option<Date>,
-    /// The user's activity.
+    /// The user's activity that day.
     #[serde(flatten)]
-    pub activity: UserActivity,
+    pub activity: UserDayActivity,
 }
 
 /// `stats_activity_day_by_day` stream: one user's daily activity for one day (Gong's
-/// `UserDayByDayActivity`, POST /v2/stats/activity/day-by-day). The connector requests one day per
-/// request and adds two top-level fields, `fromDate` and `toDate`, the requested day (`toDate` is
-/// exclusive, the next day): the day sits only inside the nested `userDailyActivityStats`, and
-/// PyAirbyte and Airbyte destinations reject nested primary keys, so it is copied to the top level.
-/// Primary key (`userId`, `fromDate`), cursor `fromDate`.
+/// `UserDayByDayActivity`, POST /v2/stats/activity/day-by-day). The connector asks for windows of
+/// `stats_window_days`; the answer lists each user's days, and each day with activity becomes a record:
+/// Gong's user object with `userDailyActivityStats` holding only that day's item, unchanged (as a one-day
+/// request answers), and two top-level fields added, `fromDate` and `toDate`, the day (`toDate` is
+/// exclusive, the next day): the day sits only inside the nested item, and PyAirbyte and Airbyte
+/// destinations reject nested primary keys, so it is copied to the top level. A day without activity is
+/// not a record (a one-day request does not list the user). Primary key (`userId`, `fromDate`), cursor
+/// `fromDate`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatsActivityDayByDayRecord {
-    /// Added by the connector: the first day of the period (inclusive), in the company's time zone.
+    /// Added by the connector: the day (inclusive), in the company's time zone.
     pub from_date: Date,
-    /// Added by the connector: the day after the period (exclusive), in the company's time zone.
+    /// Added by the connector: the day after (exclusive), in the company's time zone.
     pub to_date: Option<Date>,
     /// The user's activity.
     #[serde(flatten)]
     pub activity: UserDayByDayActivity,
 }
 
-/// `stats_interaction` stream: one user's interaction statistics over one day (Gong's
-/// `InteractionStats`, POST /v2/stats/interaction). The connector requests one day per request and adds
-/// two top-level fields, `fromDate` and `toDate`, the requested day (`toDate` is exclusive, the next
-/// day): Gong's object does not say which period it covers, the period is part of the primary key, and
-/// PyAirbyte and Airbyte destinations reject nested primary keys, so it is added at the top level.
-/// Primary key (`userId`, `fromDate`), cursor `fromDate`.
+/// `stats_interaction` stream: one user's interaction statistics over one period (Gong's
+/// `InteractionStats`, POST /v2/stats/interaction, which gives totals over the range asked). The
+/// connector asks one closed calendar period per request chain, of the config's
+/// `stats_interaction_period` (`day`, `week` from Monday, or `month`; the first period starts at
+/// `start_date`), and adds two top-level fields, `fromDate` and `toDate`, the period (`toDate` is
+/// exclusive): Gong's object does not say which period it covers, the period is part of the primary key,
+/// and PyAirbyte and Airbyte destinations reject nested primary keys, so it is added at the top level.
+/// Primary key (`userId`, `fromDate`, `toDate`), cursor `fromDate`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatsInteractionRecord {
     /// Added by the connector: the first day of the period (inclusive), in the company's time zone.
     pub from_date: Date,
     /// Added by the connector: the day after the period (exclusive), in the company's time zone.
-    pub to_date: Option<Date>,
+    pub to_date: Date,
     /// The user's interaction statistics.
     #[serde(flatten)]
     pub stats: InteractionStats,

@@ -1,5 +1,5 @@
 //! Records of the `stats_activity_aggregate`, `stats_activity_day_by_day` and `stats_interaction` streams:
-//! Gong's `UserActivity`, `UserDayByDayActivity` and `InteractionStats`.
+//! Gong's `UserActivity` (one-day form), `UserDayByDayActivity` and `InteractionStats`.
 //!
 //! Field names, types and descriptions follow Gong's OpenAPI document (`gong-openapi.json`).
 
@@ -17,6 +17,35 @@ pub struct UserActivity {
     pub user_email_address: Option<String>,
     /// Aggregated activity for a user within a time period
     pub user_aggregate_activity_stats: Option<AggregateActivity>,
+}
+
+/// One user's aggregated activity over one day, as the `stats_activity_aggregate` stream reads it from
+/// POST /v2/stats/activity/aggregate-by-period (`aggregationPeriod: DAY`): Gong's
+/// `UserAggregateByPeriodActivities` with its list of days replaced by one day's item.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDayActivity {
+    /// Gong's unique numeric identifier for the user (up to 20 digits).
+    pub user_id: String,
+    /// The email address of the Gong user.
+    pub user_email_address: Option<String>,
+    /// Aggregated activity for the user on the record's day: Gong's `AggregateActivityWithDates` item of
+    /// that day, unchanged (the same numbers as POST /v2/stats/activity/aggregate for that day, plus the
+    /// day's bounds that Gong writes in the item).
+    pub user_aggregate_activity_stats: Option<AggregateActivityWithDates>,
+}
+
+/// Gong's `AggregateActivityWithDates`: the aggregated activity of one period and the period's bounds.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AggregateActivityWithDates {
+    /// The numbers.
+    #[serde(flatten)]
+    pub activity: AggregateActivity,
+    /// The start of the period in the ISO-8601 format, in the company's time zone.
+    pub from_date: Option<DateTime>,
+    /// The end of the period in the ISO-8601 format, in the company's time zone.
+    pub to_date: Option<DateTime>,
 }
 
 /// A list, in which each item contains one user's activity.

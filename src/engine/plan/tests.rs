@@ -79,7 +79,8 @@ fn id_batched_streams_plan_windows_of_their_listing() {
 #[test]
 fn days_stop_at_closed_days_and_include_a_partial_end_day() {
     // end_date at 15:30 on Nov 2: Nov 2 is read whole.
-    let cfg = config(json!({"end_date": "2026-11-02T15:30:00Z"}));
+    let cfg =
+        config(json!({"end_date": "2026-11-02T15:30:00Z", "stats_interaction_period": "day"}));
     let slices = plan(
         "stats_interaction",
         &cfg,
@@ -106,7 +107,7 @@ fn days_stop_at_closed_days_and_include_a_partial_end_day() {
     // Without an end, the last day read is the day before yesterday.
     let open = plan(
         "stats_interaction",
-        &config(json!({})),
+        &config(json!({"stats_interaction_period": "day"})),
         None,
         &Parents::default(),
     );
@@ -212,4 +213,191 @@ fn months_roll_over_the_year() {
     let t = at(2024, 12, 15, 3);
     assert_eq!(fmt_dt(month_start(t)), "2024-12-01T00:00:00Z");
     assert_eq!(fmt_dt(next_month(t)), "2025-01-01T00:00:00Z");
+}
+
+/// (filter.fromDate, filter.toDate) of each slice.
+fn ranges(slices: &[Slice]) -> Vec<(String, String)> {
+    slices
+        .iter()
+        .map(|s| {
+            let f = &s.request.body.as_ref().unwrap()["filter"];
+            (
+                f["fromDate"].as_str().unwrap().into(),
+                f["toDate"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn activity_streams_ask_ranges_of_stats_window_days_up_to_closed_days() {
+    // start 2026-10-01, now 2026-11-30 12:00: closed days end on 2026-11-29.
+    let cfg = config(json!({"stats_window_days": 31}));
+    for stream in ["stats_activity_aggregate", "stats_activity_day_by_day"] {
+        let slices = plan(stream, &cfg, None, &Parents::default());
+        assert_eq!(
+            ranges(&slices),
+            pairs(&[("2026-10-01", "2026-11-01"), ("2026-11-01", "2026-11-29")]),
+            "{stream}"
+        );
+        let checkpoints: Vec<_> = slices.iter().map(|s| s.checkpoint.unwrap()).collect();
+        assert_eq!(checkpoints, [at(2026, 11, 1, 0), at(2026, 11, 29, 0)]);
+        assert!(
+            slices.iter().all(|s| s.added.is_empty()),
+            "days come from the answer"
+        );
+    }
+    let agg = plan("stats_activity_aggregate", &cfg, None, &Parents::default());
+    assert_eq!(
+        agg[0].request.path,
+        "/v2/stats/activity/aggregate-by-period"
+    );
+    assert_eq!(
+        agg[0].request.body.as_ref().unwrap()["aggregationPeriod"],
+        "DAY"
+    );
+    let dbd = plan("stats_activity_day_by_day", &cfg, None, &Parents::default());
+    assert_eq!(dbd[0].request.path, "/v2/stats/activity/day-by-day");
+    assert!(dbd[0]
+        .request
+        .body
+        .as_ref()
+        .unwrap()
+        .get("aggregationPeriod")
+        .is_none());
+    // The default window is 92 days: the whole range in one request chain.
+    let one = plan(
+        "stats_activity_day_by_day",
+        &config(json!({})),
+        None,
+        &Parents::default(),
+    );
+    assert_eq!(ranges(&one), pairs(&[("2026-10-01", "2026-11-29")]));
+}
+
+#[test]
+fn activity_ranges_resume_at_the_cursor_minus_lookback_and_the_next_day_is_one_request() {
+    let cfg = config(json!({}));
+    // The first sync read up to 2026-11-28; the next day reads the lookback's 2 days and the new one.
+    let next = plan(
+        "stats_activity_aggregate",
+        &cfg,
+        Some(at(2026, 11, 28, 0)),
+        &Parents::default(),
+    );
+    assert_eq!(ranges(&next), pairs(&[("2026-11-26", "2026-11-29")]));
+    assert_eq!(next[0].checkpoint, Some(at(2026, 11, 29, 0)));
+    // A cursor at the last closed day: only the lookback is read again.
+    let same = plan(
+        "stats_activity_aggregate",
+        &cfg,
+        Some(at(2026, 11, 29, 0)),
+        &Parents::default(),
+    );
+    assert_eq!(ranges(&same), pairs(&[("2026-11-27", "2026-11-29")]));
+    let none = plan(
+        "stats_activity_aggregate",
+        &config(json!({"lookback_days": 0})),
+        Some(at(2026, 11, 29, 0)),
+        &Parents::default(),
+    );
+    assert!(none.is_empty());
+}
+
+#[test]
+fn interaction_periods_are_closed_calendar_days_weeks_or_months() {
+    // start Thursday 2026-10-01; closed days end on 2026-11-29 (a Sunday's end is Monday 11-30).
+    let week = plan(
+        "stats_interaction",
+        &config(json!({})),
+        None,
+        &Parents::default(),
+    );
+    let w = ranges(&week);
+    assert_eq!(
+        w[0],
+        ("2026-10-01".into(), "2026-10-05".into()),
+        "first week from the start"
+    );
+    assert_eq!(w[1], ("2026-10-05".into(), "2026-10-12".into()));
+    // The week of Nov 23 ends on Nov 30, after the last closed day: not read yet.
+    assert_eq!(
+        w.last().unwrap(),
+        &("2026-11-16".into(), "2026-11-23".into())
+    );
+    assert_eq!(w.len(), 8);
+    assert_eq!(
+        week[1].added,
+        r#""fromDate":"2026-10-05","toDate":"2026-10-12""#
+    );
+    assert_eq!(week.last().unwrap().checkpoint, Some(at(2026, 11, 23, 0)));
+    for (from, to) in &w[1..] {
+        let (f, t): (NaiveDate, NaiveDate) = (from.parse().unwrap(), to.parse().unwrap());
+        assert_eq!(f.weekday(), chrono::Weekday::Mon);
+        assert_eq!((t - f).num_days(), 7);
+    }
+    let month = plan(
+        "stats_interaction",
+        &config(json!({"stats_interaction_period": "month"})),
+        None,
+        &Parents::default(),
+    );
+    assert_eq!(ranges(&month), pairs(&[("2026-10-01", "2026-11-01")]));
+    let day = plan(
+        "stats_interaction",
+        &config(json!({"stats_interaction_period": "day"})),
+        None,
+        &Parents::default(),
+    );
+    assert_eq!(day.len(), 59);
+    assert_eq!(ranges(&day)[0], ("2026-10-01".into(), "2026-10-02".into()));
+    // Resuming mid-week with lookback re-reads the whole week the lookback falls in, same keys.
+    let resumed = plan(
+        "stats_interaction",
+        &config(json!({})),
+        Some(at(2026, 11, 16, 0)),
+        &Parents::default(),
+    );
+    assert_eq!(
+        ranges(&resumed),
+        pairs(&[("2026-11-09", "2026-11-16"), ("2026-11-16", "2026-11-23")])
+    );
+    // A start date mid-period keeps its first, shorter period on resume.
+    let early = plan(
+        "stats_interaction",
+        &config(json!({})),
+        Some(at(2026, 10, 2, 0)),
+        &Parents::default(),
+    );
+    assert_eq!(ranges(&early)[0], w[0]);
+}
+
+#[test]
+fn a_bad_interaction_period_or_stats_window_is_a_config_error() {
+    let base = json!({
+        "credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"}
+    });
+    for (field, value) in [
+        ("stats_interaction_period", json!("fortnight")),
+        ("stats_interaction_period", json!("WEEK")),
+        ("stats_interaction_period", json!(7)),
+        ("stats_window_days", json!(0)),
+        ("stats_window_days", json!(367)),
+    ] {
+        let mut v = base.clone();
+        v[field] = value.clone();
+        let e = Config::from_value(v, at(2026, 11, 30, 12)).unwrap_err();
+        assert_eq!(
+            e.failure_type(),
+            crate::protocol::FailureType::ConfigError,
+            "{field} {value}"
+        );
+        assert!(e.message.contains(field), "{field}: {e}");
+    }
 }
