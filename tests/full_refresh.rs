@@ -22,6 +22,21 @@ fn stats_days(start: NaiveDate) -> Vec<NaiveDate> {
     days
 }
 
+/// The closed weeks of the stats range: `[start, next Monday)`, then Monday to Monday.
+fn stats_weeks(start: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let last_to = Utc::now().date_naive() - Duration::days(1);
+    let mut weeks = Vec::new();
+    let mut d = start;
+    loop {
+        let monday = d + Duration::days(7 - i64::from(d.weekday().num_days_from_monday()));
+        if monday > last_to {
+            return weeks;
+        }
+        weeks.push((d, monday));
+        d = monday;
+    }
+}
+
 #[test]
 fn every_stream_full_refresh_matches_the_sandbox() {
     let sandbox = start_sandbox(small_sandbox_config());
@@ -130,9 +145,10 @@ fn every_stream_full_refresh_matches_the_sandbox() {
         .iter()
         .map(|d| ds.activity(*d, *d + Duration::days(1), &all_users).len())
         .sum();
-    let interaction: usize = days
+    // Interaction: the default period is the closed calendar week (from Monday), the first from start.
+    let interaction: usize = stats_weeks(start)
         .iter()
-        .map(|d| ds.interaction(*d, *d + Duration::days(1), &all_users).len())
+        .map(|(a, b)| ds.interaction(*a, *b, &all_users).len())
         .sum();
     expected.push(("stats_activity_aggregate", activity));
     expected.push(("stats_activity_day_by_day", activity));
