@@ -25,7 +25,7 @@ const PRIMARY_KEYS: &[(&str, &[&str])] = &[
     ("call_transcripts", &["callId"]),
     ("stats_activity_aggregate", &["userId", "fromDate"]),
     ("stats_activity_day_by_day", &["userId", "fromDate"]),
-    ("stats_interaction", &["userId", "fromDate"]),
+    ("stats_interaction", &["userId", "fromDate", "toDate"]),
     ("settings_scorecards", &["scorecardId"]),
     ("settings_trackers", &["trackerId"]),
     ("library_folders", &["id"]),

@@ -29,9 +29,9 @@ pub struct UserDayActivity {
     pub user_id: String,
     /// The email address of the Gong user.
     pub user_email_address: Option<String>,
-    /// Aggregated activity for the user on the record's day: Gong's `AggregateActivityWithDates` item of
-    /// that day, unchanged (the same numbers as POST /v2/stats/activity/aggregate for that day, plus the
-    /// day's bounds that Gong writes in the item).
+    /// Aggregated activity for a user within a time period: here the record's day, Gong's
+    /// `AggregateActivityWithDates` item of that day, unchanged (the numbers POST
+    /// /v2/stats/activity/aggregate gives for that day, plus the day's bounds Gong writes in the item).
     pub user_aggregate_activity_stats: Option<AggregateActivityWithDates>,
 }
 
@@ -42,9 +42,13 @@ pub struct AggregateActivityWithDates {
     /// The numbers.
     #[serde(flatten)]
     pub activity: AggregateActivity,
-    /// The start of the period in the ISO-8601 format, in the company's time zone.
+    /// The start of the period, or the request filter's fromDate for the first period in the range, in
+    /// the ISO-8601 format, for example: '2024-01-17T16:20:05-03:00' or '2016-02-16T03:57:04.834+05:30'
+    /// or '2020-11-20T21:30:07.233692Z', where Z stands for UTC.
     pub from_date: Option<DateTime>,
-    /// The end of the period in the ISO-8601 format, in the company's time zone.
+    /// The end of the period, or the request filter's toDate for the last period in the range,  in the
+    /// ISO-8601 format, for example: '2024-01-17T16:20:05-03:00' or '2016-02-16T03:57:04.834+05:30' or
+    /// '2020-11-20T21:30:07.233692Z', where Z stands for UTC.
     pub to_date: Option<DateTime>,
 }
 
