@@ -70,7 +70,7 @@ PATHS = {
     "settings_trackers": "GET /v2/settings/trackers", "library_folders": "GET /v2/library/folders",
     "library_folder_content": "GET /v2/library/folder-content", "coaching": "GET /v2/coaching",
     "stats_activity_scorecards": "POST /v2/stats/activity/scorecards",
-    "stats_activity_aggregate": "POST /v2/stats/activity/aggregate",
+    "stats_activity_aggregate": "POST /v2/stats/activity/aggregate-by-period",
     "stats_activity_day_by_day": "POST /v2/stats/activity/day-by-day",
     "stats_interaction": "POST /v2/stats/interaction",
 }
@@ -185,7 +185,7 @@ def minimum(sb: CompanySandbox, counts: dict, start: dt.datetime, end: dt.dateti
         "library_folders": counts["workspaces"], "library_folder_content": counts["library_folders"],
         "calls": pages(calls), "calls_extensive": pages(calls), "call_transcripts": pages(calls),
         "call_media": 0, "stats_activity_aggregate": pages(active), "stats_activity_day_by_day": pages(active),
-        "stats_interaction": interaction["day"], "stats_activity_scorecards": pages(answered),
+        "stats_interaction": interaction["week"], "stats_activity_scorecards": pages(answered),
         "coaching": coaching,
         "_notes": {"calls": calls, "active_users": active, "answered": answered, "activity_monthly": monthly,
                    "interaction_by_period": interaction},
