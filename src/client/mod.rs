@@ -35,7 +35,7 @@ use crate::protocol::{LogLevel, Message, Output};
 
 pub use budget::{RateBudget, MIN_RATE, PRIORITY};
 pub use classify::{
-    classify_status, classify_transport, gong_errors, reason_of, verdict_of, Verdict,
+    classify_status, classify_transport, gong_errors, reason_of, unreachable, verdict_of, Verdict,
 };
 pub use retry::{parse_retry_after, Attempts, Profile, RateLimitWait, RetryPolicy};
 
@@ -331,6 +331,10 @@ impl GongClient {
         error: Error,
         server_wait: Option<Duration>,
     ) -> Result<()> {
+        // Nothing listens, or the name does not resolve: a command someone waits on says so at once.
+        if self.policy.profile == Profile::FailFast && error.reason() == &Reason::Unreachable {
+            return Err(error);
+        }
         match self.policy.after_failure(attempts, server_wait) {
             Some(wait) => {
                 self.pause(what, wait, &error.message).await;
@@ -561,6 +565,16 @@ impl GongClient {
             ))
             .with_reason(Reason::Redirect)
             .with_internal(error_chain(e));
+        }
+        if let Some(why) = classify::unreachable(e) {
+            let port = self.base_url().port_or_known_default().unwrap_or(443);
+            let what = match why {
+                "refused" => format!("could not connect: nothing listens at {host}:{port} (connection refused). Check base_url, or start the server it names"),
+                _ => format!("could not connect: the host name {host} does not resolve. Check base_url"),
+            };
+            return Error::transient(format!("{} {what}.", req.describe()))
+                .with_reason(Reason::Unreachable)
+                .with_internal(error_chain(e));
         }
         let what = if e.is_timeout() {
             format!(
