@@ -691,7 +691,13 @@ fn a_range_past_the_end_is_clamped_and_a_failed_download_never_touches_the_file(
     ] {
         let run = exec(
             &config,
-            &["call_audio", "download", &p, "--output", keep.to_str().unwrap()],
+            &[
+                "call_audio",
+                "download",
+                &p,
+                "--output",
+                keep.to_str().unwrap(),
+            ],
         );
         assert_ne!(run.code, 0, "{}", run.stdout);
         assert_eq!(std::fs::read(&keep).unwrap(), b"precious", "{p}");
@@ -733,7 +739,10 @@ fn errors_only_gong_detects_are_the_callers_and_checkable_ones_are_caught_before
     // Gong's 400 about the request: config_error, exit 2, Gong's message.
     for (entity, params) in [
         ("users", json!({"cursor": "not-a-cursor"})),
-        ("calls_extensive", json!({"filter": {}, "cursor": "bm90LWEtY3Vyc29y"})),
+        (
+            "calls_extensive",
+            json!({"filter": {}, "cursor": "bm90LWEtY3Vyc29y"}),
+        ),
     ] {
         let run = exec(&config, &[entity, "list", &params.to_string()]);
         assert_eq!(run.code, 2, "{}", run.stdout);
@@ -756,7 +765,11 @@ fn errors_only_gong_detects_are_the_callers_and_checkable_ones_are_caught_before
         ),
         (vec!["users", "get", r#"{"id": "abc"}"#], "digits"),
         (
-            vec!["call_transcripts", "list", r#"{"filter": {"callIds": ["12x"]}}"#],
+            vec![
+                "call_transcripts",
+                "list",
+                r#"{"filter": {"callIds": ["12x"]}}"#,
+            ],
             "filter.callIds",
         ),
         (
@@ -809,7 +822,10 @@ fn an_unreachable_host_fails_within_seconds() {
     let took = started.elapsed();
     assert_eq!(run.code, 1, "{}", run.stdout);
     let message = run.json["error"]["message"].as_str().unwrap();
-    assert!(message.contains("nothing listens at 127.0.0.1"), "{message}");
+    assert!(
+        message.contains("nothing listens at 127.0.0.1"),
+        "{message}"
+    );
     assert!(took < std::time::Duration::from_secs(3), "took {took:?}");
     let started = std::time::Instant::now();
     let check = run_cmd(&["check", "--config", config.to_str().unwrap()]);
@@ -838,7 +854,10 @@ fn all_scorecards(config: &Path) -> Vec<Vec<Value>> {
     let mut pages = Vec::new();
     let mut params = json!({});
     loop {
-        let run = exec(config, &["stats_activity_scorecards", "list", &params.to_string()]);
+        let run = exec(
+            config,
+            &["stats_activity_scorecards", "list", &params.to_string()],
+        );
         assert_eq!(run.code, 0, "{}", run.stdout);
         pages.push(list_data(&run.json).clone());
         match run.json["meta"]["pagination"]["cursor"].as_str() {

@@ -86,8 +86,7 @@ pub fn check(entity: Entity, action: Action, params: &Value, now: DateTime<Utc>)
             continue;
         };
         let bad = if list {
-            v.as_array()
-                .and_then(|a| a.iter().find(|x| !is_digits(x)))
+            v.as_array().and_then(|a| a.iter().find(|x| !is_digits(x)))
         } else {
             (!is_digits(v)).then_some(v)
         };

@@ -132,9 +132,7 @@ impl HereFilter {
     /// The records of a page that pass every filter, in Gong's order.
     pub fn apply(&self, data: Vec<Box<RawValue>>) -> Vec<Box<RawValue>> {
         data.into_iter()
-            .filter(|raw| {
-                serde_json::from_str::<Value>(raw.get()).is_ok_and(|v| self.keeps(&v))
-            })
+            .filter(|raw| serde_json::from_str::<Value>(raw.get()).is_ok_and(|v| self.keeps(&v)))
             .collect()
     }
 

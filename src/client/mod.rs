@@ -691,4 +691,33 @@ mod tests {
         assert_eq!(base64(b"abc"), "YWJj");
         assert_eq!(base64(b""), "");
     }
+
+    #[tokio::test]
+    async fn only_commands_someone_waits_on_give_up_at_once_when_nothing_listens() {
+        let cfg = Config::from_value(
+            serde_json::json!({"credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"},
+                   "start_date": "2024-01-01", "retry_backoff_base_ms": 1}),
+            Utc::now(),
+        )
+        .unwrap();
+        let refused = || Error::transient("refused").with_reason(Reason::Unreachable);
+        let attempts = Attempts::default();
+        let sync = GongClient::with_profile(&cfg, Profile::Patient).unwrap();
+        assert!(sync
+            .wait_after_failure("x", &attempts, refused(), None)
+            .await
+            .is_ok());
+        let command = GongClient::with_profile(&cfg, Profile::FailFast).unwrap();
+        let e = command
+            .wait_after_failure("x", &attempts, refused(), None)
+            .await
+            .unwrap_err();
+        assert_eq!(e.reason(), &Reason::Unreachable);
+        // Other transport failures may pass: commands retry them within their few seconds.
+        let reset = Error::transient("reset").with_reason(Reason::Transport);
+        assert!(command
+            .wait_after_failure("x", &attempts, reset, None)
+            .await
+            .is_ok());
+    }
 }

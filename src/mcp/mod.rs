@@ -97,10 +97,8 @@ impl GongServer {
         })?;
         // Someone waits on every tool call: the fail-fast retry profile, as in `execute`.
         let config = Config::parse(&text)?;
-        let client = crate::client::GongClient::with_profile(
-            &config,
-            crate::client::Profile::FailFast,
-        )?;
+        let client =
+            crate::client::GongClient::with_profile(&config, crate::client::Profile::FailFast)?;
         let gong = Gong::with_client(Arc::new(client), Arc::new(config));
         let path = args.config.clone();
         gong.client()
@@ -228,7 +226,9 @@ impl GongServer {
         let (call_id, _) = crate::api::download_target(entity, &params)?;
         let name = path.unwrap_or_else(|| files::default_name(&call_id, entity));
         let target = dir.resolve(&name)?;
-        let data = crate::download_file::download(&self.gong, entity, &params, &target, resume, None).await?;
+        let data =
+            crate::download_file::download(&self.gong, entity, &params, &target, resume, None)
+                .await?;
         Ok(json!({ "data": data }))
     }
 }
