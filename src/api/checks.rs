@@ -131,7 +131,9 @@ pub fn callers(mut e: Error) -> Error {
         _ => " Fix the parameters.",
     };
     e.kind = ErrorKind::Config;
-    e.message = format!("{}{hint}", e.message);
+    let message = e.message.trim_end();
+    let stop = if message.ends_with('.') { "" } else { "." };
+    e.message = format!("{message}{stop}{hint}");
     e
 }
 
