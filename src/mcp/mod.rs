@@ -191,6 +191,10 @@ impl GongServer {
         if let Some(next) = &next {
             meta["continuation_token"] = json!(next.encode());
         }
+        if let Some(note) = &page.note {
+            // Filters the connector applied to Gong's page (execute's `meta.note`).
+            meta["filterNote"] = json!(note);
+        }
         if cut.oversized {
             meta["note"] = json!(format!(
                 "One record over the size limit of {} characters: it comes alone.",
