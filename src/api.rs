@@ -23,7 +23,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
@@ -34,10 +34,13 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::gong::endpoints::{self, Endpoint, Method};
 use crate::gong::page::parse_page;
-use crate::gong::values::{closed_days_end, fmt_date, id_string};
+use crate::gong::values::{closed_days_end, fmt_date};
 use crate::media::{self, ByteRange, DownloadInfo};
 use crate::models::media::MediaKind;
 use crate::streams;
+
+mod checks;
+mod scorecards;
 
 /// The seed's 16 entities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,11 +60,11 @@ pub enum Entity {
     LibraryFolders,
     LibraryFolderContent,
     Coaching,
-    /// Answered scorecards. The seed's `filter.fromDateTime`/`toDateTime` are sent as Gong's
-    /// `callFromDate`/`callToDate` (dates; a `toDateTime` after midnight includes its day); Gong's own
-    /// `callFromDate`, `callToDate`, `reviewFromDate`, `reviewToDate` are accepted too. The seed's
-    /// `reviewerUserIds` and `callIds` are not filters of Gong's endpoint: they are applied to each page
-    /// Gong returns (so such a page may hold fewer records than Gong's page size).
+    /// Answered scorecards. The seed's `filter.fromDateTime`/`toDateTime` are exact: Gong is sent the
+    /// covering `callFromDate`/`callToDate` days and the records are kept inside the instants; Gong's own
+    /// `callFromDate`, `callToDate`, `reviewFromDate`, `reviewToDate` are accepted too (not together with
+    /// the seed's name for the same bound). The seed's `reviewerUserIds` and `callIds` are not filters of
+    /// Gong's endpoint: they are applied to each page Gong returns (see `api::scorecards`).
     StatsActivityScorecards,
 }
 
@@ -514,6 +517,8 @@ pub struct Pagination {
 pub struct ListPage {
     pub data: Vec<Box<RawValue>>,
     pub pagination: Pagination,
+    /// Set when the connector filtered Gong's page (`meta.note`): what `totalRecords` counts.
+    pub note: Option<String>,
 }
 
 impl ListPage {
@@ -527,11 +532,14 @@ impl ListPage {
         #[derive(Serialize)]
         struct Meta<'a> {
             pagination: &'a Pagination,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            note: Option<&'a str>,
         }
         serde_json::to_string(&Out {
             data: &self.data,
             meta: Meta {
                 pagination: &self.pagination,
+                note: self.note.as_deref(),
             },
         })
         .unwrap_or_else(|_| "{}".into())
@@ -641,6 +649,7 @@ impl Gong {
 
     /// Any entity's get.
     pub async fn get(&self, entity: Entity, params: &Value) -> Result<Box<RawValue>> {
+        let params = &checks::without_nulls(params);
         validate(entity, Action::Get, params)?;
         let id = lookup_str(params, "id").unwrap_or_default();
         match entity {
@@ -673,8 +682,11 @@ impl Gong {
 
     /// The request a list sends, after validation (also used by tests and `--dry-run`-like tooling).
     pub fn list_request(&self, entity: Entity, params: &Value) -> Result<ApiRequest> {
+        let params = &checks::without_nulls(params);
+        let now = Utc::now();
         validate(entity, Action::List, params)?;
-        build_list_request(entity, params, &self.config, Utc::now())
+        checks::check(entity, Action::List, params, now)?;
+        build_list_request(entity, params, &self.config, now)
     }
 }
 
@@ -717,7 +729,31 @@ pub struct DownloadOptions {
 
 impl ListApi<'_> {
     /// One page. `params.cursor` (from the previous page's `pagination.cursor`) fetches the next.
+    /// Where the connector filters Gong's pages (see [`Entity::StatsActivityScorecards`]), a page with no
+    /// match is followed by the next until one has matches or the data ends.
     pub async fn list(&self, params: &Value) -> Result<ListPage> {
+        let mut params = checks::without_nulls(params);
+        let here = match self.entity {
+            Entity::StatsActivityScorecards => scorecards::HereFilter::of(&params),
+            _ => None,
+        };
+        loop {
+            let mut page = self.gong_page(&params).await.map_err(checks::callers)?;
+            let Some(filter) = &here else {
+                return Ok(page);
+            };
+            page.data = filter.apply(page.data);
+            page.pagination.current_page_size = page.data.len() as u64;
+            page.note = Some(filter.note());
+            match page.pagination.cursor.clone() {
+                Some(cursor) if page.data.is_empty() => params["cursor"] = json!(cursor),
+                _ => return Ok(page),
+            }
+        }
+    }
+
+    /// One page as Gong sent it.
+    async fn gong_page(&self, params: &Value) -> Result<ListPage> {
         let entity = self.entity;
         let request = self.gong.list_request(entity, params)?;
         let endpoint = list_endpoint(entity)?;
@@ -736,6 +772,7 @@ impl ListApi<'_> {
                     return Ok(ListPage {
                         data: Vec::new(),
                         pagination: Pagination::default(),
+                        note: None,
                     });
                 }
                 return Err(Error::system(format!(
@@ -745,7 +782,7 @@ impl ListApi<'_> {
                 .with_status(404));
             }
         };
-        let mut data = Vec::with_capacity(ranges.len());
+        let mut data: Vec<Box<RawValue>> = Vec::with_capacity(ranges.len());
         for r in ranges {
             let text = std::str::from_utf8(&body[r])
                 .map_err(|_| Error::system("Gong sent a record that is not UTF-8."))?;
@@ -753,9 +790,6 @@ impl ListApi<'_> {
                 RawValue::from_string(text.to_string())
                     .map_err(|e| Error::system(format!("Gong sent a malformed record: {e}")))?,
             );
-        }
-        if entity == Entity::StatsActivityScorecards {
-            data = filter_scorecards(data, params);
         }
         #[derive(Deserialize)]
         struct Top {
@@ -774,10 +808,10 @@ impl ListApi<'_> {
             .as_ref()
             .and_then(|r| r.current_page_number)
             .unwrap_or(0);
-        let page_size = match records.as_ref().and_then(|r| r.current_page_size) {
-            Some(n) if entity != Entity::StatsActivityScorecards => n,
-            _ => data.len() as u64,
-        };
+        let page_size = records
+            .as_ref()
+            .and_then(|r| r.current_page_size)
+            .unwrap_or(data.len() as u64);
         Ok(ListPage {
             pagination: Pagination {
                 total_records: total.unwrap_or(data.len() as u64),
@@ -786,6 +820,7 @@ impl ListApi<'_> {
                 cursor,
             },
             data,
+            note: None,
         })
     }
 }
@@ -797,12 +832,12 @@ impl ListGetApi<'_> {
 
     /// One record by id, as Gong sends it. An unknown id is a 404 error ([`is_not_found`]).
     pub async fn get(&self, id: &str) -> Result<Box<RawValue>> {
+        self.get_one(id).await.map_err(checks::callers)
+    }
+
+    async fn get_one(&self, id: &str) -> Result<Box<RawValue>> {
         let entity = self.list.entity;
-        if id.is_empty()
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::config(format!(
                 "{} get: `id` must be a Gong id (digits), got {id:?}.",
                 entity.name()
@@ -870,12 +905,15 @@ impl DownloadApi<'_> {
             out,
         )
         .await
+        .map_err(checks::callers)
     }
 }
 
 /// The call id and range of a download request, validated.
 pub fn download_target(entity: Entity, params: &Value) -> Result<(String, Option<ByteRange>)> {
+    let params = &checks::without_nulls(params);
     validate(entity, Action::Download, params)?;
+    checks::check(entity, Action::Download, params, Utc::now())?;
     let what = format!("{} download", entity.name());
     let ids = lookup(params, "filter.callIds")
         .and_then(Value::as_array)
@@ -897,21 +935,6 @@ pub fn download_target(entity: Entity, params: &Value) -> Result<(String, Option
         .map(ByteRange::parse)
         .transpose()?;
     Ok((call_id, range))
-}
-
-/// The date part of a date-time as written (the company's calendar day if the offset is the company's);
-/// an exclusive end after midnight moves to the next day so that day is included.
-fn date_of(text: &str, exclusive_end: bool) -> String {
-    let Ok(dt) = DateTime::parse_from_rfc3339(text) else {
-        return text.chars().take(10).collect();
-    };
-    let day = dt.date_naive();
-    let day = if exclusive_end && dt.time() > NaiveTime::MIN {
-        day + Duration::days(1)
-    } else {
-        day
-    };
-    day.format("%Y-%m-%d").to_string()
 }
 
 /// The endpoint an entity's list reads: its stream's, from the stream table.
@@ -939,7 +962,7 @@ fn build_list_request(
                     None => req,
                 }
             }),
-        Method::Post => ApiRequest::post(endpoint.path, post_body(entity, params, config, now)),
+        Method::Post => ApiRequest::post(endpoint.path, post_body(entity, params, config, now)?),
     };
     if let Some(cursor) = lookup_str(params, "cursor") {
         endpoint.set_cursor(&mut request, cursor);
@@ -947,14 +970,17 @@ fn build_list_request(
     Ok(request)
 }
 
+/// Days `stats_activity_day_by_day list` reads without `filter.fromDate`: the last closed week.
+pub const DAY_BY_DAY_DEFAULT_DAYS: i64 = 7;
+
 /// The JSON body of a POST entity's list, in Gong's names (see [`Entity::StatsActivityScorecards`]).
-fn post_body(entity: Entity, params: &Value, config: &Config, now: DateTime<Utc>) -> Value {
+fn post_body(entity: Entity, params: &Value, config: &Config, now: DateTime<Utc>) -> Result<Value> {
     let filter = || {
         lookup(params, "filter")
             .cloned()
             .unwrap_or_else(|| json!({}))
     };
-    match entity {
+    Ok(match entity {
         Entity::CallsExtensive => {
             let mut body = json!({ "filter": filter() });
             if let Some(cs) = lookup(params, "contentSelector") {
@@ -965,71 +991,29 @@ fn post_body(entity: Entity, params: &Value, config: &Config, now: DateTime<Utc>
         Entity::StatsActivityAggregate
         | Entity::StatsActivityDayByDay
         | Entity::StatsInteraction => {
-            // Gong requires both dates; the seed makes them optional. Defaults: the config's start_date,
-            // and the end of the closed days the sync would read (`closed_days_end`).
+            // Gong requires both dates; the seed makes them optional. Defaults: the end of the closed
+            // days the sync would read (`closed_days_end`), and from the config's start_date, except
+            // day by day (one record per user and day): the 7 days before `toDate`.
             let mut f = filter();
+            let to = match lookup_str(params, "filter.toDate").and_then(parse_date) {
+                Some(day) => crate::gong::values::midnight(day),
+                None => closed_days_end(now, config.end_or(now)),
+            };
             if lookup(params, "filter.fromDate").is_none() {
-                f["fromDate"] = json!(fmt_date(config.start));
+                let from = match entity {
+                    Entity::StatsActivityDayByDay => to - Duration::days(DAY_BY_DAY_DEFAULT_DAYS),
+                    _ => config.start,
+                };
+                f["fromDate"] = json!(fmt_date(from));
             }
             if lookup(params, "filter.toDate").is_none() {
-                f["toDate"] = json!(fmt_date(closed_days_end(now, config.end_or(now))));
+                f["toDate"] = json!(fmt_date(to));
             }
             json!({ "filter": f })
         }
-        Entity::StatsActivityScorecards => {
-            let mut f = Map::new();
-            if let Some(from) = lookup_str(params, "filter.fromDateTime") {
-                f.insert("callFromDate".into(), json!(date_of(from, false)));
-            }
-            if let Some(to) = lookup_str(params, "filter.toDateTime") {
-                f.insert("callToDate".into(), json!(date_of(to, true)));
-            }
-            for name in [
-                "callFromDate",
-                "callToDate",
-                "reviewFromDate",
-                "reviewToDate",
-                "scorecardIds",
-                "reviewedUserIds",
-            ] {
-                if let Some(v) = lookup(params, &format!("filter.{name}")) {
-                    f.insert(name.into(), v.clone());
-                }
-            }
-            json!({ "filter": f })
-        }
+        Entity::StatsActivityScorecards => json!({ "filter": scorecards::gong_filter(params)? }),
         _ => json!({ "filter": filter() }),
-    }
-}
-
-/// Applies the seed's `filter.reviewerUserIds` and `filter.callIds`, which Gong's endpoint lacks.
-fn filter_scorecards(data: Vec<Box<RawValue>>, params: &Value) -> Vec<Box<RawValue>> {
-    let set = |name: &str| -> Option<Vec<String>> {
-        lookup(params, name).and_then(Value::as_array).map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-    };
-    let reviewers = set("filter.reviewerUserIds");
-    let calls = set("filter.callIds");
-    if reviewers.is_none() && calls.is_none() {
-        return data;
-    }
-    let text = |v: Option<&Value>| id_string(v).unwrap_or_default();
-    data.into_iter()
-        .filter(|raw| {
-            let Ok(v) = serde_json::from_str::<Value>(raw.get()) else {
-                return false;
-            };
-            reviewers
-                .as_ref()
-                .is_none_or(|r| r.contains(&text(v.get("reviewerUserId"))))
-                && calls
-                    .as_ref()
-                    .is_none_or(|c| c.contains(&text(v.get("callId"))))
-        })
-        .collect()
+    })
 }
 
 #[cfg(test)]
@@ -1110,7 +1094,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             r.body.unwrap(),
-            json!({"filter": {"callFromDate": "2025-01-01", "callToDate": "2025-01-06"}, "cursor": "c"})
+            json!({"filter": {"callFromDate": "2024-12-31", "callToDate": "2025-01-07"}, "cursor": "c"})
         );
         let r = build_list_request(
             Entity::Coaching,

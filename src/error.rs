@@ -50,8 +50,11 @@ pub enum Reason {
     QuotaSpent,
     /// The client-side daily request budget is spent.
     BudgetSpent,
-    /// No answer, or an answer that broke off: refused, reset, timed out, truncated.
+    /// No answer, or an answer that broke off: reset, timed out, truncated.
     Transport,
+    /// Nothing listens at the host (connection refused) or its name does not resolve. Syncs retry it
+    /// like [`Reason::Transport`]; commands someone waits on fail at once.
+    Unreachable,
     /// HTTP 5xx (or 408/425) until the retry policy's total wait ran out.
     Server,
     /// An answer whose body is not what the endpoint returns.

@@ -319,12 +319,7 @@ async fn download(
         Error::config("A download needs --output FILE (or --output - for stdout).")
     })?;
     // Validate before touching the output file.
-    let (call_id, range) = crate::api::download_target(request.entity, &request.params)?;
-    let kind = request
-        .entity
-        .name()
-        .trim_start_matches("call_")
-        .to_string();
+    crate::api::download_target(request.entity, &request.params)?;
     if output.as_os_str() == "-" {
         if args.resume {
             return Err(Error::config("--resume needs --output FILE, not stdout."));
@@ -344,47 +339,15 @@ async fn download(
             .map_err(|e| Error::system(format!("Could not write to stdout: {e}")))?;
         return Ok(None);
     }
-    let existing = if args.resume {
-        match tokio::fs::metadata(output).await {
-            Ok(m) => m.len(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
-            Err(e) => {
-                return Err(Error::config(format!(
-                    "Could not read {}: {e}",
-                    output.display()
-                )))
-            }
-        }
-    } else {
-        0
-    };
-    let mut options = tokio::fs::OpenOptions::new();
-    if args.resume {
-        options.create(true).append(true);
-    } else {
-        options.create(true).write(true).truncate(true);
-    }
-    let mut file = options.open(output).await.map_err(|e| {
-        Error::config(format!(
-            "Could not open {} for writing: {e}",
-            output.display()
-        ))
-    })?;
-    let info = gong
-        .download(
-            request.entity,
-            &request.params,
-            &DownloadOptions {
-                skip: existing,
-                url: args.media_url.clone(),
-            },
-            &mut file,
-        )
-        .await?;
-    file.sync_all()
-        .await
-        .map_err(|e| Error::system(format!("Could not write {}: {e}", output.display())))?;
-    let range_header = range.is_some().then(|| &request.params["range_header"]);
-    let data = info.summary(&call_id, &kind, output, existing, range_header, args.resume);
+    // Through FILE.part, so a failed download never touches FILE (see `download_file`).
+    let data = crate::download_file::download(
+        gong,
+        request.entity,
+        &request.params,
+        output,
+        args.resume,
+        args.media_url.clone(),
+    )
+    .await?;
     Ok(Some(json!({ "data": data }).to_string()))
 }

@@ -461,8 +461,10 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
             win.next = Some(total - n);
             win.end = Some(total);
         }
-        if win.end.is_none() {
-            win.end = info.total_size;
+        // HTTP semantics: a range that runs past the end of the file is clamped to the file, so the
+        // bytes after the last one are never asked for.
+        if let Some(total) = info.total_size {
+            win.end = Some(win.end.map_or(total, |e| e.min(total)));
         }
         let next = win.next.unwrap_or(0);
         if first {
@@ -595,6 +597,17 @@ async fn media_get(
                     "the request could not be built"
                 }
             )))
+        }
+        Ok(Err(e)) if crate::client::unreachable(&e).is_some() => {
+            let error = Error::transient(format!(
+                "Could not fetch {what} from {}: nothing answers there (the host refused the connection or its name does not resolve).",
+                redact_url(url)
+            ))
+            .with_reason(Reason::Unreachable);
+            client
+                .wait_after_failure(what, attempts, error, None)
+                .await?;
+            return Ok(None);
         }
         Ok(Err(e)) => format!(
             "Could not fetch {what} from {}: {}",

@@ -627,3 +627,341 @@ fn a_rotated_oauth_refresh_token_is_saved_to_the_config_file() {
     let second = exec(&config, &["users", "list"]);
     assert_eq!(second.code, 0, "{}", second.stdout);
 }
+
+// ---------------------------------------------------------------- the issue's exact agent behaviours
+
+fn media_len_of(id: &str) -> u64 {
+    gong_sandbox::media_len(id, "audio")
+}
+
+/// A call with a recording of ordinary size.
+fn a_call_id(sandbox: &gong_sandbox::Sandbox) -> String {
+    let ds = sandbox.dataset().read().unwrap();
+    let large = ds.large_media_call_id.clone();
+    ds.calls
+        .iter()
+        .find(|c| c.video && Some(c.id_str()) != large)
+        .expect("a call with a recording")
+        .id_str()
+}
+
+#[test]
+fn a_range_past_the_end_is_clamped_and_a_failed_download_never_touches_the_file() {
+    let (sandbox, dir, config) = setup(SandboxConfig {
+        calls: 10,
+        days: 10,
+        users: 4,
+        ..SandboxConfig::default()
+    });
+    let d = dir.path();
+    let id = a_call_id(&sandbox);
+    let len = media_len_of(&id);
+    let params = |range: Option<String>| {
+        let mut p = json!({"filter": {"callIds": [id]}});
+        if let Some(r) = range {
+            p["range_header"] = json!(r);
+        }
+        p.to_string()
+    };
+    // A range that runs past the end: the bytes up to the end, nothing asked beyond them.
+    let out = d.join("tail.mp3");
+    let run = exec(
+        &config,
+        &[
+            "call_audio",
+            "download",
+            &params(Some(format!("bytes={}-{}", len - 10, len + 500))),
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.json["data"]["bytesWritten"], 10);
+    let mut expected = vec![0u8; 10];
+    gong_sandbox::fill_media(&id, "audio", len - 10, &mut expected);
+    assert!(std::fs::read(&out).unwrap() == expected);
+    assert!(!d.join("tail.mp3.part").exists());
+
+    // Failures (unknown call, range past the end) leave FILE as it was; their bytes stay in FILE.part.
+    let keep = d.join("keep.mp3");
+    std::fs::write(&keep, b"precious").unwrap();
+    for p in [
+        json!({"filter": {"callIds": ["123456789"]}}).to_string(),
+        params(Some(format!("bytes={}-", len + 10))),
+    ] {
+        let run = exec(
+            &config,
+            &[
+                "call_audio",
+                "download",
+                &p,
+                "--output",
+                keep.to_str().unwrap(),
+            ],
+        );
+        assert_ne!(run.code, 0, "{}", run.stdout);
+        assert_eq!(std::fs::read(&keep).unwrap(), b"precious", "{p}");
+    }
+    // A FILE.part left by a failure is what --resume continues; FILE is replaced only when whole.
+    let part = d.join("keep.mp3.part");
+    let mut head = vec![0u8; 1000];
+    gong_sandbox::fill_media(&id, "audio", 0, &mut head);
+    std::fs::write(&part, &head).unwrap();
+    let run = exec(
+        &config,
+        &[
+            "call_audio",
+            "download",
+            &params(None),
+            "--output",
+            keep.to_str().unwrap(),
+            "--resume",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.json["data"]["resumedFrom"], 1000);
+    assert_eq!(run.json["data"]["bytesWritten"], len - 1000);
+    assert!(!part.exists());
+    let mut whole = vec![0u8; len as usize];
+    gong_sandbox::fill_media(&id, "audio", 0, &mut whole);
+    assert!(std::fs::read(&keep).unwrap() == whole);
+}
+
+#[test]
+fn errors_only_gong_detects_are_the_callers_and_checkable_ones_are_caught_before_sending() {
+    let (_sandbox, dir, config) = setup(SandboxConfig {
+        calls: 10,
+        days: 10,
+        users: 4,
+        ..SandboxConfig::default()
+    });
+    let d = dir.path();
+    // Gong's 400 about the request: config_error, exit 2, Gong's message.
+    for (entity, params) in [
+        ("users", json!({"cursor": "not-a-cursor"})),
+        (
+            "calls_extensive",
+            json!({"filter": {}, "cursor": "bm90LWEtY3Vyc29y"}),
+        ),
+    ] {
+        let run = exec(&config, &[entity, "list", &params.to_string()]);
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        assert_eq!(run.json["error"]["kind"], "config_error");
+        let message = run.json["error"]["message"].as_str().unwrap();
+        assert!(message.contains("invalid cursor"), "{message}");
+        assert!(message.contains("not one Gong issued"), "{message}");
+    }
+    // Checked before any request: against a closed port, a request would be a transient error.
+    let closed = write_json(d, "closed.json", &config_for(&closed_url(), "2025-01-01"));
+    let tomorrow = Utc::now().date_naive() + Duration::days(2);
+    for (args, expected) in [
+        (
+            vec![
+                "calls",
+                "list",
+                r#"{"fromDateTime": "2025-02-01T00:00:00Z", "toDateTime": "2025-01-01T00:00:00Z"}"#,
+            ],
+            "is after `toDateTime`",
+        ),
+        (vec!["users", "get", r#"{"id": "abc"}"#], "digits"),
+        (
+            vec![
+                "call_transcripts",
+                "list",
+                r#"{"filter": {"callIds": ["12x"]}}"#,
+            ],
+            "filter.callIds",
+        ),
+        (
+            vec![
+                "stats_interaction",
+                "list",
+                &format!(r#"{{"filter": {{"toDate": "{tomorrow}"}}}}"#),
+            ],
+            "in the future",
+        ),
+        (
+            vec![
+                "stats_activity_scorecards",
+                "list",
+                r#"{"filter": {"fromDateTime": "2025-01-01T00:00:00Z", "callFromDate": "2025-01-01"}}"#,
+            ],
+            "not both",
+        ),
+    ] {
+        let run = exec(&closed, &args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stdout);
+        assert_eq!(run.json["error"]["kind"], "config_error");
+        let message = run.json["error"]["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{args:?}: {message}");
+    }
+    // `"cursor": null` is an absent cursor.
+    let run = exec(&config, &["users", "list", r#"{"cursor": null}"#]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(list_data(&run.json).len(), 4);
+}
+
+/// A loopback URL where nothing listens.
+fn closed_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn an_unreachable_host_fails_within_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_json(
+        dir.path(),
+        "c.json",
+        &config_for(&closed_url(), "2025-01-01"),
+    );
+    let started = std::time::Instant::now();
+    let run = exec(&config, &["users", "list"]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let message = run.json["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("nothing listens at 127.0.0.1"),
+        "{message}"
+    );
+    assert!(took < std::time::Duration::from_secs(3), "took {took:?}");
+    let started = std::time::Instant::now();
+    let check = run_cmd(&["check", "--config", config.to_str().unwrap()]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "check took {:?}",
+        started.elapsed()
+    );
+    let status = check
+        .of_type("CONNECTION_STATUS")
+        .next()
+        .expect("a connection status")
+        .clone();
+    assert_eq!(status["connectionStatus"]["status"], "FAILED");
+    assert!(status["connectionStatus"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("nothing listens"));
+}
+
+fn run_cmd(args: &[&str]) -> Run {
+    common::run(args)
+}
+
+fn all_scorecards(config: &Path) -> Vec<Vec<Value>> {
+    let mut pages = Vec::new();
+    let mut params = json!({});
+    loop {
+        let run = exec(
+            config,
+            &["stats_activity_scorecards", "list", &params.to_string()],
+        );
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        pages.push(list_data(&run.json).clone());
+        match run.json["meta"]["pagination"]["cursor"].as_str() {
+            Some(c) => params["cursor"] = json!(c),
+            None => return pages,
+        }
+    }
+}
+
+fn started(record: &Value) -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339(record["callStartTime"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[test]
+fn answered_scorecards_have_exact_bounds_and_filters_applied_here_page_on() {
+    let (_sandbox, _dir, config) = setup(SandboxConfig {
+        calls: 450,
+        days: 30,
+        users: 6,
+        ..SandboxConfig::default()
+    });
+    let pages = all_scorecards(&config);
+    assert!(pages.len() >= 2, "the data spans pages");
+    let all: Vec<&Value> = pages.iter().flatten().collect();
+    // A one-hour window inside a day with other scorecards: exactly the records inside it.
+    let pick = all
+        .iter()
+        .find(|r| {
+            all.iter()
+                .filter(|o| started(o).date_naive() == started(r).date_naive())
+                .count()
+                >= 3
+        })
+        .expect("a busy day");
+    let from = started(pick) - Duration::minutes(30);
+    let to = from + Duration::hours(1);
+    let mut expected: Vec<&Value> = all
+        .iter()
+        .copied()
+        .filter(|r| started(r) >= from && started(r) < to)
+        .collect();
+    expected.sort_by_key(|r| r.to_string());
+    let offset = chrono::FixedOffset::west_opt(8 * 3600).unwrap();
+    for (a, b) in [
+        (from.to_rfc3339(), to.to_rfc3339()),
+        (
+            from.with_timezone(&offset).to_rfc3339(),
+            to.with_timezone(&offset).to_rfc3339(),
+        ),
+    ] {
+        let params = json!({"filter": {"fromDateTime": a, "toDateTime": b}});
+        let run = exec(
+            &config,
+            &["stats_activity_scorecards", "list", &params.to_string()],
+        );
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        let mut got: Vec<&Value> = list_data(&run.json).iter().collect();
+        got.sort_by_key(|r| r.to_string());
+        assert_eq!(got, expected, "{a} .. {b}");
+        assert!(run.json["meta"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("before"));
+    }
+    // A filter Gong lacks: pages with no match are skipped until one has it.
+    let last = pages.last().unwrap().last().unwrap();
+    let call_id = last["callId"].to_string().trim_matches('"').to_string();
+    let params = json!({"filter": {"callIds": [call_id]}});
+    let run = exec(
+        &config,
+        &["stats_activity_scorecards", "list", &params.to_string()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(list_data(&run.json), &vec![last.clone()]);
+    assert_eq!(run.json["meta"]["pagination"]["currentPageSize"], 1);
+    assert_eq!(
+        run.json["meta"]["pagination"]["totalRecords"].as_u64(),
+        Some(all.len() as u64),
+        "Gong's total, before filtering"
+    );
+}
+
+#[test]
+fn day_by_day_defaults_to_the_last_seven_closed_days() {
+    let (_sandbox, _dir, config) = setup(SandboxConfig {
+        calls: 30,
+        days: 30,
+        users: 3,
+        ..SandboxConfig::default()
+    });
+    let run = exec(&config, &["stats_activity_day_by_day", "list"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let today = Utc::now().date_naive();
+    let first = (today - Duration::days(8)).to_string();
+    for record in list_data(&run.json) {
+        let days = record["userDailyActivityStats"].as_array().unwrap();
+        assert_eq!(days.len(), 7, "{record:.200}");
+        assert!(days[0]["fromDate"].as_str().unwrap().starts_with(&first));
+    }
+    let described = Command::new(BIN)
+        .args(["execute", "--describe", "stats_activity_day_by_day"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&described.stdout).contains("last 7 closed days"));
+}

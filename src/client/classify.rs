@@ -77,7 +77,9 @@ pub fn classify_status(status: u16, retry_after: Option<Duration>) -> Verdict {
 pub fn verdict_of(reason: &Reason, retry_after: Option<Duration>) -> Verdict {
     match reason {
         Reason::NotFound => Verdict::NotFound,
-        Reason::RateLimited | Reason::Server | Reason::Transport => Verdict::Retry(retry_after),
+        Reason::RateLimited | Reason::Server | Reason::Transport | Reason::Unreachable => {
+            Verdict::Retry(retry_after)
+        }
         Reason::Unauthorized => Verdict::Unauthorized,
         Reason::Forbidden { .. } | Reason::Redirect => Verdict::Fail(ErrorKind::Config),
         _ => Verdict::Fail(ErrorKind::System),
@@ -94,6 +96,28 @@ pub fn classify_transport(error: &reqwest::Error) -> Verdict {
         // Timeouts, refused or reset connections, DNS hiccups and broken bodies can all pass.
         Verdict::Retry(None)
     }
+}
+
+/// Why nothing answered at all, when that is the case: `refused` (nothing listens at the host and port)
+/// or `unresolved` (the host name does not resolve). Other transport failures may pass with a retry.
+pub fn unreachable(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return Some("refused");
+            }
+        }
+        let text = s.to_string().to_ascii_lowercase();
+        if text.contains("connection refused") {
+            return Some("refused");
+        }
+        if text.starts_with("dns error") || text.contains("failed to lookup address") {
+            return Some("unresolved");
+        }
+        source = s.source();
+    }
+    None
 }
 
 /// A TLS certificate Gong's host does not present validly: retrying cannot fix it.

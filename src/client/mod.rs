@@ -35,7 +35,7 @@ use crate::protocol::{LogLevel, Message, Output};
 
 pub use budget::{RateBudget, MIN_RATE, PRIORITY};
 pub use classify::{
-    classify_status, classify_transport, gong_errors, reason_of, verdict_of, Verdict,
+    classify_status, classify_transport, gong_errors, reason_of, unreachable, verdict_of, Verdict,
 };
 pub use retry::{parse_retry_after, Attempts, Profile, RateLimitWait, RetryPolicy};
 
@@ -331,6 +331,10 @@ impl GongClient {
         error: Error,
         server_wait: Option<Duration>,
     ) -> Result<()> {
+        // Nothing listens, or the name does not resolve: a command someone waits on says so at once.
+        if self.policy.profile == Profile::FailFast && error.reason() == &Reason::Unreachable {
+            return Err(error);
+        }
         match self.policy.after_failure(attempts, server_wait) {
             Some(wait) => {
                 self.pause(what, wait, &error.message).await;
@@ -562,6 +566,16 @@ impl GongClient {
             .with_reason(Reason::Redirect)
             .with_internal(error_chain(e));
         }
+        if let Some(why) = classify::unreachable(e) {
+            let port = self.base_url().port_or_known_default().unwrap_or(443);
+            let what = match why {
+                "refused" => format!("could not connect: nothing listens at {host}:{port} (connection refused). Check base_url, or start the server it names"),
+                _ => format!("could not connect: the host name {host} does not resolve. Check base_url"),
+            };
+            return Error::transient(format!("{} {what}.", req.describe()))
+                .with_reason(Reason::Unreachable)
+                .with_internal(error_chain(e));
+        }
         let what = if e.is_timeout() {
             format!(
                 "timed out after {} s",
@@ -676,5 +690,34 @@ mod tests {
         assert_eq!(base64(b"ab"), "YWI=");
         assert_eq!(base64(b"abc"), "YWJj");
         assert_eq!(base64(b""), "");
+    }
+
+    #[tokio::test]
+    async fn only_commands_someone_waits_on_give_up_at_once_when_nothing_listens() {
+        let cfg = Config::from_value(
+            serde_json::json!({"credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"},
+                   "start_date": "2024-01-01", "retry_backoff_base_ms": 1}),
+            Utc::now(),
+        )
+        .unwrap();
+        let refused = || Error::transient("refused").with_reason(Reason::Unreachable);
+        let attempts = Attempts::default();
+        let sync = GongClient::with_profile(&cfg, Profile::Patient).unwrap();
+        assert!(sync
+            .wait_after_failure("x", &attempts, refused(), None)
+            .await
+            .is_ok());
+        let command = GongClient::with_profile(&cfg, Profile::FailFast).unwrap();
+        let e = command
+            .wait_after_failure("x", &attempts, refused(), None)
+            .await
+            .unwrap_err();
+        assert_eq!(e.reason(), &Reason::Unreachable);
+        // Other transport failures may pass: commands retry them within their few seconds.
+        let reset = Error::transient("reset").with_reason(Reason::Transport);
+        assert!(command
+            .wait_after_failure("x", &attempts, reset, None)
+            .await
+            .is_ok());
     }
 }

@@ -43,14 +43,14 @@ pub fn summary(entity: Entity) -> &'static str {
         Entity::Workspaces => "The company's workspaces",
         Entity::CallTranscripts => "Transcripts of calls (speaker turns with sentences and their times), by date range or call ids",
         Entity::StatsActivityAggregate => "Aggregated activity metrics per user over a date range",
-        Entity::StatsActivityDayByDay => "Daily activity metrics per user over a date range",
+        Entity::StatsActivityDayByDay => "Daily activity metrics per user over a date range (without filter.fromDate: the 7 closed days before filter.toDate, by default the last 7 closed days)",
         Entity::StatsInteraction => "Interaction statistics per user (talk ratio, patience, …) from calls with Whisper on",
         Entity::SettingsScorecards => "Scorecard configurations (questions) of the company",
         Entity::SettingsTrackers => "Keyword tracker configurations of the company",
         Entity::LibraryFolders => "The call library's folder structure of a workspace",
         Entity::LibraryFolderContent => "The calls in a call library folder",
         Entity::Coaching => "Coaching metrics of a manager and their direct reports over a period",
-        Entity::StatsActivityScorecards => "Answered scorecards (reviews of calls) for a date range",
+        Entity::StatsActivityScorecards => "Answered scorecards (reviews of calls) for a date range (filter.fromDateTime/toDateTime are exact instants of the call's start)",
     }
 }
 
@@ -78,10 +78,19 @@ pub fn param_description(entity: Entity, name: &str) -> &'static str {
         (_, "filter.toDateTime") | (_, "toDateTime") | (_, "to") => {
             "End date-time in ISO 8601 format"
         }
+        (Entity::StatsActivityDayByDay, "filter.fromDate") => {
+            "Start date (YYYY-MM-DD); default: 7 days before filter.toDate"
+        }
         (_, "filter.fromDate") => "Start date (YYYY-MM-DD)",
-        (_, "filter.toDate") => "End date (YYYY-MM-DD)",
-        (_, "filter.callFromDate") => "Gong's name: calls from this date (YYYY-MM-DD)",
-        (_, "filter.callToDate") => "Gong's name: calls up to this date (YYYY-MM-DD)",
+        (_, "filter.toDate") => {
+            "End date (YYYY-MM-DD, exclusive, at most the company's today); default: yesterday in UTC"
+        }
+        (_, "filter.callFromDate") => {
+            "Gong's name: calls from this date (YYYY-MM-DD; not with filter.fromDateTime)"
+        }
+        (_, "filter.callToDate") => {
+            "Gong's name: calls up to this date (YYYY-MM-DD; not with filter.toDateTime)"
+        }
         (_, "filter.reviewFromDate") => "Reviews from this date (YYYY-MM-DD)",
         (_, "filter.reviewToDate") => "Reviews up to this date (YYYY-MM-DD)",
         (_, "filter.userIds") => "List of user IDs to retrieve stats for",

@@ -4,13 +4,12 @@
 //! names (no `..`, no root, no drive), and its parent, once created and resolved through any symlinks,
 //! must still be inside the directory; an existing symlink at the target is refused. Bytes go to
 //! `NAME.part` first and are renamed to `NAME` only when the download is whole, so a failure never
-//! touches an existing `NAME` (the `.part` stays, and `resume: true` continues it).
+//! touches an existing `NAME` (the `.part` stays, and `resume: true` continues it): see
+//! [`crate::download_file`], which `execute` shares.
 
 use std::path::{Component, Path, PathBuf};
 
-use serde_json::Value;
-
-use crate::api::{download_target, DownloadOptions, Entity, Gong};
+use crate::api::Entity;
 use crate::error::{Error, Result};
 
 /// The directory downloads are confined to (resolved once, at start).
@@ -101,12 +100,7 @@ fn symlink(path: &str) -> Error {
     ))
 }
 
-/// Where a download's bytes go until it is whole: `NAME.part`.
-pub fn part_of(target: &Path) -> PathBuf {
-    let mut name = target.as_os_str().to_owned();
-    name.push(".part");
-    PathBuf::from(name)
-}
+pub use crate::download_file::part_of;
 
 /// The file name a download gets when the caller names none: `CALLID-audio.mp3`, `CALLID-video.mp4`.
 pub fn default_name(call_id: &str, entity: Entity) -> String {
@@ -114,59 +108,6 @@ pub fn default_name(call_id: &str, entity: Entity) -> String {
         Entity::CallVideo => format!("{call_id}-video.mp4"),
         _ => format!("{call_id}-audio.mp3"),
     }
-}
-
-/// Downloads `params`' recording to `target` (through `target.part`) and returns execute's summary.
-pub async fn download(
-    gong: &Gong,
-    entity: Entity,
-    params: &Value,
-    target: &Path,
-    resume: bool,
-) -> Result<Value> {
-    let (call_id, range) = download_target(entity, params)?;
-    let part = part_of(target);
-    let existing = if resume {
-        tokio::fs::metadata(&part)
-            .await
-            .map(|m| m.len())
-            .unwrap_or(0)
-    } else {
-        0
-    };
-    let mut options = tokio::fs::OpenOptions::new();
-    if existing > 0 {
-        options.append(true);
-    } else {
-        options.create(true).write(true).truncate(true);
-    }
-    let mut file = options
-        .open(&part)
-        .await
-        .map_err(|e| Error::system(format!("Could not open {}: {e}", part.display())))?;
-    let info = gong
-        .download(
-            entity,
-            params,
-            &DownloadOptions {
-                skip: existing,
-                url: None,
-            },
-            &mut file,
-        )
-        .await?;
-    let written =
-        |e: std::io::Error| Error::system(format!("Could not write {}: {e}", target.display()));
-    file.sync_all().await.map_err(written)?;
-    drop(file);
-    tokio::fs::rename(&part, target).await.map_err(written)?;
-    let kind = if entity == Entity::CallVideo {
-        "video"
-    } else {
-        "audio"
-    };
-    let range_header = range.is_some().then(|| &params["range_header"]);
-    Ok(info.summary(&call_id, kind, target, existing, range_header, resume))
 }
 
 #[cfg(test)]

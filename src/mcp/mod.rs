@@ -95,7 +95,11 @@ impl GongServer {
                 args.config.display()
             ))
         })?;
-        let gong = Gong::new(Config::parse(&text)?)?;
+        // Someone waits on every tool call: the fail-fast retry profile, as in `execute`.
+        let config = Config::parse(&text)?;
+        let client =
+            crate::client::GongClient::with_profile(&config, crate::client::Profile::FailFast)?;
+        let gong = Gong::with_client(Arc::new(client), Arc::new(config));
         let path = args.config.clone();
         gong.client()
             .set_config_sink(Arc::new(move |new: Value| save_config(&path, &new)));
@@ -187,6 +191,10 @@ impl GongServer {
         if let Some(next) = &next {
             meta["continuation_token"] = json!(next.encode());
         }
+        if let Some(note) = &page.note {
+            // Filters the connector applied to Gong's page (execute's `meta.note`).
+            meta["filterNote"] = json!(note);
+        }
         if cut.oversized {
             meta["note"] = json!(format!(
                 "One record over the size limit of {} characters: it comes alone.",
@@ -222,7 +230,9 @@ impl GongServer {
         let (call_id, _) = crate::api::download_target(entity, &params)?;
         let name = path.unwrap_or_else(|| files::default_name(&call_id, entity));
         let target = dir.resolve(&name)?;
-        let data = files::download(&self.gong, entity, &params, &target, resume).await?;
+        let data =
+            crate::download_file::download(&self.gong, entity, &params, &target, resume, None)
+                .await?;
         Ok(json!({ "data": data }))
     }
 }
