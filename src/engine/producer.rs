@@ -16,8 +16,8 @@ use super::shared::SharedLists;
 use crate::client::GongClient;
 use crate::error::{Error, Result};
 use crate::gong::endpoints::Endpoint;
-use crate::gong::page::{leading_field, Page, PAGE_SIZE};
 use crate::gong::ids::quote_raw_id;
+use crate::gong::page::{leading_field, Page, PAGE_SIZE};
 use crate::gong::values::{id_string, json_str};
 use crate::streams::{Lift, Plan, StreamDef};
 

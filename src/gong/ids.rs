@@ -317,16 +317,30 @@ mod tests {
         }
         let mut seed = 7u64;
         let mut next = move || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             seed >> 33
         };
-        let keys = ["id", "callId", "n", "userIds", "text", "mediaChannelId", "x"];
+        let keys = [
+            "id",
+            "callId",
+            "n",
+            "userIds",
+            "text",
+            "mediaChannelId",
+            "x",
+        ];
         fn build(next: &mut dyn FnMut() -> u64, keys: &[&str], depth: u32) -> Value {
             match next() % if depth > 3 { 3 } else { 5 } {
                 0 => json!(next() * 1_000_003),
                 1 => json!(format!("\"id\":{} \\ [", next() % 100)),
                 2 => Value::Null,
-                3 => Value::Array((0..next() % 4).map(|_| build(next, keys, depth + 1)).collect()),
+                3 => Value::Array(
+                    (0..next() % 4)
+                        .map(|_| build(next, keys, depth + 1))
+                        .collect(),
+                ),
                 _ => Value::Object(
                     (0..next() % 5)
                         .map(|_| {
