@@ -301,17 +301,17 @@ fn every_entity_and_action_of_the_seed_in_both_forms() {
     }
     // Ids join across entities with their exact digits: an answered scorecard's callId is a call's id
     // (the sandbox's ids are above 2^53, where a double would have changed them).
-    let call_id = answered
+    let joined = answered
         .iter()
         .filter_map(|r| r["callId"].as_str())
         .find(|id| id.parse::<u64>().unwrap() > 1 << 53)
         .expect("a call id above 2^53");
     let call = exec(
         &config,
-        &["calls", "get", &json!({"id": call_id}).to_string()],
+        &["calls", "get", &json!({"id": joined}).to_string()],
     );
     assert_eq!(call.code, 0, "{}", call.stdout);
-    assert_eq!(call.json["data"]["id"], json!(call_id));
+    assert_eq!(call.json["data"]["id"], json!(joined));
     // The seed's names: date-times become Gong's callFromDate/callToDate; reviewer and call ids filter.
     let reviewer = answered[0]["reviewerUserId"]
         .to_string()
