@@ -23,7 +23,7 @@ ENV PATH=/bin:/airbyte/bin \
 WORKDIR /airbyte
 USER airbyte
 LABEL io.airbyte.name=airbyte/source-gong \
-      io.airbyte.version=0.1.0 \
+      io.airbyte.version=1.0.0 \
       org.opencontainers.image.title="Airbyte source-gong" \
       org.opencontainers.image.description="Airbyte source connector for the Gong API v2, written in Rust" \
       org.opencontainers.image.licenses=MIT

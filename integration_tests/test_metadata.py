@@ -2,8 +2,10 @@
 spec snapshot against the binary's `spec`."""
 
 import json
+import re
 import subprocess
 import uuid
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -44,6 +46,10 @@ def test_metadata_is_valid_against_airbytes_schema():
     assert not errors, "\n".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors)
 
 
+# Fields whose Airbyte schema is not vendored but that a test of this file checks field by field.
+CHECKED_HERE = {"releases": "test_breaking_changes_are_declared_for_catalog_streams"}
+
+
 def test_unvendored_refs_are_unused():
     vendored = {p.name for p in SCHEMAS.glob("*.yaml")}
     schema = yaml.safe_load((SCHEMAS / MAIN).read_text())
@@ -51,8 +57,34 @@ def test_unvendored_refs_are_unused():
     for field, definition in schema["properties"]["data"]["properties"].items():
         refs = json.dumps(definition)
         unvendored = [r for r in refs.split('"') if r.endswith(".yaml") and r not in vendored]
-        if unvendored:
+        if unvendored and field not in CHECKED_HERE:
             assert field not in data, f"{field} needs the schema {unvendored} vendored"
+
+
+def test_breaking_changes_are_declared_for_catalog_streams():
+    """`releases.breakingChanges` in the shape of Airbyte's ConnectorReleases schema (not vendored; its
+    rules checked here): one entry per breaking version (x.y.z) up to the current one, each with a
+    message, an upgradeDeadline date, and optionally scopedImpact of stream scopes naming catalog streams.
+    A new major version must declare what breaks."""
+    data = load_metadata()["data"]
+    releases = data["releases"]
+    assert set(releases) <= {"breakingChanges", "migrationDocumentationUrl"}
+    changes = releases["breakingChanges"]
+    assert changes, "breakingChanges needs at least one version"
+    current = tuple(int(p) for p in data["dockerImageTag"].split("."))
+    streams = {p.stem for p in (ROOT / "schemas").glob("*.json")}
+    for version, change in changes.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", str(version)), version
+        assert tuple(int(p) for p in str(version).split(".")) <= current, version
+        assert set(change) <= {"upgradeDeadline", "message", "migrationDocumentationUrl", "scopedImpact"}
+        assert isinstance(change["message"], str) and change["message"].strip()
+        date.fromisoformat(change["upgradeDeadline"])
+        for scope in change.get("scopedImpact", []):
+            assert set(scope) == {"scopeType", "impactedScopes"}, scope
+            assert scope["scopeType"] == "stream"
+            assert scope["impactedScopes"] and set(scope["impactedScopes"]) <= streams, scope
+    if current[1:] == (0, 0) and current[0] >= 1:
+        assert data["dockerImageTag"] in changes, "a new major version declares its breaking change"
 
 
 def test_metadata_values():

@@ -5,7 +5,7 @@
 # /etc/passwd and /etc/group with user airbyte), and the Dockerfile copies it into an image FROM scratch.
 #
 #   ./scripts/docker-build.sh            # both images
-#   IMAGE=airbyte/source-gong:0.1.0 ./scripts/docker-build.sh
+#   IMAGE=airbyte/source-gong:1.0.0 ./scripts/docker-build.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -4,7 +4,7 @@
 //! # async fn demo(config: source_gong::config::Config) -> source_gong::error::Result<()> {
 //! use serde_json::json;
 //! let gong = source_gong::api::Gong::new(config)?;
-//! let page = gong.users().list(&json!({})).await?;          // one page, Gong's records as sent
+//! let page = gong.users().list(&json!({})).await?;          // one page, Gong's records (ids as strings)
 //! let next = gong.users().list(&json!({"cursor": page.pagination.cursor})).await?;
 //! let user = gong.users().get("234599484848423").await?;
 //! let mut file = tokio::fs::File::create("call.mp3").await.unwrap();
@@ -19,7 +19,11 @@
 //! required parameter or a malformed date is a config error that names the parameter. Where the seed and
 //! Gong's API differ, what is sent is what Gong's API takes (see [`Entity::StatsActivityScorecards`]).
 //! Errors that mean "no such record" carry HTTP status 404 ([`is_not_found`]).
+//!
+//! Records are Gong's bytes, except that every id Gong sent as a number is a string with the same digits
+//! ([`crate::gong::ids`]), as in the sync's records.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -33,6 +37,7 @@ use crate::client::{ApiRequest, GongClient, Reply};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::gong::endpoints::{self, Endpoint, Method};
+use crate::gong::ids::quote_ids;
 use crate::gong::page::parse_page;
 use crate::gong::values::{closed_days_end, fmt_date};
 use crate::media::{self, ByteRange, DownloadInfo};
@@ -512,7 +517,7 @@ pub struct Pagination {
     pub cursor: Option<String>,
 }
 
-/// One page of a list: Gong's records byte for byte, and its pagination.
+/// One page of a list: Gong's records (byte for byte but for ids sent as numbers, quoted), and its pagination.
 #[derive(Debug)]
 pub struct ListPage {
     pub data: Vec<Box<RawValue>>,
@@ -787,7 +792,7 @@ impl ListApi<'_> {
             let text = std::str::from_utf8(&body[r])
                 .map_err(|_| Error::system("Gong sent a record that is not UTF-8."))?;
             data.push(
-                RawValue::from_string(text.to_string())
+                RawValue::from_string(quote_ids(text).into_owned())
                     .map_err(|e| Error::system(format!("Gong sent a malformed record: {e}")))?,
             );
         }
@@ -859,7 +864,11 @@ impl ListGetApi<'_> {
             })
             .await?;
         match reply {
-            Reply::Ok(Some(record)) => Ok(record),
+            Reply::Ok(Some(record)) => match quote_ids(record.get()) {
+                Cow::Borrowed(_) => Ok(record),
+                Cow::Owned(text) => RawValue::from_string(text)
+                    .map_err(|e| Error::system(format!("Gong sent a malformed record: {e}"))),
+            },
             Reply::Ok(None) => Err(Error::system(format!(
                 "Gong's answer for {noun} {id} has no `{key}`."
             ))),

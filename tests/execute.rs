@@ -1,5 +1,5 @@
 //! `source-gong execute` against the sandbox: every entity and action of the seed in both command forms,
-//! records as Gong sends them, pagination by cursor, validation and not-found errors as JSON with the
+//! records as Gong sends them (ids as strings), pagination by cursor, validation and not-found errors as JSON with the
 //! documented exit codes, and no secret in any output.
 
 mod common;
@@ -109,6 +109,17 @@ fn strip_urls(v: &Value) -> Value {
     }
 }
 
+/// An id as the connector emits it: a JSON string of digits.
+fn assert_digits(id: &Value, key: &str) {
+    let text = id
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} is not a string: {id}"));
+    assert!(
+        !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()),
+        "{key}: {text:?}"
+    );
+}
+
 fn list_data(v: &Value) -> &Vec<Value> {
     let p = &v["meta"]["pagination"];
     for field in ["totalRecords", "currentPageSize", "currentPageNumber"] {
@@ -216,17 +227,21 @@ fn every_entity_and_action_of_the_seed_in_both_forms() {
         assert!(list_data(&some).len() <= 1, "{stats}");
     }
 
-    assert_eq!(
-        list_data(&both_forms(
-            &config,
-            d,
-            "settings_scorecards",
-            "list",
-            &json!({})
-        ))
-        .len(),
-        4
-    );
+    let scorecards = both_forms(&config, d, "settings_scorecards", "list", &json!({}));
+    assert_eq!(list_data(&scorecards).len(), 4);
+    // Gong (and the sandbox) send scorecard ids as JSON numbers; execute answers strings of digits.
+    for scorecard in list_data(&scorecards) {
+        for key in ["scorecardId", "workspaceId", "updaterUserId"] {
+            assert_digits(&scorecard[key], key);
+        }
+        for question in scorecard["questions"].as_array().unwrap() {
+            assert_digits(&question["questionId"], "questionId");
+            assert_digits(&question["questionRevisionId"], "questionRevisionId");
+            for option in question["answerOptions"].as_array().into_iter().flatten() {
+                assert_digits(&option["id"], "answerOptions.id");
+            }
+        }
+    }
     let trackers = both_forms(&config, d, "settings_trackers", "list", &json!({}));
     assert!(!list_data(&trackers).is_empty());
 
@@ -269,6 +284,34 @@ fn every_entity_and_action_of_the_seed_in_both_forms() {
     let answered = both_forms(&config, d, "stats_activity_scorecards", "list", &json!({}));
     let answered = list_data(&answered).clone();
     assert!(!answered.is_empty());
+    for record in &answered {
+        for key in [
+            "answeredScorecardId",
+            "scorecardId",
+            "callId",
+            "reviewedUserId",
+            "reviewerUserId",
+        ] {
+            assert_digits(&record[key], key);
+        }
+        for answer in record["answers"].as_array().unwrap() {
+            assert_digits(&answer["questionId"], "questionId");
+            assert_digits(&answer["questionRevisionId"], "questionRevisionId");
+        }
+    }
+    // Ids join across entities with their exact digits: an answered scorecard's callId is a call's id
+    // (the sandbox's ids are above 2^53, where a double would have changed them).
+    let joined = answered
+        .iter()
+        .filter_map(|r| r["callId"].as_str())
+        .find(|id| id.parse::<u64>().unwrap() > 1 << 53)
+        .expect("a call id above 2^53");
+    let call = exec(
+        &config,
+        &["calls", "get", &json!({"id": joined}).to_string()],
+    );
+    assert_eq!(call.code, 0, "{}", call.stdout);
+    assert_eq!(call.json["data"]["id"], json!(joined));
     // The seed's names: date-times become Gong's callFromDate/callToDate; reviewer and call ids filter.
     let reviewer = answered[0]["reviewerUserId"]
         .to_string()

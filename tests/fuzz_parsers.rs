@@ -5,7 +5,8 @@
 //! they reject gets a `config_error`, and a config they accept holds only values that are safe downstream
 //! (every number turns into a time span, the start is not before 2015); both page readers must also only hand
 //! out records that are in the body and are whole JSON values, and agree on every valid page however it
-//! is cut into chunks.
+//! is cut into chunks. The id quoting (`gong::ids::quote_ids`), which runs over every record, must not
+//! panic on any text, and on any JSON it must change exactly the numbers under id keys into strings.
 //!
 //! Cases per property: `PROPTEST_CASES` (default 2,000, so the whole file runs about 20,000 cases in CI).
 //! The million-case run: `PROPTEST_CASES=100000 cargo test --release --test fuzz_parsers` (10 properties).
@@ -19,6 +20,7 @@ use serde_json::{json, Map, Value};
 use source_gong::config::Config;
 use source_gong::engine::splitter::PageSplitter;
 use source_gong::error::Result as GongResult;
+use source_gong::gong::ids::{is_id_key, quote_ids};
 use source_gong::gong::page::parse_page;
 use source_gong::protocol::FailureType;
 use source_gong::state::{checkpoint_for, parse_catalog, parse_state};
@@ -452,6 +454,67 @@ proptest! {
         let mutated = mutate(body, ops);
         check_page(&mutated, &key)?;
         check_split(&mutated, &key, false)?;
+    }
+}
+
+/// Any JSON value whose keys are often ids (and look-alikes).
+fn id_json() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        3 => proptest::sample::select(vec![
+            "id", "callId", "userIds", "scorecardId", "mediaChannelId", "idle", "Id", "ids", "speakerID",
+            "score", "answers",
+        ])
+        .prop_map(str::to_string),
+        1 => word(),
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        number(),
+        word().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// `value` with its numbers under id keys as strings of their JSON text: what `quote_ids` must produce.
+fn ids_quoted(value: &Value, id: bool) -> Value {
+    match value {
+        Value::Number(n) if id => Value::String(n.to_string()),
+        Value::Array(items) => Value::Array(items.iter().map(|v| ids_quoted(v, id)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), ids_quoted(v, is_id_key(k))))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn ids_quoted_in_any_json(value in id_json()) {
+        let text = value.to_string();
+        let out = quote_ids(&text);
+        let parsed: Value = serde_json::from_str(&out).map_err(|e| TestCaseError::fail(format!("{e}: {out}")))?;
+        prop_assert_eq!(parsed, ids_quoted(&value, false));
+        // Quoting twice changes nothing.
+        let twice = quote_ids(&out).into_owned();
+        prop_assert_eq!(twice.as_str(), out.as_ref());
+    }
+
+    #[test]
+    fn id_quoting_survives_any_text(text in "\\PC{0,200}", value in id_json(), ops in mutations()) {
+        let _ = quote_ids(&text);
+        let bytes = mutate(value.to_string().into_bytes(), ops);
+        let _ = quote_ids(&String::from_utf8_lossy(&bytes));
     }
 }
 

@@ -10,6 +10,7 @@
 //! Gong's OpenAPI document is copied verbatim to `tests/fixtures/gong-openapi.json`.
 
 use serde_json::{json, Value};
+use source_gong::gong::ids::{is_id_key, quote_ids};
 use source_gong::models::{records, stream_schema, STREAM_NAMES};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -477,8 +478,14 @@ fn compare(
     let mut checked = 1;
     if let Some(kind) = gong.get("type").and_then(Value::as_str) {
         if let Some(allowed) = types_of(ours) {
-            let compatible =
-                allowed.contains(kind) || (kind == "integer" && allowed.contains("number"));
+            // Ids Gong types as integers are strings in the catalog (`gong::ids`).
+            let id = path
+                .rsplit('.')
+                .next()
+                .is_some_and(|name| is_id_key(name.trim_end_matches("[]")));
+            let compatible = allowed.contains(kind)
+                || (kind == "integer" && allowed.contains("number"))
+                || (kind == "integer" && id && allowed.contains("string"));
             if !compatible {
                 problems.push(format!("{path}: Gong says {kind}, ours allows {allowed:?}"));
             }
@@ -959,12 +966,103 @@ fn unknown_fields_nulls_new_enum_values_and_string_ids_are_accepted() {
     let minimal = json!({"id": "7782342274025937895"});
     assert!(validator("calls").is_valid(&minimal));
 
-    let mut scorecard = sample("stats_activity_scorecards");
-    scorecard["answeredScorecardId"] = json!("8238162939427262040");
-    scorecard["callId"] = json!(7782342274025937895_u64);
-    scorecard["answers"][0]["questionId"] = json!("1000001");
+    let scorecard = sample("stats_activity_scorecards");
+    assert_eq!(
+        scorecard["answeredScorecardId"],
+        json!("8238162939427262040")
+    );
+    assert_eq!(scorecard["answers"][0]["questionId"], json!("1000001"));
     let errors = validation_errors(&validator("stats_activity_scorecards"), &scorecard);
     assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// The id rule (`gong::ids::is_id_key`) against every property of Gong's OpenAPI document: of the
+/// properties Gong types as integers (or arrays of integers), exactly these are object ids and get quoted;
+/// `mediaChannelId` (an audio channel, 0 or 1) is the one integer named like an id that is not.
+#[test]
+fn the_id_rule_picks_exactly_gongs_integer_ids() {
+    let spec = gong_spec();
+    let mut integer_ids = BTreeSet::new();
+    let mut integer_others = BTreeSet::new();
+    for (object, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        for (name, property) in properties {
+            let item = property.get("items").unwrap_or(property);
+            if item.get("type").and_then(Value::as_str) != Some("integer") {
+                continue;
+            }
+            let entry = format!("{object}.{name}");
+            if is_id_key(name) {
+                integer_ids.insert(entry);
+            } else {
+                integer_others.insert(entry);
+            }
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "AnsweredScorecard.answeredScorecardId",
+        "AnsweredScorecard.callId",
+        "AnsweredScorecard.reviewedUserId",
+        "AnsweredScorecard.reviewerUserId",
+        "AnsweredScorecard.scorecardId",
+        "Answer.questionId",
+        "Answer.questionRevisionId",
+        "GenericCrmIntegration.integrationId",
+        "Question.questionId",
+        "Question.questionRevisionId",
+        "QuestionOption.id",
+        "RegisterGenericCrmResponse.integrationId",
+        "Scorecard.scorecardId",
+        "Scorecard.updaterUserId",
+        "Scorecard.workspaceId",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(integer_ids, expected);
+    assert!(integer_others.contains("CallParticipant.mediaChannelId"));
+    assert!(!integer_others
+        .iter()
+        .any(|p| p.ends_with("Id") && !p.ends_with(".mediaChannelId")));
+}
+
+/// Every id is a string in the catalog: Gong's scorecard records, with their ids as JSON numbers, do not
+/// validate until the connector has quoted them, and every property of every schema that is an id
+/// (`gong::ids::is_id_key`) is typed string, or an array of strings.
+#[test]
+fn ids_are_strings_everywhere() {
+    for stream in ["settings_scorecards", "stats_activity_scorecards"] {
+        let validator = validator(stream);
+        let gong = gong_sample(stream);
+        assert!(
+            !validator.is_valid(&gong),
+            "{stream}: a numeric id validated"
+        );
+        let errors = validation_errors(&validator, &sample(stream));
+        assert!(errors.is_empty(), "{stream}: {errors:#?}");
+    }
+    let mut ids = 0;
+    for stream in STREAM_NAMES {
+        walk(&generated(stream), stream, &mut |path, schema| {
+            let name = path.rsplit('.').next().unwrap_or(path);
+            if !is_id_key(name.trim_end_matches("[]")) || schema.get("type").is_none() {
+                return;
+            }
+            ids += 1;
+            let kinds = types_of(schema).unwrap_or_default();
+            let items = schema
+                .pointer("/items/type")
+                .map(|_| types_of(&schema["items"]).unwrap_or_default());
+            let string_like = match items {
+                Some(items) => items.iter().all(|k| k == "string" || k == "null"),
+                None => kinds.iter().all(|k| k == "string" || k == "null"),
+            };
+            assert!(string_like, "{path}: an id typed {kinds:?}");
+        });
+    }
+    assert!(ids > 60, "only {ids} id properties found");
 }
 
 #[test]
@@ -1007,8 +1105,15 @@ fn realistic_records_deserialize_into_the_models() {
     check::<records::CallMediaRecord>("call_media");
 }
 
-/// A realistic record of each stream, shaped like Gong's documented examples.
+/// A realistic record of each stream as the connector emits it: Gong's record ([`gong_sample`]) with
+/// the ids Gong sends as numbers quoted, by the function the sync, `execute` and MCP use.
 fn sample(stream: &str) -> Value {
+    let gong = gong_sample(stream).to_string();
+    serde_json::from_str(&quote_ids(&gong)).unwrap()
+}
+
+/// A realistic record of each stream as Gong sends it, shaped like Gong's documented examples.
+fn gong_sample(stream: &str) -> Value {
     let call_meta = json!({
         "id": "7782342274025937895",
         "url": "https://app.gong.io/call?id=7782342274025937895",

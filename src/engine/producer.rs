@@ -16,6 +16,7 @@ use super::shared::SharedLists;
 use crate::client::GongClient;
 use crate::error::{Error, Result};
 use crate::gong::endpoints::Endpoint;
+use crate::gong::ids::quote_raw_id;
 use crate::gong::page::{leading_field, Page, PAGE_SIZE};
 use crate::gong::values::{id_string, json_str};
 use crate::streams::{Lift, Plan, StreamDef};
@@ -241,7 +242,7 @@ pub(super) fn lift(
                 let started = meta.started.map(RawValue::get).unwrap_or("null");
                 Ok(join_fields(
                     fixed,
-                    &format!("\"id\":{},\"started\":{}", id.get(), started),
+                    &format!("\"id\":{},\"started\":{}", quote_raw_id(id.get()), started),
                 ))
             })
             .collect(),

@@ -1,8 +1,10 @@
-//! The writer: a page's records go to stdout as RECORD messages, Gong's bytes plus the added fields.
+//! The writer: a page's records go to stdout as RECORD messages, Gong's bytes plus the added fields, with
+//! every id Gong sent as a number put in quotes ([`quote_ids`]; a record without one is not copied).
 
 use super::link::{Batch, Buffered};
 use super::{Engine, Run};
 use crate::error::{Error, Result};
+use crate::gong::ids::quote_ids;
 use crate::protocol::{now_millis, Message, StreamStatus};
 
 impl Engine {
@@ -40,8 +42,8 @@ impl Engine {
                 std::slice::from_ref(&lifted)
             };
             let extra = batch.refs.get(i).map(String::as_str).unwrap_or("");
-            let raw = batch.page.record(i);
-            if let Err(e) = out.record_with(stream, raw, added, emitted_at, extra) {
+            let raw = quote_ids(batch.page.record(i));
+            if let Err(e) = out.record_with(stream, &raw, added, emitted_at, extra) {
                 return Err(Error::system(format!("Could not write to stdout: {e}")));
             }
         }

@@ -5,5 +5,6 @@
 //! entity/action interface (`api.rs`) both build on it, and it imports neither.
 
 pub mod endpoints;
+pub mod ids;
 pub mod page;
 pub mod values;

@@ -11,7 +11,8 @@
 //! * Gong's enums are plain strings, with the known values listed in the description;
 //! * date-times are `format: date-time`, dates `format: date`, and no other `format` is used (Airbyte
 //!   defines no other);
-//! * ids Gong's spec types as integers also accept strings, as real Gong sends both.
+//! * every Gong id is a string, also those Gong's spec types as integers and sends as numbers: the
+//!   connector quotes them with their exact digits (`gong::ids`), so ids join across streams.
 //!
 //! `schemas/<stream>.json` holds the generated schemas; `tests/schemas.rs` keeps them in sync
 //! (`UPDATE_SCHEMAS=1 cargo test --test schemas` rewrites them).

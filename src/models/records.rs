@@ -5,6 +5,9 @@
 //! where a stream's key or cursor is not at the top level of Gong's object (or not in it at all, like the
 //! period a stats record covers), the connector copies the identifying value to the top level. Each
 //! record's doc comment becomes its schema's top-level description and names those fields.
+//!
+//! One value the connector changes: a Gong id sent as a JSON number (the scorecard endpoints do) is
+//! passed on as a string with the same digits (`gong::ids`); the two scorecard streams say so.
 
 use super::calls::{CallBasicData, CallData};
 use super::coaching::CoachingMetricsData;
@@ -142,7 +145,9 @@ pub struct StatsInteractionRecord {
 }
 
 /// `settings_scorecards` stream: one scorecard definition (Gong's `Scorecard`, GET
-/// /v2/settings/scorecards) exactly as Gong sends it. The connector adds no fields: the primary key
+/// /v2/settings/scorecards) as Gong sends it, except that its ids (`scorecardId`, `workspaceId`,
+/// `updaterUserId`, `questionId`, `questionRevisionId`, answer options' `id`), which Gong sends as JSON
+/// numbers, are strings with the same digits. The connector adds no fields: the primary key
 /// `scorecardId` is already at the top level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SettingsScorecardsRecord {
@@ -218,8 +223,11 @@ pub struct CoachingRecord {
 }
 
 /// `stats_activity_scorecards` stream: one answered scorecard (Gong's `AnsweredScorecard`, POST
-/// /v2/stats/activity/scorecards) exactly as Gong sends it. The connector adds no fields: the primary key
-/// `answeredScorecardId` and the cursor `reviewTime` are already at the top level.
+/// /v2/stats/activity/scorecards) as Gong sends it, except that its ids (`answeredScorecardId`,
+/// `scorecardId`, `callId`, `reviewedUserId`, `reviewerUserId`, answers' `questionId` and
+/// `questionRevisionId`), which Gong sends as JSON numbers, are strings with the same digits. The connector
+/// adds no fields: the primary key `answeredScorecardId` and the cursor `reviewTime` are already at the top
+/// level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StatsActivityScorecardsRecord {
     /// The answered scorecard.

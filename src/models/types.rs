@@ -56,17 +56,13 @@ impl JsonSchema for Date {
     }
 }
 
-/// An identifier that Gong's spec types as an int64 integer (scorecard, question and answered-scorecard
-/// ids) but that real Gong has been seen to send as a string too. Schema: `{"type": ["integer",
-/// "string"]}`. A number keeps its full precision (Gong ids have up to 20 digits, more than `i64`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Id {
-    /// The id as a JSON number, as Gong's spec declares it.
-    Number(serde_json::Number),
-    /// The id as a JSON string.
-    Text(String),
-}
+/// An identifier that Gong's spec types as an int64 integer (scorecard, question, answered-scorecard,
+/// workspace and user ids of the scorecard endpoints) and sends as a JSON number, often above 2^53. The
+/// connector passes it on as a string with Gong's exact digits, like every other Gong id
+/// ([`crate::gong::ids`]). Schema: `{"type": "string"}` (`["null", "string"]` when optional).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Id(pub String);
 
 impl JsonSchema for Id {
     fn is_referenceable() -> bool {
@@ -79,7 +75,7 @@ impl JsonSchema for Id {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         SchemaObject {
-            instance_type: Some(vec![InstanceType::Integer, InstanceType::String].into()),
+            instance_type: Some(InstanceType::String.into()),
             ..Default::default()
         }
         .into()

@@ -1,0 +1,369 @@
+//! Every Gong id leaves the connector as a JSON string with Gong's exact digits.
+//!
+//! Gong sends most ids as strings, but its scorecard endpoints send them as JSON integers, many above
+//! 2^53 (`answeredScorecardId`, `scorecardId`, `callId`, `reviewedUserId`, `questionId`, …), which a
+//! consumer reading numbers as doubles corrupts and a warehouse cannot join to the string ids of every
+//! other stream. [`quote_ids`] rewrites only those tokens in a record's raw bytes: it scans the record's
+//! structure (strings with their escapes, nesting) and puts quotes around each number that is the value
+//! of an id key ([`is_id_key`]), or an item of an array that is. Everything else is passed through byte
+//! for byte, and a record without such a number is not copied at all.
+//!
+//! Which keys are ids, from every property of Gong's OpenAPI document (checked by a test against it):
+//! `id`, `ids` and every camelCase key ending in `Id`, `Ids`, `ID` or `IDs`. Gong's spec types these as
+//! integers: `answeredScorecardId`, `scorecardId`, `callId`, `reviewedUserId`, `reviewerUserId`,
+//! `questionId`, `questionRevisionId` (answered scorecards and their answers), `scorecardId`,
+//! `workspaceId`, `updaterUserId`, `questionId`, `questionRevisionId` (scorecard settings), the answer
+//! options' `id` (the values `selectedOptions` holds as strings), and `integrationId` (CRM integrations);
+//! all others are strings already. The one integer key ending in `Id` that is not an object's id is
+//! `mediaChannelId` (an audio channel, 0 or 1): [`NOT_IDS`] keeps it a number.
+//!
+//! Any number token under an id key is quoted as it was written (`-5` becomes `"-5"`, `1.5e3`
+//! `"1.5e3"`): Gong's ids are non-negative integers, so such a value is not one Gong documents, but
+//! quoting it keeps the catalog's promise (every id is a string) without losing a character, where
+//! leaving it a number would break the record's schema and failing would stop a sync over one value.
+//! `null`, `true` and `false` stay as they are.
+//!
+//! Input is a JSON value that serde_json has already checked (a record of a page); on other input the
+//! scan never panics, but what it returns is unspecified.
+
+use std::borrow::Cow;
+
+/// Keys that look like ids but hold other numbers.
+pub const NOT_IDS: &[&str] = &["mediaChannelId"];
+
+/// True for a key whose values are Gong ids (see the module doc).
+pub fn is_id_key(key: &str) -> bool {
+    if NOT_IDS.contains(&key) {
+        return false;
+    }
+    key == "id"
+        || key == "ids"
+        || ["Id", "Ids", "ID", "IDs"]
+            .iter()
+            .any(|suffix| key.len() > suffix.len() && key.ends_with(suffix))
+}
+
+/// A container the scan is inside.
+#[derive(Clone, Copy)]
+enum Frame {
+    Object,
+    /// An array; `true` when its items are ids (it is an id key's value, or an item of such an array).
+    Array(bool),
+}
+
+/// `record` with every number that is an id's value in quotes (see the module doc); borrowed when
+/// there is none.
+pub fn quote_ids(record: &str) -> Cow<'_, str> {
+    let bytes = record.as_bytes();
+    let n = bytes.len();
+    let mut stack: Vec<Frame> = Vec::new();
+    // In an object: the next string is a key; the current member's key is an id key.
+    let mut at_key = false;
+    let mut key_is_id = false;
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < n {
+        match bytes[i] {
+            b'"' => {
+                let end = string_end(bytes, i + 1);
+                if at_key {
+                    key_is_id = key_at(record, i, end);
+                    at_key = false;
+                }
+                i = end;
+            }
+            b'{' => {
+                stack.push(Frame::Object);
+                at_key = true;
+                key_is_id = false;
+                i += 1;
+            }
+            b'[' => {
+                let ids = value_is_id(&stack, key_is_id);
+                stack.push(Frame::Array(ids));
+                i += 1;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                i += 1;
+            }
+            b',' => {
+                at_key = matches!(stack.last(), Some(Frame::Object));
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let end = number_end(bytes, i);
+                if value_is_id(&stack, key_is_id) {
+                    let text = out.get_or_insert_with(|| String::with_capacity(n + 64));
+                    text.push_str(&record[copied..i]);
+                    text.push('"');
+                    text.push_str(&record[i..end]);
+                    text.push('"');
+                    copied = end;
+                }
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    match out {
+        None => Cow::Borrowed(record),
+        Some(mut text) => {
+            text.push_str(&record[copied..]);
+            Cow::Owned(text)
+        }
+    }
+}
+
+/// A value at this point is an id: the member of an id key, or an item of an array of ids.
+fn value_is_id(stack: &[Frame], key_is_id: bool) -> bool {
+    match stack.last() {
+        Some(Frame::Object) => key_is_id,
+        Some(Frame::Array(ids)) => *ids,
+        None => false,
+    }
+}
+
+/// The index after the closing quote of the string whose contents start at `from`.
+fn string_end(bytes: &[u8], mut from: usize) -> usize {
+    loop {
+        match memchr::memchr2(b'"', b'\\', bytes.get(from..).unwrap_or_default()) {
+            None => return bytes.len(),
+            Some(k) if bytes[from + k] == b'\\' => from += k + 2,
+            Some(k) => return from + k + 1,
+        }
+    }
+}
+
+/// The end of the number token starting at `from`.
+fn number_end(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+        .map_or(bytes.len(), |k| from + k)
+}
+
+/// Whether the key spanning `start..end` (quotes included) is an id key; escaped keys are decoded.
+fn key_at(record: &str, start: usize, end: usize) -> bool {
+    let Some(quoted) = record.get(start..end) else {
+        return false;
+    };
+    let Some(inner) = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"')) else {
+        return false;
+    };
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(quoted).is_ok_and(|key| is_id_key(&key))
+    } else {
+        is_id_key(inner)
+    }
+}
+
+/// A raw JSON value (a lifted field) as a string when it is a number: `123` becomes `"123"`.
+pub fn quote_raw_id(raw: &str) -> Cow<'_, str> {
+    let trimmed = raw.trim();
+    if trimmed.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        Cow::Owned(format!("\"{trimmed}\""))
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn quoted(record: &str) -> String {
+        quote_ids(record).into_owned()
+    }
+
+    #[test]
+    fn id_keys_follow_gongs_naming() {
+        for key in [
+            "id",
+            "ids",
+            "callId",
+            "callIds",
+            "answeredScorecardId",
+            "speakerID",
+            "teamLeadIds",
+            "crmProspectsIDs",
+        ] {
+            assert!(is_id_key(key), "{key}");
+        }
+        for key in [
+            "mediaChannelId",
+            "valid",
+            "paid",
+            "Id",
+            "identity",
+            "idle",
+            "score",
+            "duration",
+            "",
+        ] {
+            assert!(!is_id_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn big_ids_keep_every_digit() {
+        let record = r#"{"answeredScorecardId":18446744073709551615,"callId":7782342274025937895,"scorecardName":"SDR","score":4}"#;
+        let out = quoted(record);
+        assert_eq!(
+            out,
+            r#"{"answeredScorecardId":"18446744073709551615","callId":"7782342274025937895","scorecardName":"SDR","score":4}"#
+        );
+        // Beyond u64, too: the digits are copied, never parsed.
+        let huge = quoted(r#"{"id":123456789012345678901234567890}"#);
+        assert_eq!(huge, r#"{"id":"123456789012345678901234567890"}"#);
+    }
+
+    #[test]
+    fn records_without_number_ids_are_not_copied() {
+        for record in [
+            r#"{"id":"7782342274025937895","duration":1834,"workspaceId":"1"}"#,
+            r#"{"mediaChannelId":1,"score":4,"sizes":[1,2,3]}"#,
+            r#"{"callId":null,"userIds":[],"isOverall":true}"#,
+            "{}",
+        ] {
+            assert!(
+                matches!(quote_ids(record), Cow::Borrowed(_)),
+                "{record} was copied"
+            );
+        }
+    }
+
+    #[test]
+    fn nested_objects_and_arrays_of_ids() {
+        let record = r#"{"answers":[{"questionId":1,"score":5,"selectedOptions":["1"]},{"questionId":2,"nested":{"x":3,"userId":4}}],"callIds":[5,6,[7]],"meta":{"n":8},"after":9}"#;
+        let out: Value = serde_json::from_str(&quoted(record)).unwrap();
+        assert_eq!(
+            out,
+            json!({"answers":[{"questionId":"1","score":5,"selectedOptions":["1"]},{"questionId":"2","nested":{"x":3,"userId":"4"}}],"callIds":["5","6",["7"]],"meta":{"n":8},"after":9})
+        );
+        // An id key whose value is an object or an array of objects: only id keys inside count.
+        let out: Value = serde_json::from_str(&quoted(
+            r#"{"callId":{"n":1,"id":2},"userIds":[{"n":3}],"k":[1,{"id":4}]}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            out,
+            json!({"callId":{"n":1,"id":"2"},"userIds":[{"n":3}],"k":[1,{"id":"4"}]})
+        );
+    }
+
+    #[test]
+    fn look_alikes_inside_strings_and_escaped_keys() {
+        let record = r#"{"text":"say \"callId\":12 and {\"id\":5}, [1]","note":"\\","id":6,"t":"\\\"id\":7"}"#;
+        assert_eq!(
+            quoted(record),
+            r#"{"text":"say \"callId\":12 and {\"id\":5}, [1]","note":"\\","id":"6","t":"\\\"id\":7"}"#
+        );
+        // A key spelled with escapes is the key it decodes to.
+        assert_eq!(
+            quoted(r#"{"call\u0049d":1,"\u0069d":2,"a\"Id":3}"#),
+            r#"{"call\u0049d":"1","\u0069d":"2","a\"Id":"3"}"#
+        );
+        // Values that are strings ending in Id are not keys.
+        assert_eq!(
+            quoted(r#"{"name":"callId","n":1,"ids":["x",2]}"#),
+            r#"{"name":"callId","n":1,"ids":["x","2"]}"#
+        );
+    }
+
+    #[test]
+    fn negative_and_float_ids_are_quoted_as_written_and_literals_stay() {
+        assert_eq!(
+            quoted(r#"{"id":-5,"callId":1.5e3,"userId":0,"x":-1.0}"#),
+            r#"{"id":"-5","callId":"1.5e3","userId":"0","x":-1.0}"#
+        );
+        assert_eq!(
+            quoted(r#"{"id":null,"callIds":[true,false,null]}"#),
+            r#"{"id":null,"callIds":[true,false,null]}"#
+        );
+    }
+
+    #[test]
+    fn whitespace_between_tokens_is_kept() {
+        let record = "{ \"callId\" :\n 12 ,\t\"ids\" : [ 1 , 2 ] }";
+        assert_eq!(
+            quoted(record),
+            "{ \"callId\" :\n \"12\" ,\t\"ids\" : [ \"1\" , \"2\" ] }"
+        );
+    }
+
+    #[test]
+    fn unicode_is_passed_through() {
+        let record = r#"{"scorecardName":"コーチング ✅","scorecardId":42,"t":"é\u00e9"}"#;
+        assert_eq!(
+            quoted(record),
+            r#"{"scorecardName":"コーチング ✅","scorecardId":"42","t":"é\u00e9"}"#
+        );
+    }
+
+    #[test]
+    fn agrees_with_a_value_based_rewrite_on_generated_records() {
+        // The byte scan and a rewrite of the parsed value agree (numbers are integers here, so the
+        // value keeps their digits).
+        fn rewrite(v: &mut Value, id: bool) {
+            match v {
+                Value::Number(n) if id => *v = Value::String(n.to_string()),
+                Value::Array(items) => items.iter_mut().for_each(|x| rewrite(x, id)),
+                Value::Object(map) => map.iter_mut().for_each(|(k, x)| rewrite(x, is_id_key(k))),
+                _ => {}
+            }
+        }
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        let keys = [
+            "id",
+            "callId",
+            "n",
+            "userIds",
+            "text",
+            "mediaChannelId",
+            "x",
+        ];
+        fn build(next: &mut dyn FnMut() -> u64, keys: &[&str], depth: u32) -> Value {
+            match next() % if depth > 3 { 3 } else { 5 } {
+                0 => json!(next() * 1_000_003),
+                1 => json!(format!("\"id\":{} \\ [", next() % 100)),
+                2 => Value::Null,
+                3 => Value::Array(
+                    (0..next() % 4)
+                        .map(|_| build(next, keys, depth + 1))
+                        .collect(),
+                ),
+                _ => Value::Object(
+                    (0..next() % 5)
+                        .map(|_| {
+                            let key = keys[(next() % keys.len() as u64) as usize].to_string();
+                            (key, build(next, keys, depth + 1))
+                        })
+                        .collect(),
+                ),
+            }
+        }
+        for _ in 0..2000 {
+            let mut value = json!({"root": build(&mut next, &keys, 0), "id": next()});
+            let text = value.to_string();
+            let out: Value = serde_json::from_str(&quoted(&text)).unwrap();
+            rewrite(&mut value, false);
+            assert_eq!(out, value, "{text}");
+        }
+    }
+
+    #[test]
+    fn lifted_raw_ids_become_strings() {
+        assert_eq!(quote_raw_id("123"), "\"123\"");
+        assert_eq!(quote_raw_id("\"123\""), "\"123\"");
+        assert_eq!(quote_raw_id("null"), "null");
+    }
+}
