@@ -19,6 +19,7 @@ pub mod checkpoints;
 pub mod costs;
 pub mod gate;
 pub mod link;
+pub mod listings;
 pub mod pager;
 pub mod plan;
 pub mod producer;
@@ -92,6 +93,8 @@ struct Run<'s> {
     plan_error: Option<Error>,
     /// API requests sent for this stream (see `costs.rs`).
     tally: Arc<AtomicU64>,
+    /// The stream reads a listing another selected stream takes its ids from (`listings.rs`).
+    provides: bool,
 }
 
 /// Decrements the count of running slices however a producer ends (finished, failed or aborted).
@@ -109,6 +112,7 @@ pub struct Engine {
     pub out: SharedOutput,
     pub now: DateTime<Utc>,
     shared: Arc<SharedLists>,
+    listings: Arc<listings::Listings>,
     needs: std::sync::OnceLock<Needs>,
 }
 
@@ -120,6 +124,7 @@ impl Engine {
             out,
             now: Utc::now(),
             shared: Arc::new(SharedLists::default()),
+            listings: Arc::new(listings::Listings::default()),
             needs: std::sync::OnceLock::new(),
         }
     }
@@ -156,9 +161,11 @@ impl Engine {
         let _ = self.needs.set(Needs::of(selected, &self.config));
         let concurrency = self.config.max_concurrent_requests.max(1);
         let gate = Gate::new(concurrency, BUFFER_BUDGET_BYTES);
+        // A stream taking ids from a listing is read after the stream that reads the listing.
+        let selected = listings::provider_first(selected);
         let mut runs: Vec<Run> = selected
             .iter()
-            .map(|sel| {
+            .map(|&sel| {
                 let (tx, rx) = mpsc::unbounded_channel();
                 Run {
                     sel,
@@ -182,6 +189,7 @@ impl Engine {
                     planned: false,
                     plan_error: None,
                     tally: Arc::new(AtomicU64::new(0)),
+                    provides: listings::is_provider(sel, &selected),
                 }
             })
             .collect();
@@ -334,9 +342,14 @@ impl Engine {
             page_size: run.page_size.clone(),
             sent_first: AtomicBool::new(false),
         };
+        let tap = run
+            .provides
+            .then(|| self.listings.open(&slice.request, run.sel.def.endpoint));
         let ctx = Producer {
             client: self.client.clone(),
             shared: self.shared.clone(),
+            listings: self.listings.clone(),
+            tap: std::sync::Mutex::new(tap),
             def: run.sel.def,
             files: run.files.clone(),
             concurrency: self.config.max_concurrent_requests.max(1),
@@ -405,11 +418,23 @@ impl Engine {
 
     /// Logs the planned requests (see `costs.rs`) and returns the rows the end's line reads.
     fn log_plan(&self, runs: &[Run<'_>], plans: &[Option<Result<Vec<Slice>>>]) -> costs::Costs {
+        // The windows providers read: an id-batched stream lists none of them itself.
+        let provided: std::collections::HashSet<String> = runs
+            .iter()
+            .zip(plans)
+            .filter(|(run, _)| run.provides)
+            .filter_map(|(_, plan)| plan.as_ref()?.as_ref().ok())
+            .flatten()
+            .map(|s| listings::key(&s.request))
+            .collect();
         let estimates: Vec<Option<plan::cost::Estimate>> = runs
             .iter()
             .zip(plans)
             .map(|(run, plan)| match plan {
-                Some(Ok(slices)) => Some(run.sel.def.plan.estimate(slices, self.known(slices))),
+                Some(Ok(slices)) => {
+                    let known = self.known(slices, &provided);
+                    Some(run.sel.def.plan.estimate(slices, known))
+                }
                 _ => None,
             })
             .collect();
@@ -424,12 +449,19 @@ impl Engine {
     }
 
     /// What the estimate of a stream's slices needs to know beyond them.
-    fn known(&self, slices: &[Slice]) -> plan::cost::Known {
+    fn known(
+        &self,
+        slices: &[Slice],
+        provided: &std::collections::HashSet<String>,
+    ) -> plan::cost::Known {
         plan::cost::Known {
             list_fetched: slices
                 .iter()
                 .any(|s| s.shared && self.shared.fetched(&s.request)),
-            ids_shared: false,
+            shared_listings: slices
+                .iter()
+                .filter(|s| provided.contains(&listings::key(&s.request)))
+                .count(),
         }
     }
 }

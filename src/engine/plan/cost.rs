@@ -44,8 +44,8 @@ impl std::fmt::Display for Estimate {
 pub struct Known {
     /// The stream reads a shared list whose pages are already fetched (by a stream that asked first).
     pub list_fetched: bool,
-    /// The stream's ids come from a listing another selected stream reads (see `streams::Plan`).
-    pub ids_shared: bool,
+    /// Slices whose ids come from a listing another selected stream reads (`engine/listings.rs`).
+    pub shared_listings: usize,
 }
 
 impl Plan {
@@ -80,7 +80,7 @@ impl Plan {
             },
             // A listing page per window (unless shared) and a batch of records per listing page.
             Plan::CallIdBatches { .. } => Estimate {
-                requests: if known.ids_shared { n } else { 2 * n },
+                requests: 2 * n - (known.shared_listings as u64).min(n),
                 exact: false,
             },
         }
@@ -131,7 +131,7 @@ mod tests {
         let shared = transcripts.estimate(
             &slices(10, false),
             Known {
-                ids_shared: true,
+                shared_listings: 10,
                 ..Known::default()
             },
         );
