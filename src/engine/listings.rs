@@ -153,3 +153,71 @@ pub fn provider_first(selected: &[Selected]) -> Vec<&Selected> {
     }
     order
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gong::endpoints as ep;
+    use crate::streams::find;
+
+    fn page(body: &str) -> Page {
+        let (records, total_records, _) =
+            crate::gong::page::parse_page(body.as_bytes(), "calls").unwrap();
+        Page {
+            body: body.as_bytes().to_vec().into(),
+            records,
+            total_records,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_published_window_is_taken_and_a_failed_one_is_listed_again() {
+        let listings = Listings::default();
+        let ok = ep::CALLS.request().query("fromDateTime", "a");
+        let failed = ep::CALLS.request().query("fromDateTime", "b");
+        let mut tap = listings.open(&ok, &ep::CALLS);
+        tap.keep(&page(
+            r#"{"records":{"totalRecords":2},"calls":[{"id":"1","started":"s1"},{"id":2,"started":"s2"}]}"#,
+        ))
+        .unwrap();
+        let dropped = listings.open(&failed, &ep::CALLS);
+        assert!(listings.shares(&ok) && listings.shares(&failed));
+        let waiting = tokio::spawn({
+            let listings = Arc::new(listings);
+            async move {
+                let (a, b) = tokio::join!(listings.take(&ok), listings.take(&failed));
+                (a, b, listings.take(&ep::CALLS.request()).await)
+            }
+        });
+        tokio::task::yield_now().await;
+        tap.publish();
+        drop(dropped); // its slice failed: never published
+        let (a, b, none) = waiting.await.unwrap();
+        let a = a.expect("the published window");
+        assert_eq!(a[0], [("1".into(), "s1".into()), ("2".into(), "s2".into())]);
+        assert!(b.is_none(), "a failed window falls back to listing");
+        assert!(none.is_none(), "no provider for this window");
+    }
+
+    #[test]
+    fn the_listing_stream_is_read_before_the_stream_taking_its_ids() {
+        let sel = |name| Selected {
+            def: find(name).unwrap(),
+            sync_mode: crate::protocol::SyncMode::FullRefresh,
+            include_files: false,
+        };
+        let selected = vec![sel("call_transcripts"), sel("users"), sel("calls")];
+        let order: Vec<&str> = provider_first(&selected)
+            .iter()
+            .map(|s| s.def.name)
+            .collect();
+        assert_eq!(order, ["users", "calls", "call_transcripts"]);
+        let refs: Vec<&Selected> = selected.iter().collect();
+        assert!(is_provider(&selected[2], &refs));
+        assert!(!is_provider(&selected[1], &refs));
+        assert!(
+            !is_provider(&selected[2], &refs[1..]),
+            "no stream takes its ids"
+        );
+    }
+}
