@@ -42,7 +42,7 @@ pub fn planned_total(costs: &[StreamCost]) -> Estimate {
             requests: 0,
             exact: true,
         },
-        Estimate::add,
+        Estimate::plus,
     );
     Estimate {
         requests: planned.requests + spent(costs),

@@ -24,7 +24,7 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    pub fn add(self, other: Estimate) -> Estimate {
+    pub fn plus(self, other: Estimate) -> Estimate {
         Estimate {
             requests: self.requests + other.requests,
             exact: self.exact && other.exact,
@@ -115,7 +115,7 @@ mod tests {
         assert_eq!((e.requests, e.exact), (53, false));
         assert_eq!(e.to_string(), "≥53");
         assert_eq!(
-            e.add(Estimate {
+            e.plus(Estimate {
                 requests: 1,
                 exact: true
             })
