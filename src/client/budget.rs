@@ -17,6 +17,12 @@ tokio::task_local! {
     /// slice with its sequence number, so the slice the writer waits for gets the next slot; requests
     /// outside any slice (parent lists, `check`, `execute`) have 0.
     pub static PRIORITY: u64;
+
+    /// Where the API requests a task sends are tallied: the sync engine runs each stream's planning and
+    /// slices with the stream's counter, so a request (a retry too) counts against the stream that sent
+    /// it, and a shared page against the stream that asked for it first. Gong sends no quota headers,
+    /// so these counts are all a sync knows of what it spent.
+    pub static TALLY: std::sync::Arc<std::sync::atomic::AtomicU64>;
 }
 
 /// Client-side request budget: requests are spaced at most `per_second` apart, and at most `per_day` are

@@ -33,7 +33,7 @@ use crate::config::{Auth, Config, Secret};
 use crate::error::{register_secret, Error, ErrorKind, Reason, Result};
 use crate::protocol::{LogLevel, Message, Output};
 
-pub use budget::{RateBudget, MIN_RATE, PRIORITY};
+pub use budget::{RateBudget, MIN_RATE, PRIORITY, TALLY};
 pub use classify::{
     classify_status, classify_transport, gong_errors, reason_of, unreachable, verdict_of, Verdict,
 };
@@ -509,6 +509,7 @@ impl GongClient {
             builder = builder.json(body);
         }
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let _ = TALLY.try_with(|tally| tally.fetch_add(1, Ordering::Relaxed));
         // The timeout bounds each wait for Gong (the head here, each piece of the body in `Body`), not the
         // whole exchange: a streamed page may rightly wait for the writer.
         let response = tokio::time::timeout(self.policy.request_timeout, builder.send())

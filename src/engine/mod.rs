@@ -16,8 +16,10 @@
 //! file holds the read loop that ties them together.
 
 pub mod checkpoints;
+pub mod costs;
 pub mod gate;
 pub mod link;
+pub mod listings;
 pub mod pager;
 pub mod per_day;
 pub mod plan;
@@ -27,7 +29,7 @@ pub mod splitter;
 pub mod writer;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -90,9 +92,11 @@ struct Run<'s> {
     /// Every slice of the plan has been started (or the plan failed: `plan_error`).
     planned: bool,
     plan_error: Option<Error>,
+    /// API requests sent for this stream (see `costs.rs`).
+    tally: Arc<AtomicU64>,
+    /// The stream reads a listing another selected stream takes its ids from (`listings.rs`).
+    provides: bool,
 }
-
-type PlanHandle = tokio::task::JoinHandle<Result<Vec<Slice>>>;
 
 /// Decrements the count of running slices however a producer ends (finished, failed or aborted).
 struct Running(Arc<AtomicUsize>);
@@ -109,6 +113,7 @@ pub struct Engine {
     pub out: SharedOutput,
     pub now: DateTime<Utc>,
     shared: Arc<SharedLists>,
+    listings: Arc<listings::Listings>,
     needs: std::sync::OnceLock<Needs>,
 }
 
@@ -120,6 +125,7 @@ impl Engine {
             out,
             now: Utc::now(),
             shared: Arc::new(SharedLists::default()),
+            listings: Arc::new(listings::Listings::default()),
             needs: std::sync::OnceLock::new(),
         }
     }
@@ -156,9 +162,11 @@ impl Engine {
         let _ = self.needs.set(Needs::of(selected, &self.config));
         let concurrency = self.config.max_concurrent_requests.max(1);
         let gate = Gate::new(concurrency, BUFFER_BUDGET_BYTES);
+        // A stream taking ids from a listing is read after the stream that reads the listing.
+        let selected = listings::provider_first(selected);
         let mut runs: Vec<Run> = selected
             .iter()
-            .map(|sel| {
+            .map(|&sel| {
                 let (tx, rx) = mpsc::unbounded_channel();
                 Run {
                     sel,
@@ -181,28 +189,13 @@ impl Engine {
                     tasks: Vec::new(),
                     planned: false,
                     plan_error: None,
+                    tally: Arc::new(AtomicU64::new(0)),
+                    provides: listings::is_provider(sel, &selected),
                 }
             })
             .collect();
-        // Every stream is planned at once: plans that need a parent list fetch it while earlier streams
-        // are read.
-        let mut plans: Vec<Option<PlanHandle>> = Vec::new();
-        for run in runs.iter_mut() {
-            let def = run.sel.def;
-            let saved = if run.incremental {
-                checkpoint_for(def.name, states.get(def.name))
-            } else {
-                Ok(None)
-            };
-            if let Ok(saved) = &saved {
-                run.last_checkpoint = saved.clone();
-            }
-            let engine = self.clone();
-            plans.push(Some(tokio::spawn(async move {
-                let saved = saved?;
-                engine.plan(def, saved.as_ref()).await
-            })));
-        }
+        let mut plans = self.plan_all(&mut runs, states).await;
+        let costs = self.log_plan(&runs, &plans);
 
         let running = Arc::new(AtomicUsize::new(0));
         let n = runs.len();
@@ -222,19 +215,9 @@ impl Engine {
                         next_plan += 1;
                         continue;
                     };
-                    if i != current && !plan.is_finished() {
-                        plans[i] = Some(plan);
-                        break;
-                    }
-                    match plan.await {
-                        Ok(Ok(planned)) => slices = Some(planned.into_iter()),
-                        Ok(Err(e)) => runs[i].plan_error = Some(e),
-                        Err(join) => {
-                            runs[i].plan_error = Some(Error::system(format!(
-                                "Planning stream `{}` crashed: {join}",
-                                runs[i].sel.def.name
-                            )))
-                        }
+                    match plan {
+                        Ok(planned) => slices = Some(planned.into_iter()),
+                        Err(e) => runs[i].plan_error = Some(e),
                     }
                 }
                 let ahead = i != current && running.load(Ordering::Relaxed) >= LOOKAHEAD_SLICES;
@@ -323,9 +306,10 @@ impl Engine {
                 task.abort();
             }
         }
-        for plan in plans.into_iter().flatten() {
-            plan.abort();
-        }
+        self.log(
+            LogLevel::Info,
+            costs::end_line(&costs, self.client.requests_sent()),
+        );
         self.log(
             LogLevel::Info,
             format!(
@@ -359,9 +343,14 @@ impl Engine {
             page_size: run.page_size.clone(),
             sent_first: AtomicBool::new(false),
         };
+        let tap = run
+            .provides
+            .then(|| self.listings.open(&slice.request, run.sel.def.endpoint));
         let ctx = Producer {
             client: self.client.clone(),
             shared: self.shared.clone(),
+            listings: self.listings.clone(),
+            tap: std::sync::Mutex::new(tap),
             def: run.sel.def,
             files: run.files.clone(),
             concurrency: self.config.max_concurrent_requests.max(1),
@@ -382,7 +371,113 @@ impl Engine {
                 });
             let _ = done.send(Event::Done(seq, result));
         };
-        // The budget serves the slice the writer needs first (see `client::PRIORITY`).
+        // The budget serves the slice the writer needs first (see `client::PRIORITY`); its requests
+        // count against its stream (`client::TALLY`).
+        let task = crate::client::TALLY.scope(run.tally.clone(), task);
         tokio::spawn(crate::client::PRIORITY.scope(seq, task)).abort_handle()
     }
+
+    /// Plans every selected stream at once (plans that need a parent list fetch it concurrently), each
+    /// with its stream's request tally, and waits for all: the cost of the sync is known before it
+    /// starts.
+    async fn plan_all(
+        self: &Arc<Self>,
+        runs: &mut [Run<'_>],
+        states: &HashMap<String, Value>,
+    ) -> Vec<Option<Result<Vec<Slice>>>> {
+        let mut handles = Vec::new();
+        for run in runs.iter_mut() {
+            let def = run.sel.def;
+            let saved = if run.incremental {
+                checkpoint_for(def.name, states.get(def.name))
+            } else {
+                Ok(None)
+            };
+            if let Ok(saved) = &saved {
+                run.last_checkpoint = saved.clone();
+            }
+            let engine = self.clone();
+            let task = async move {
+                let saved = saved?;
+                engine.plan(def, saved.as_ref()).await
+            };
+            handles.push(tokio::spawn(
+                crate::client::TALLY.scope(run.tally.clone(), task),
+            ));
+        }
+        let mut plans = Vec::new();
+        for (run, handle) in runs.iter().zip(handles) {
+            plans.push(Some(handle.await.unwrap_or_else(|join| {
+                Err(Error::system(format!(
+                    "Planning stream `{}` crashed: {join}",
+                    run.sel.def.name
+                )))
+            })));
+        }
+        plans
+    }
+
+    /// Logs the planned requests (see `costs.rs`) and returns the rows the end's line reads.
+    fn log_plan(&self, runs: &[Run<'_>], plans: &[Option<Result<Vec<Slice>>>]) -> costs::Costs {
+        // The windows providers read: an id-batched stream lists none of them itself.
+        let provided: std::collections::HashSet<String> = runs
+            .iter()
+            .zip(plans)
+            .filter(|(run, _)| run.provides)
+            .filter_map(|(_, plan)| plan.as_ref()?.as_ref().ok())
+            .flatten()
+            .map(|s| listings::key(&s.request))
+            .collect();
+        let estimates: Vec<Option<plan::cost::Estimate>> = runs
+            .iter()
+            .zip(plans)
+            .map(|(run, plan)| match plan {
+                Some(Ok(slices)) => {
+                    let known = self.known(slices, &provided);
+                    Some(run.sel.def.plan.estimate(slices, known))
+                }
+                _ => None,
+            })
+            .collect();
+        let rows = cost_rows(runs, &estimates);
+        for (level, line) in costs::plan_lines(&rows, self.config.requests_per_day) {
+            self.log(level, line);
+        }
+        costs::Costs {
+            planned: costs::planned_total(&rows),
+            rows,
+        }
+    }
+
+    /// What the estimate of a stream's slices needs to know beyond them.
+    fn known(
+        &self,
+        slices: &[Slice],
+        provided: &std::collections::HashSet<String>,
+    ) -> plan::cost::Known {
+        plan::cost::Known {
+            list_fetched: slices
+                .iter()
+                .any(|s| s.shared && self.shared.fetched(&s.request)),
+            shared_listings: slices
+                .iter()
+                .filter(|s| provided.contains(&listings::key(&s.request)))
+                .count(),
+        }
+    }
+}
+
+/// The cost rows of the runs: their tallies and, when given, their estimates.
+fn cost_rows(
+    runs: &[Run<'_>],
+    estimates: &[Option<plan::cost::Estimate>],
+) -> Vec<costs::StreamCost> {
+    runs.iter()
+        .enumerate()
+        .map(|(i, run)| costs::StreamCost {
+            name: run.sel.def.name,
+            estimate: estimates.get(i).copied().flatten(),
+            tally: run.tally.clone(),
+        })
+        .collect()
 }

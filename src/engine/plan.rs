@@ -321,5 +321,7 @@ fn next_month(t: DateTime<Utc>) -> DateTime<Utc> {
     midnight(NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(t.date_naive()))
 }
 
+pub mod cost;
+
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::link::{Batch, SliceLink};
+use super::listings::{listed, Listed, Listings, Tap};
 use super::pager::Pager;
 use super::plan::Slice;
 use super::shared::SharedLists;
@@ -25,6 +26,9 @@ use crate::streams::{Lift, Plan, StreamDef};
 pub(super) struct Producer {
     pub(super) client: Arc<GongClient>,
     pub(super) shared: Arc<SharedLists>,
+    pub(super) listings: Arc<Listings>,
+    /// Set when another selected stream takes its ids from this slice's pages (`listings.rs`).
+    pub(super) tap: std::sync::Mutex<Option<Tap>>,
     pub(super) def: &'static StreamDef,
     pub(super) files: Option<Arc<crate::media::FileStaging>>,
     pub(super) concurrency: usize,
@@ -51,7 +55,11 @@ impl Producer {
             return Ok(());
         }
         let mut pager = Pager::new(&self.client, def.window_endpoint(), slice.request.clone());
-        self.follow(&mut pager, &slice, &link, None).await?;
+        let whole = self.follow(&mut pager, &slice, &link, None).await?;
+        let tap = self.tap.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let (true, Some(tap)) = (whole, tap) {
+            tap.publish();
+        }
         Ok(())
     }
 
@@ -89,6 +97,9 @@ impl Producer {
                         refs,
                     }
                 } else {
+                    if let Some(tap) = self.tap.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+                        tap.keep(&part.page)?;
+                    }
                     records_of(def, part.page, &slice.added, started)?
                 };
                 if whole {
@@ -112,7 +123,9 @@ impl Producer {
 
     /// Lists the window's calls and fetches the stream's records for each listing page's calls (Gong
     /// lists 100 a page, the most a batch may name) before listing on: what is held is one page of ids,
-    /// however many calls the window has.
+    /// however many calls the window has. When another selected stream reads the same listing, its
+    /// pages' ids are taken instead (`listings.rs`); if that stream's window failed, the window is listed
+    /// here.
     async fn produce_by_ids(
         &self,
         listing: &'static Endpoint,
@@ -120,44 +133,54 @@ impl Producer {
         slice: &Slice,
         link: &SliceLink,
     ) -> Result<()> {
-        let (client, def) = (&*self.client, self.def);
-        let mut calls = Pager::new(client, listing, slice.request.clone());
-        #[derive(Deserialize)]
-        struct CallStart {
-            id: Option<Value>,
-            started: Option<String>,
+        if let Some(window) = self.listings.take(&slice.request).await {
+            for page in window.iter() {
+                if !self.fetch_by_ids(ids_filter, page, slice, link).await? {
+                    break;
+                }
+            }
+            return Ok(());
         }
+        let mut calls = Pager::new(&self.client, listing, slice.request.clone());
         loop {
-            let listed = {
+            let listed_page = {
                 // Listing pages are small whatever the stream's pages are, and dropped here.
                 let _lane = link.gate.fetch(link.seq, 64 << 10).await;
                 calls.next_page().await?
             };
-            let Some(page) = listed else {
+            let Some(page) = listed_page else {
                 return Ok(());
             };
-            let mut started: HashMap<String, String> = HashMap::with_capacity(page.len());
-            let mut ids: Vec<String> = Vec::with_capacity(page.len());
-            for i in 0..page.len() {
-                let call: CallStart = serde_json::from_str(page.record(i)).map_err(|e| {
-                    Error::system(format!("A call in {} is malformed: {e}", listing.path))
-                })?;
-                if let Some(id) = id_string(call.id.as_ref()) {
-                    started.insert(id.clone(), call.started.unwrap_or_default());
-                    ids.push(id);
-                }
-            }
+            let ids = listed(&page, listing.path)?;
             drop(page);
-            for chunk in ids.chunks(PAGE_SIZE) {
-                let request = def
-                    .endpoint
-                    .filter(def.endpoint.request(), ids_filter, json!(chunk));
-                let mut pager = Pager::new(client, def.endpoint, request);
-                if !self.follow(&mut pager, slice, link, Some(&started)).await? {
-                    return Ok(());
-                }
+            if !self.fetch_by_ids(ids_filter, &ids, slice, link).await? {
+                return Ok(());
             }
         }
+    }
+
+    /// Fetches the stream's records of one listing page's calls. `Ok(false)` when the writer stopped
+    /// reading this slice.
+    async fn fetch_by_ids(
+        &self,
+        ids_filter: &str,
+        listed: &Listed,
+        slice: &Slice,
+        link: &SliceLink,
+    ) -> Result<bool> {
+        let def = self.def;
+        let started: HashMap<String, String> = listed.iter().cloned().collect();
+        let ids: Vec<&String> = listed.iter().map(|(id, _)| id).collect();
+        for chunk in ids.chunks(PAGE_SIZE) {
+            let request = def
+                .endpoint
+                .filter(def.endpoint.request(), ids_filter, json!(chunk));
+            let mut pager = Pager::new(&self.client, def.endpoint, request);
+            if !self.follow(&mut pager, slice, link, Some(&started)).await? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }
 

@@ -59,13 +59,22 @@ pub struct SharedLists {
 type SharedList = Arc<OnceCell<Arc<Vec<Page>>>>;
 
 impl SharedLists {
+    /// The list `request` asks for is already fetched (by a stream that asked first).
+    pub(super) fn fetched(&self, request: &ApiRequest) -> bool {
+        self.lists
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&list_key(request))
+            .is_some_and(|cell| cell.initialized())
+    }
+
     pub(super) async fn pages(
         &self,
         client: &GongClient,
         endpoint: &Endpoint,
         request: &ApiRequest,
     ) -> Result<Arc<Vec<Page>>> {
-        let key = format!("{} {} {:?}", request.method, request.path, request.query);
+        let key = list_key(request);
         let cell = self
             .lists
             .lock()
@@ -94,6 +103,10 @@ impl SharedLists {
         let pages = self.pages(client, endpoint, request).await?;
         Ok(pages.iter().flat_map(Page::values).collect())
     }
+}
+
+fn list_key(request: &ApiRequest) -> String {
+    format!("{} {} {:?}", request.method, request.path, request.query)
 }
 
 impl Engine {

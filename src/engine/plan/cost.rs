@@ -1,0 +1,156 @@
+//! What a stream's plan will cost in API requests, known before any of its slices is fetched.
+//!
+//! Gong sends no quota headers: the company's remaining quota is unknown, so the only cost a sync can
+//! plan against is its own estimate and the configured `requests_per_day`. [`Plan::estimate`] is the one
+//! place a plan variant says what it costs; a new variant adds its arm there.
+//!
+//! How each shape is estimated: per-partition plans (one request per workspace, folder, or workspace ×
+//! manager × month, on endpoints Gong does not paginate) cost exactly their slices, and their partitions
+//! come from parent lists fetched before the estimate. Windowed plans (call windows, days, review
+//! windows) cost one request per window and request chain: a floor, since a window with more than 100
+//! records costs a page per 100 and the records per window are unknown until read. Id-batched plans add
+//! one batch request per window unless their ids come from a listing another stream reads anyway. A
+//! list read through the shared lists costs nothing more once a stream that asked before has fetched it.
+
+use super::Slice;
+use crate::streams::Plan;
+
+/// A stream's planned request count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Estimate {
+    pub requests: u64,
+    /// `requests` is exact (per-partition plans, already fetched lists); otherwise it is a floor.
+    pub exact: bool,
+}
+
+impl Estimate {
+    pub fn plus(self, other: Estimate) -> Estimate {
+        Estimate {
+            requests: self.requests + other.requests,
+            exact: self.exact && other.exact,
+        }
+    }
+}
+
+impl std::fmt::Display for Estimate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.exact { "" } else { "≥" };
+        write!(f, "{sign}{}", self.requests)
+    }
+}
+
+/// What the planner knows of a stream's slices beyond the slices themselves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known {
+    /// The stream reads a shared list whose pages are already fetched (by a stream that asked first).
+    pub list_fetched: bool,
+    /// Slices whose ids come from a listing another selected stream reads (`engine/listings.rs`).
+    pub shared_listings: usize,
+}
+
+impl Plan {
+    /// The requests the slices of this plan will send.
+    pub fn estimate(&self, slices: &[Slice], known: Known) -> Estimate {
+        let n = slices.len() as u64;
+        let shared_list = slices.iter().any(|s| s.shared);
+        if shared_list && known.list_fetched {
+            return Estimate {
+                requests: 0,
+                exact: true,
+            };
+        }
+        match self {
+            // One request chain: at least one page.
+            Plan::Single => Estimate {
+                requests: n,
+                exact: false,
+            },
+            // Library folders and their content: one unpaginated request per partition.
+            Plan::PerWorkspace | Plan::PerFolder { .. } => Estimate {
+                requests: n,
+                exact: true,
+            },
+            Plan::CoachingMonths { .. } => Estimate {
+                requests: n,
+                exact: true,
+            },
+            Plan::CallWindows { .. }
+            | Plan::Periods { .. }
+            | Plan::DayRanges { .. }
+            | Plan::ReviewWindows { .. } => Estimate {
+                requests: n,
+                exact: false,
+            },
+            // A listing page per window (unless shared) and a batch of records per listing page.
+            Plan::CallIdBatches { .. } => Estimate {
+                requests: 2 * n - (known.shared_listings as u64).min(n),
+                exact: false,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ApiRequest;
+    use crate::streams::find;
+
+    fn slices(n: usize, shared: bool) -> Vec<Slice> {
+        (0..n)
+            .map(|_| Slice {
+                request: ApiRequest::get("/v2/x"),
+                added: String::new(),
+                checkpoint: None,
+                shared,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn partitions_are_exact_and_windows_are_floors() {
+        let coaching = find("coaching").unwrap().plan;
+        let e = coaching.estimate(&slices(26, false), Known::default());
+        assert_eq!((e.requests, e.exact), (26, true));
+        assert_eq!(e.to_string(), "26");
+        let calls = find("calls").unwrap().plan;
+        let e = calls.estimate(&slices(53, false), Known::default());
+        assert_eq!((e.requests, e.exact), (53, false));
+        assert_eq!(e.to_string(), "≥53");
+        assert_eq!(
+            e.plus(Estimate {
+                requests: 1,
+                exact: true
+            })
+            .requests,
+            54
+        );
+    }
+
+    #[test]
+    fn id_batches_list_once_when_the_listing_is_shared() {
+        let transcripts = find("call_transcripts").unwrap().plan;
+        let alone = transcripts.estimate(&slices(10, false), Known::default());
+        let shared = transcripts.estimate(
+            &slices(10, false),
+            Known {
+                shared_listings: 10,
+                ..Known::default()
+            },
+        );
+        assert_eq!((alone.requests, shared.requests), (20, 10));
+    }
+
+    #[test]
+    fn a_list_fetched_by_an_earlier_stream_costs_nothing() {
+        let users = find("users").unwrap().plan;
+        let known = Known {
+            list_fetched: true,
+            ..Known::default()
+        };
+        let e = users.estimate(&slices(1, true), known);
+        assert_eq!((e.requests, e.exact), (0, true));
+        // Not shared: the flag does not apply.
+        assert_eq!(users.estimate(&slices(1, false), known).requests, 1);
+    }
+}
