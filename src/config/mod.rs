@@ -82,6 +82,8 @@ pub struct Config {
     pub lookback: chrono::Duration,
     pub window: chrono::Duration,
     pub extensive: ExtensiveContent,
+    /// Drop calls marked private (`exclude_private_calls`) from the streams that hold calls.
+    pub exclude_private_calls: bool,
     pub requests_per_second: f64,
     pub requests_per_day: u64,
     pub max_rate_limit_wait: Duration,
@@ -106,6 +108,7 @@ impl fmt::Debug for Config {
             .field("lookback", &self.lookback)
             .field("window", &self.window)
             .field("extensive", &self.extensive)
+            .field("exclude_private_calls", &self.exclude_private_calls)
             .field("requests_per_second", &self.requests_per_second)
             .field("requests_per_day", &self.requests_per_day)
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
@@ -161,6 +164,9 @@ impl Config {
                 collaboration: extensive.collaboration,
                 media: extensive.media,
             },
+            exclude_private_calls: raw
+                .exclude_private_calls
+                .unwrap_or(declared::DEFAULT_EXCLUDE_PRIVATE_CALLS),
             requests_per_second: declared::REQUESTS_PER_SECOND.check(raw.requests_per_second)?,
             requests_per_day: declared::REQUESTS_PER_DAY.check(raw.requests_per_day)?,
             max_rate_limit_wait: Duration::from_secs(

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use super::link::{Batch, SliceLink};
 use super::pager::Pager;
 use super::plan::Slice;
+use super::private::{drop_private, is_private};
 use super::shared::SharedLists;
 use crate::client::GongClient;
 use crate::error::{Error, Result};
@@ -27,6 +28,8 @@ pub(super) struct Producer {
     pub(super) def: &'static StreamDef,
     pub(super) files: Option<Arc<crate::media::FileStaging>>,
     pub(super) concurrency: usize,
+    /// `exclude_private_calls`: drop the calls the stream's `private_flag` marks private.
+    pub(super) exclude_private: bool,
 }
 
 impl Producer {
@@ -42,7 +45,9 @@ impl Producer {
                 .pages(&self.client, def.endpoint, &slice.request)
                 .await?;
             for page in pages.iter() {
-                let batch = Batch::lifted(page.clone(), lift(def, page, &slice.added, None)?);
+                let mut page = page.clone();
+                self.drop_private(&mut page)?;
+                let batch = Batch::lifted(page.clone(), lift(def, &page, &slice.added, None)?);
                 if link.send(batch, link.lane().await).await.is_err() {
                     break;
                 }
@@ -71,9 +76,10 @@ impl Producer {
             // Media pages download every record's files before the page goes on: whole.
             let whole = ticket.is_behind() || def.lift == Lift::CallMedia;
             loop {
-                let Some(part) = pager.next_part(whole).await? else {
+                let Some(mut part) = pager.next_part(whole).await? else {
                     return Ok(true);
                 };
+                self.drop_private(&mut part.page)?;
                 let batch = if def.lift == Lift::CallMedia {
                     let (page, refs) = crate::media::media_page(
                         &self.client,
@@ -110,6 +116,17 @@ impl Producer {
         }
     }
 
+    /// Drops the private calls of a page of the stream's own records, when the config asks for it
+    /// (id-batched streams drop them from their listing instead: their records do not say).
+    fn drop_private(&self, page: &mut Page) -> Result<()> {
+        match self.def.private_flag {
+            Some(flag) if self.exclude_private && std::ptr::eq(self.def.window_endpoint(), self.def.endpoint) => {
+                drop_private(page, flag, self.def.endpoint.path)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Lists the window's calls and fetches the stream's records for each listing page's calls (Gong
     /// lists 100 a page, the most a batch may name) before listing on: what is held is one page of ids,
     /// however many calls the window has.
@@ -139,6 +156,11 @@ impl Producer {
             let mut started: HashMap<String, String> = HashMap::with_capacity(page.len());
             let mut ids: Vec<String> = Vec::with_capacity(page.len());
             for i in 0..page.len() {
+                if let Some(flag) = def.private_flag.filter(|_| self.exclude_private) {
+                    if is_private(page.record(i), flag, listing.path)? {
+                        continue;
+                    }
+                }
                 let call: CallStart = serde_json::from_str(page.record(i)).map_err(|e| {
                     Error::system(format!("A call in {} is malformed: {e}", listing.path))
                 })?;
@@ -194,6 +216,12 @@ pub(super) fn lift(
         Lift::None => Ok(vec![fixed.to_string(); page.len()]),
         // Records built whole by `media::media_page`.
         Lift::CallMedia => Ok(Vec::new()),
+        Lift::EntryHash => Ok((0..page.len())
+            .map(|i| {
+                let hash = fnv1a64(page.record(i).as_bytes());
+                join_fields(fixed, &format!("\"entryId\":\"{hash:016x}\""))
+            })
+            .collect()),
         Lift::MetaData => (0..page.len())
             .map(|i| {
                 let record = page.record(i);
@@ -257,6 +285,13 @@ pub(super) fn lift(
             })
             .collect(),
     }
+}
+
+/// FNV-1a, 64 bits: a stable hash (the same on every platform and version) of a record's bytes.
+pub(super) fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 pub(super) fn join_fields(a: &str, b: &str) -> String {
