@@ -7,9 +7,13 @@
 //! record's doc comment, which becomes the schema's description). Field names, types and descriptions
 //! follow Gong's OpenAPI document; ids are strings, as Gong sends them.
 
+use schemars::gen::SchemaGenerator;
+use schemars::schema::{Metadata, Schema, SchemaObject};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+use serde_json::Value;
 
 use super::types::DateTime;
 
@@ -32,19 +36,52 @@ pub struct LogEntry {
     /// Gong's unique numeric identifier for the impersonating user's company id (up to 20 digits), if
     /// available.
     pub impersonator_company_id: Option<String>,
-    /// The time of the event in the ISO-8601 format (e.g., '2018-02-18T02:30:00-07:00' or
-    /// '2018-02-18T08:00:00Z', where Z stands for UTC).
+    /// The time in the ISO-8601 format (e.g., '2018-02-18T02:30:00-07:00' or '2018-02-18T08:00:00Z',
+    /// where Z stands for UTC); when log was created.
     pub event_time: Option<DateTime>,
-    /// The list of log fields and associated values. Populated dynamically by the log type: its fields
-    /// differ from one `logType` to another.
-    pub log_record: Option<Map<String, Value>>,
+    /// The list of log fields and associated values. This element will be populated dynamically by the
+    /// log record, depending on the type of log.
+    pub log_record: Option<BTreeMap<String, LogField>>,
+}
+
+/// One field of a log entry's `logRecord`. Gong's spec declares each value an object, but the fields
+/// depend on the log type and carry plain values too (an IP address, seconds played), so any JSON value
+/// is accepted.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LogField(pub Value);
+
+impl JsonSchema for LogField {
+    fn is_referenceable() -> bool {
+        false
+    }
+
+    fn schema_name() -> String {
+        "LogField".to_owned()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        SchemaObject {
+            metadata: Some(Box::new(Metadata {
+                description: Some(
+                    "The list of log fields and associated values. This element will be populated \
+                     dynamically by the log record, depending on the type of log."
+                        .into(),
+                ),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
+    }
 }
 
 /// `logs` stream: one audit log entry of one log type (Gong's `logEntry`, GET /v2/logs). Gong's entries
 /// have no id and do not say their type, so the connector adds two top-level fields: `logType`, the
 /// type requested (`AccessLog`, `UserActivityLog`, `UserCallPlay`, `ExternallySharedCallAccess` or
 /// `ExternallySharedCallPlay`), and `entryId`, a hash of the entry as Gong sent it (16 hex digits;
-/// identical entries are the same event). The cursor is Gong's `eventTime`.
+/// identical entries are the same event): PyAirbyte and Airbyte destinations need a primary key at the
+/// top level of the record. Primary key (`logType`, `entryId`), cursor `eventTime`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LogsRecord {
@@ -68,13 +105,15 @@ pub struct UserSettingsHistory {
     pub setting: String,
     /// The new value that was set.
     pub value: Option<bool>,
-    /// The date and time the action was set, in the ISO-8601 format.
+    /// The date and time the action was set, in the ISO-8601 format (e.g., '2018-02-18T02:30:00-07:00' or
+    /// '2018-02-18T08:00:00Z', where Z stands for UTC).
     pub time: DateTime,
 }
 
 /// `user_settings_history` stream: one change of one user's capability (Gong's `UserSettingsHistory`,
 /// GET /v2/users/{id}/settings-history, one request per user). Gong's object does not name the user, so
-/// the connector adds `userId`, the user whose history it is.
+/// the connector adds one top-level field, `userId`, the user whose history it is: PyAirbyte and Airbyte
+/// destinations need the whole primary key at the top level. Primary key (`userId`, `setting`, `time`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserSettingsHistoryRecord {
@@ -105,7 +144,9 @@ pub struct CallAccessDetails {
 
 /// `call_users_access` stream: one call and the users given individual access to it (Gong's
 /// `CallAccessDetails`, POST /v2/calls/users-access). Calls nobody was given access to have no record.
-/// The connector adds `callStarted`, the call's start time from the call listing, as the cursor.
+/// The connector adds one top-level field, `callStarted`, the call's `started` from the call listing: the
+/// access list carries no time of its own, and PyAirbyte and Airbyte destinations need the cursor at the
+/// top level of the record. Primary key `callId`, cursor `callStarted`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CallUsersAccessRecord {
@@ -143,8 +184,8 @@ pub struct ManualAssociationsBasicData {
 
 /// `calls_manual_crm_associations` stream: one manual association of a call with a CRM account and deal
 /// (Gong's `ManualAssociationsBasicData`, GET /v2/calls/manual-crm-associations, beta in Gong's spec),
-/// exactly as Gong sends it. A call re-associated later appears once per association: the primary key
-/// is `callId` and `created`, the cursor `created`.
+/// exactly as Gong sends it: the connector adds no fields. A call re-associated later appears once per
+/// association: the primary key is (`callId`, `created`), the cursor `created`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct CallsManualCrmAssociationsRecord {
     /// The association.
