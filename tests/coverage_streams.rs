@@ -101,7 +101,10 @@ fn new_streams_full_refresh_equal_the_sandbox() {
         *per_type
             .entry(r["logType"].as_str().unwrap().into())
             .or_default() += 1;
-        assert!(r["eventTime"].is_string() && r["logRecord"].is_object(), "{r}");
+        assert!(
+            r["eventTime"].is_string() && r["logRecord"].is_object(),
+            "{r}"
+        );
         assert_eq!(r["entryId"].as_str().unwrap().len(), 16, "{r}");
     }
     let expected: BTreeMap<String, u64> = counts["logs"]
@@ -112,11 +115,17 @@ fn new_streams_full_refresh_equal_the_sandbox() {
         .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
         .collect();
     assert_eq!(per_type, expected);
-    assert!(expected.len() >= 4, "the sandbox should log most types: {expected:?}");
+    assert!(
+        expected.len() >= 4,
+        "the sandbox should log most types: {expected:?}"
+    );
 
     // settings history: every user's, named by the users the sandbox has.
     let history = run.records("user_settings_history");
-    assert_eq!(history.len() as u64, counts["user_settings_history"].as_u64().unwrap());
+    assert_eq!(
+        history.len() as u64,
+        counts["user_settings_history"].as_u64().unwrap()
+    );
     let ds = sandbox.dataset().read().unwrap();
     let users: BTreeSet<String> = ds
         .users
@@ -128,11 +137,22 @@ fn new_streams_full_refresh_equal_the_sandbox() {
 
     // users access: one record per call with individual access, every grant.
     let access = run.records("call_users_access");
-    assert_eq!(access.len() as u64, counts["call_users_access"].as_u64().unwrap());
-    let grants: usize = access.iter().map(|r| r["users"].as_array().unwrap().len()).sum();
-    assert_eq!(grants as u64, counts["call_users_access_grants"].as_u64().unwrap());
+    assert_eq!(
+        access.len() as u64,
+        counts["call_users_access"].as_u64().unwrap()
+    );
+    let grants: usize = access
+        .iter()
+        .map(|r| r["users"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(
+        grants as u64,
+        counts["call_users_access_grants"].as_u64().unwrap()
+    );
     for r in &access {
-        let call = ds.call_by_id(r["callId"].as_str().unwrap()).expect("a sandbox call");
+        let call = ds
+            .call_by_id(r["callId"].as_str().unwrap())
+            .expect("a sandbox call");
         assert_eq!(at(&r["callStarted"]).timestamp(), call.started, "{r}");
     }
 
@@ -143,7 +163,10 @@ fn new_streams_full_refresh_equal_the_sandbox() {
         counts["calls_manual_crm_associations"].as_u64().unwrap()
     );
     for r in &assoc {
-        assert!(ds.call_by_id(r["callId"].as_str().unwrap()).is_some(), "{r}");
+        assert!(
+            ds.call_by_id(r["callId"].as_str().unwrap()).is_some(),
+            "{r}"
+        );
     }
     drop(ds);
 
@@ -158,7 +181,11 @@ fn new_streams_full_refresh_equal_the_sandbox() {
             if let Err(e) = validator.validate(r) {
                 panic!("{name} record fails its schema: {e}\n{r:.400}");
             }
-            assert!(keys.insert(pk_of(r, pk)), "{name}: duplicate key {}", pk_of(r, pk));
+            assert!(
+                keys.insert(pk_of(r, pk)),
+                "{name}: duplicate key {}",
+                pk_of(r, pk)
+            );
         }
     }
     // One settings-history request per user, the user list read once.
@@ -190,7 +217,13 @@ fn incremental_streams_resume_at_the_cursor_less_the_lookback() {
                    "stream_state": {"cursor": saved.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)}}})
         })
         .collect();
-    let second = read(dir.path(), &config, &streams, "incremental", Some(&json!(state)));
+    let second = read(
+        dir.path(),
+        &config,
+        &streams,
+        "incremental",
+        Some(&json!(state)),
+    );
     assert_ok(&second);
     // The default lookback is 3 days.
     let from = saved - Duration::days(3);
@@ -205,9 +238,17 @@ fn incremental_streams_resume_at_the_cursor_less_the_lookback() {
         let got = second.records(name);
         assert!(got.iter().all(|r| at(&r[cursor]) >= from), "{name}");
         assert_eq!(got.len(), expected.len(), "{name}");
-        assert!(got.len() < all.len(), "{name}: the state should skip the older records");
+        assert!(
+            got.len() < all.len(),
+            "{name}: the state should skip the older records"
+        );
         // A final state with a cursor no earlier than the saved one.
-        let last = first.states(name).last().copied().cloned().expect("a STATE");
+        let last = first
+            .states(name)
+            .last()
+            .copied()
+            .cloned()
+            .expect("a STATE");
         let blob = &last["stream"]["stream_state"];
         assert!(blob["cursor"].is_string(), "{name}: {blob}");
     }
@@ -247,7 +288,10 @@ fn exclude_private_calls_drops_them_from_every_stream_that_holds_calls() {
     ] {
         let all = strings(&with.records(name), id);
         let kept = strings(&without.records(name), id);
-        assert!(all.intersection(&private).next().is_some(), "{name} has private calls by default");
+        assert!(
+            all.intersection(&private).next().is_some(),
+            "{name} has private calls by default"
+        );
         let public: BTreeSet<String> = all.difference(&private).cloned().collect();
         assert_eq!(kept, public, "{name}");
     }
@@ -265,7 +309,11 @@ fn a_denied_logs_scope_fails_only_the_logs_stream() {
     let run = read(
         dir.path(),
         &config,
-        &["logs", "calls_manual_crm_associations", "user_settings_history"],
+        &[
+            "logs",
+            "calls_manual_crm_associations",
+            "user_settings_history",
+        ],
         "full_refresh",
         None,
     );
@@ -279,9 +327,16 @@ fn a_denied_logs_scope_fails_only_the_logs_stream() {
     assert_eq!(errors[0]["stream_descriptor"]["name"], "logs");
     assert_eq!(errors[0]["failure_type"], "config_error");
     let message = errors[0]["message"].as_str().unwrap();
-    assert!(message.contains("HTTP 403") && message.contains("api:logs:read"), "{message}");
+    assert!(
+        message.contains("HTTP 403") && message.contains("api:logs:read"),
+        "{message}"
+    );
     for ok in ["calls_manual_crm_associations", "user_settings_history"] {
-        assert_eq!(run.statuses(ok).last().map(String::as_str), Some("COMPLETE"), "{ok}");
+        assert_eq!(
+            run.statuses(ok).last().map(String::as_str),
+            Some("COMPLETE"),
+            "{ok}"
+        );
         assert!(!run.records(ok).is_empty(), "{ok}");
     }
 }

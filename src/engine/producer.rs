@@ -120,7 +120,10 @@ impl Producer {
     /// (id-batched streams drop them from their listing instead: their records do not say).
     fn drop_private(&self, page: &mut Page) -> Result<()> {
         match self.def.private_flag {
-            Some(flag) if self.exclude_private && std::ptr::eq(self.def.window_endpoint(), self.def.endpoint) => {
+            Some(flag)
+                if self.exclude_private
+                    && std::ptr::eq(self.def.window_endpoint(), self.def.endpoint) =>
+            {
                 drop_private(page, flag, self.def.endpoint.path)
             }
             _ => Ok(()),

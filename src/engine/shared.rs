@@ -116,7 +116,10 @@ impl Engine {
         }
         if lists.contains(&Parent::Users) {
             let users = self.list(&ep::USERS, &ep::USERS.request()).await?;
-            parents.users = users.iter().filter_map(|u| id_string(u.get("id"))).collect();
+            parents.users = users
+                .iter()
+                .filter_map(|u| id_string(u.get("id")))
+                .collect();
             parents.managers = manager_ids(&users);
         }
         Ok(parents)
