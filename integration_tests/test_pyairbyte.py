@@ -59,8 +59,11 @@ def test_pyairbyte_reads_every_stream_into_duckdb(tmp_path, monkeypatch):
         expected = sandbox.get("/sandbox/dataset/counts")
         for name in ("users", "workspaces", "calls", "calls_extensive", "call_transcripts",
                      "settings_scorecards", "settings_trackers", "library_folders",
-                     "library_folder_content", "stats_activity_scorecards"):
+                     "library_folder_content", "stats_activity_scorecards",
+                     "user_settings_history", "call_users_access", "calls_manual_crm_associations"):
             assert counts[name] == expected[name], (name, counts[name], expected[name])
+        # The sandbox counts log entries per logType; the logs stream holds every type.
+        assert counts["logs"] == sum(expected["logs"].values()), (counts["logs"], expected["logs"])
         # Every stream: the distinct records of a direct read of the same streams.
         catalog = tmp_path / "catalog.json"
         catalog.write_text(source.configured_catalog.model_dump_json())

@@ -11,6 +11,7 @@
 use serde_json::Value;
 
 use crate::gong::endpoints::{self as ep, Endpoint};
+use crate::models::audit::*;
 use crate::models::records::*;
 use crate::models::schema_for;
 use crate::protocol::{CatalogStream, SyncMode};
@@ -70,6 +71,20 @@ pub enum Plan {
         manager: &'static str,
         period: Bounds,
     },
+    /// Windows of `window_days` (date-times, bounded by `window`), each read once per value of `param`
+    /// (a filter Gong requires, such as the logs' `logType`); records get `param` with its value. The
+    /// checkpoint follows a window's last value.
+    TypedWindows {
+        param: &'static str,
+        values: &'static [&'static str],
+        window: Bounds,
+    },
+    /// One request per user (every user of the company), the user id in the endpoint's `{id}`; records
+    /// get `userId`.
+    PerUser,
+    /// One request chain of everything since the start (or the saved cursor less the lookback), the
+    /// start in the filter `from`; the endpoint has no end filter.
+    Since { from: &'static str },
 }
 
 /// How a range answer's user object becomes one record per day: `items` (the user's list of days) is
@@ -102,6 +117,7 @@ impl Plan {
             Plan::PerWorkspace => &[Parent::Workspaces],
             Plan::PerFolder { .. } => &[Parent::Workspaces, Parent::Folders],
             Plan::CoachingMonths { .. } => &[Parent::Workspaces, Parent::Users],
+            Plan::PerUser => &[Parent::Users],
             _ => &[],
         }
     }
@@ -136,6 +152,8 @@ pub enum Lift {
     /// The connector builds the records: one per call and media kind, from calls/extensive's media URLs
     /// (call_media, see `media.rs`); with file transfer, each recording is downloaded too.
     CallMedia,
+    /// `entryId`: a hash of the record as Gong sent it, for records without an id (logs).
+    EntryHash,
 }
 
 #[derive(Debug)]
@@ -155,6 +173,10 @@ pub struct StreamDef {
     pub lift: Lift,
     /// The JSON Schema of the stream's records, from its model.
     pub schema: fn() -> Value,
+    /// Where a call's `isPrivate` lies (a JSON pointer) in the records read from Gong: the stream's own,
+    /// or its listing's for id-batched streams. With `exclude_private_calls`, calls marked private are
+    /// dropped there. `None`: the stream does not hold calls.
+    pub private_flag: Option<&'static str>,
 }
 
 impl StreamDef {
@@ -213,8 +235,22 @@ const fn stream(
         lists: None,
         lift: Lift::None,
         schema,
+        private_flag: None,
     }
 }
+
+/// Call listings and calls/extensive: where a call says it is private.
+const TOP_PRIVATE: Option<&str> = Some("/isPrivate");
+const META_PRIVATE: Option<&str> = Some("/metaData/isPrivate");
+
+/// Gong's `logType` values (GET /v2/logs), in its spec's order.
+pub const LOG_TYPES: &[&str] = &[
+    "AccessLog",
+    "UserActivityLog",
+    "UserCallPlay",
+    "ExternallySharedCallAccess",
+    "ExternallySharedCallPlay",
+];
 
 /// The date filters of the stats endpoints.
 const STATS_DATES: Bounds = Bounds {
@@ -233,6 +269,7 @@ pub const STREAMS: &[StreamDef] = &[
             window: CALL_WINDOW,
         },
         workspace_filter: true,
+        private_flag: TOP_PRIVATE,
         ..stream("calls", &ep::CALLS, &["id"], schema_for::<CallsRecord>)
     },
     StreamDef {
@@ -243,6 +280,7 @@ pub const STREAMS: &[StreamDef] = &[
         content: Content::Configured,
         workspace_filter: true,
         lift: Lift::MetaData,
+        private_flag: META_PRIVATE,
         ..stream(
             "calls_extensive",
             &ep::CALLS_EXTENSIVE,
@@ -268,6 +306,7 @@ pub const STREAMS: &[StreamDef] = &[
         },
         workspace_filter: true,
         lift: Lift::CallStarted,
+        private_flag: TOP_PRIVATE,
         ..stream(
             "call_transcripts",
             &ep::TRANSCRIPTS,
@@ -399,11 +438,66 @@ pub const STREAMS: &[StreamDef] = &[
         content: Content::MediaOnly,
         workspace_filter: true,
         lift: Lift::CallMedia,
+        private_flag: META_PRIVATE,
         ..stream(
             "call_media",
             &ep::CALLS_EXTENSIVE,
             &["callId", "kind"],
             schema_for::<CallMediaRecord>,
+        )
+    },
+    // Issue 17, part 1.
+    StreamDef {
+        cursor: Some("eventTime"),
+        plan: Plan::TypedWindows {
+            param: "logType",
+            values: LOG_TYPES,
+            window: CALL_WINDOW,
+        },
+        lift: Lift::EntryHash,
+        ..stream(
+            "logs",
+            &ep::LOGS,
+            &["logType", "entryId"],
+            schema_for::<LogsRecord>,
+        )
+    },
+    StreamDef {
+        plan: Plan::PerUser,
+        ..stream(
+            "user_settings_history",
+            &ep::USER_SETTINGS_HISTORY,
+            &["userId", "setting", "time"],
+            schema_for::<UserSettingsHistoryRecord>,
+        )
+    },
+    StreamDef {
+        cursor: Some("callStarted"),
+        plan: Plan::CallIdBatches {
+            listing: &ep::CALLS,
+            window: CALL_WINDOW,
+            ids: "callIds",
+        },
+        workspace_filter: true,
+        lift: Lift::CallStarted,
+        private_flag: TOP_PRIVATE,
+        ..stream(
+            "call_users_access",
+            &ep::CALLS_USERS_ACCESS,
+            &["callId"],
+            schema_for::<CallUsersAccessRecord>,
+        )
+    },
+    StreamDef {
+        cursor: Some("created"),
+        plan: Plan::Since {
+            from: "fromDateTime",
+        },
+        ..stream(
+            "calls_manual_crm_associations",
+            &ep::CALLS_MANUAL_CRM_ASSOCIATIONS,
+            &["callId", "created"],
+            schema_for::<CallsManualCrmAssociationsRecord>,
         )
     },
 ];
@@ -423,7 +517,8 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
-        assert_eq!(names.len(), 15);
+        assert_eq!(names.len(), crate::models::STREAM_NAMES.len());
+        assert_eq!(names, crate::models::STREAM_NAMES);
         assert!(STREAMS.iter().all(|s| s.endpoint.path.starts_with("/v2/")));
     }
 

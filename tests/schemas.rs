@@ -11,7 +11,7 @@
 
 use serde_json::{json, Value};
 use source_gong::gong::ids::{is_id_key, quote_ids};
-use source_gong::models::{records, stream_schema, STREAM_NAMES};
+use source_gong::models::{audit, records, stream_schema, STREAM_NAMES};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -34,6 +34,10 @@ const PRIMARY_KEYS: &[(&str, &[&str])] = &[
     ("coaching", &["workspaceId", "managerId", "from"]),
     ("stats_activity_scorecards", &["answeredScorecardId"]),
     ("call_media", &["callId", "kind"]),
+    ("logs", &["logType", "entryId"]),
+    ("user_settings_history", &["userId", "setting", "time"]),
+    ("call_users_access", &["callId"]),
+    ("calls_manual_crm_associations", &["callId", "created"]),
 ];
 
 /// (stream, cursor field, format) as in docs/ARCHITECTURE.md.
@@ -47,6 +51,9 @@ const CURSORS: &[(&str, &str, &str)] = &[
     ("coaching", "from", "date-time"),
     ("stats_activity_scorecards", "reviewTime", "date-time"),
     ("call_media", "started", "date-time"),
+    ("logs", "eventTime", "date-time"),
+    ("call_users_access", "callStarted", "date-time"),
+    ("calls_manual_crm_associations", "created", "date-time"),
 ];
 
 /// A stream and the top-level fields the connector adds to its records, each with its format if any.
@@ -102,6 +109,9 @@ const ADDED_FIELDS: &[AddedFields] = &[
             ("urlExpiresAt", Some("date-time")),
         ],
     ),
+    ("logs", &[("logType", None), ("entryId", None)]),
+    ("user_settings_history", &[("userId", None)]),
+    ("call_users_access", &[("callStarted", Some("date-time"))]),
 ];
 
 /// (stream, request path, method, key of the records' array in the response) in Gong's spec.
@@ -160,6 +170,25 @@ const SPEC_OBJECTS: &[(&str, &str, &str, &str)] = &[
         "/v2/stats/activity/scorecards",
         "post",
         "answeredScorecards",
+    ),
+    ("logs", "/v2/logs", "get", "logEntries"),
+    (
+        "user_settings_history",
+        "/v2/users/{id}/settings-history",
+        "get",
+        "userSettingsHistory",
+    ),
+    (
+        "call_users_access",
+        "/v2/calls/users-access",
+        "post",
+        "callAccessList",
+    ),
+    (
+        "calls_manual_crm_associations",
+        "/v2/calls/manual-crm-associations",
+        "get",
+        "associations",
     ),
 ];
 
@@ -388,6 +417,11 @@ const SEED_FIELDS: &[(&str, &[&str])] = &[
             "visibility",
         ],
     ),
+    // Issue 17: streams the seed does not have (their fields are checked against Gong's spec above).
+    ("logs", &[]),
+    ("user_settings_history", &[]),
+    ("call_users_access", &[]),
+    ("calls_manual_crm_associations", &[]),
 ];
 
 fn generated(stream: &str) -> Value {
@@ -623,7 +657,7 @@ fn checked_in_schemas_match_the_models() {
 
 #[test]
 fn every_stream_has_a_schema_and_every_table_covers_every_stream() {
-    assert_eq!(STREAM_NAMES.len(), 15);
+    assert_eq!(STREAM_NAMES.len(), 19);
     assert_eq!(
         STREAM_NAMES.iter().collect::<BTreeSet<_>>().len(),
         STREAM_NAMES.len()
@@ -1103,6 +1137,10 @@ fn realistic_records_deserialize_into_the_models() {
     check::<records::CoachingRecord>("coaching");
     check::<records::StatsActivityScorecardsRecord>("stats_activity_scorecards");
     check::<records::CallMediaRecord>("call_media");
+    check::<audit::LogsRecord>("logs");
+    check::<audit::UserSettingsHistoryRecord>("user_settings_history");
+    check::<audit::CallUsersAccessRecord>("call_users_access");
+    check::<audit::CallsManualCrmAssociationsRecord>("calls_manual_crm_associations");
 }
 
 /// A realistic record of each stream as the connector emits it: Gong's record ([`gong_sample`]) with
@@ -1436,6 +1474,33 @@ fn gong_sample(stream: &str) -> Value {
             "contentType": "audio/mpeg",
             "sizeBytes": 14680064,
             "urlExpiresAt": "2024-06-05T17:00:00Z"
+        }),
+        "logs" => json!({
+            "logType": "UserCallPlay",
+            "entryId": "9f86d081884c7d65",
+            "userId": "234599484848423",
+            "userEmailAddress": "jane@example.com",
+            "userFullName": "Jane Doe",
+            "impersonatorUserId": null,
+            "eventTime": "2024-06-04T09:12:44Z",
+            "logRecord": {"callId": "7782342274025937895", "playedSeconds": 312}
+        }),
+        "user_settings_history" => json!({
+            "userId": "234599484848423",
+            "setting": "webConferencesRecorded",
+            "value": true,
+            "time": "2023-11-02T10:00:00Z"
+        }),
+        "call_users_access" => json!({
+            "callStarted": "2024-06-03T15:01:12.531-07:00",
+            "callId": "7782342274025937895",
+            "users": [{"userId": "234599484848423"}]
+        }),
+        "calls_manual_crm_associations" => json!({
+            "callId": "7782342274025937895",
+            "userId": "234599484848423",
+            "created": "2024-06-04T11:00:00Z",
+            "associatedCrmObjects": [{"accountCrmId": "0013000001ABCDE", "dealCrmId": null}]
         }),
         other => panic!("no sample for {other}"),
     }

@@ -279,12 +279,15 @@ pub fn visible() -> [&'static dyn Declared; 11] {
 pub const DEFAULT_BASE_URL: &str = "https://api.gong.io";
 pub const DEFAULT_TOKEN_URL: &str = "https://app.gong.io/oauth2/generate-customer-token";
 pub const BASE_URL_EXAMPLE: &str = "https://us-12345.api.gong.io";
+/// Off: existing connections keep syncing private calls until their owner turns it on.
+pub const DEFAULT_EXCLUDE_PRIVATE_CALLS: bool = false;
 
 /// Schema keywords of the fields declared only by a default or an example.
 pub fn plain_keywords(field: &str) -> Option<Value> {
     match field {
         "base_url" => Some(json!({"default": DEFAULT_BASE_URL, "examples": [BASE_URL_EXAMPLE]})),
         "oauth_token_url" => Some(json!({"default": DEFAULT_TOKEN_URL})),
+        "exclude_private_calls" => Some(json!({"default": DEFAULT_EXCLUDE_PRIVATE_CALLS})),
         _ => None,
     }
 }

@@ -106,6 +106,8 @@ pub struct Config {
     /// The period of a `stats_interaction` record.
     pub interaction_period: StatsPeriod,
     pub extensive: ExtensiveContent,
+    /// Drop calls marked private (`exclude_private_calls`) from the streams that hold calls.
+    pub exclude_private_calls: bool,
     pub requests_per_second: f64,
     pub requests_per_day: u64,
     pub max_rate_limit_wait: Duration,
@@ -132,6 +134,7 @@ impl fmt::Debug for Config {
             .field("stats_window", &self.stats_window)
             .field("interaction_period", &self.interaction_period)
             .field("extensive", &self.extensive)
+            .field("exclude_private_calls", &self.exclude_private_calls)
             .field("requests_per_second", &self.requests_per_second)
             .field("requests_per_day", &self.requests_per_day)
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
@@ -196,6 +199,9 @@ impl Config {
                 collaboration: extensive.collaboration,
                 media: extensive.media,
             },
+            exclude_private_calls: raw
+                .exclude_private_calls
+                .unwrap_or(declared::DEFAULT_EXCLUDE_PRIVATE_CALLS),
             requests_per_second: declared::REQUESTS_PER_SECOND.check(raw.requests_per_second)?,
             requests_per_day: declared::REQUESTS_PER_DAY.check(raw.requests_per_day)?,
             max_rate_limit_wait: Duration::from_secs(

@@ -241,6 +241,10 @@ pub struct RawConfig {
     /// request is abandoned and retried.
     #[schemars(title = "Request timeout (seconds)")]
     pub request_timeout_seconds: Option<u64>,
+    /// Leave out calls marked private (Gong asks the OAuth apps it lists to do so): they are dropped from
+    /// calls, calls_extensive, call_transcripts, call_media and call_users_access. Off by default.
+    #[schemars(title = "Exclude private calls")]
+    pub exclude_private_calls: Option<bool>,
     /// OAuth token endpoint. Only change it for testing.
     #[schemars(title = "OAuth token URL")]
     pub oauth_token_url: Option<String>,

@@ -23,6 +23,7 @@ pub mod listings;
 pub mod pager;
 pub mod per_day;
 pub mod plan;
+mod private;
 pub mod producer;
 pub mod shared;
 pub mod splitter;
@@ -354,6 +355,7 @@ impl Engine {
             def: run.sel.def,
             files: run.files.clone(),
             concurrency: self.config.max_concurrent_requests.max(1),
+            exclude_private: self.config.exclude_private_calls,
         };
         let done = run.tx.clone();
         let name = run.sel.def.name;

@@ -37,6 +37,8 @@ pub struct Parents {
     pub workspaces: Vec<String>,
     /// Ids of users who manage someone, sorted.
     pub managers: Vec<String>,
+    /// Ids of every user, in Gong's order.
+    pub users: Vec<String>,
     /// Every workspace's library folders, in workspace order: id and name (as Gong sent it).
     pub folders: Vec<(String, Value)>,
 }
@@ -128,6 +130,38 @@ pub fn slices(
                 t = w_end;
             }
             slices
+        }
+        Plan::TypedWindows {
+            param,
+            values,
+            window,
+        } => {
+            let mut slices = Vec::new();
+            let mut t = from_saved;
+            while t < end {
+                let w_end = (t + cfg.window).min(end);
+                for (i, value) in values.iter().enumerate() {
+                    let req = ep.filter(ep.request(), param, json!(value));
+                    let req = bounded(req, def, window, json!(fmt_dt(t)), json!(fmt_dt(w_end)));
+                    let added = format!("{}:{}", json_str(param), json_str(value));
+                    let checkpoint = (i + 1 == values.len()).then_some(w_end);
+                    slices.push(slice(req, added, checkpoint));
+                }
+                t = w_end;
+            }
+            slices
+        }
+        Plan::PerUser => parents
+            .users
+            .iter()
+            .map(|id| {
+                let added = format!("\"userId\":{}", json_str(id));
+                slice(ep.request_for_id(id), added, None)
+            })
+            .collect(),
+        Plan::Since { from } => {
+            let req = ep.filter(ep.request(), from, json!(fmt_dt(from_saved)));
+            vec![slice(req, String::new(), Some(end))]
         }
         Plan::Periods { period } => {
             let last_to = closed_days_end(now, end);

@@ -13,6 +13,7 @@ use super::link::{Batch, SliceLink};
 use super::listings::{listed, Listed, Listings, Tap};
 use super::pager::Pager;
 use super::plan::Slice;
+use super::private::drop_private;
 use super::shared::SharedLists;
 use crate::client::GongClient;
 use crate::error::{Error, Result};
@@ -32,6 +33,8 @@ pub(super) struct Producer {
     pub(super) def: &'static StreamDef,
     pub(super) files: Option<Arc<crate::media::FileStaging>>,
     pub(super) concurrency: usize,
+    /// `exclude_private_calls`: drop the calls the stream's `private_flag` marks private.
+    pub(super) exclude_private: bool,
 }
 
 impl Producer {
@@ -47,7 +50,9 @@ impl Producer {
                 .pages(&self.client, def.endpoint, &slice.request)
                 .await?;
             for page in pages.iter() {
-                let batch = records_of(def, page.clone(), &slice.added, None)?;
+                let mut page = page.clone();
+                self.drop_private(&mut page)?;
+                let batch = records_of(def, page, &slice.added, None)?;
                 if link.send(batch, link.lane().await).await.is_err() {
                     break;
                 }
@@ -80,9 +85,10 @@ impl Producer {
             // Media pages download every record's files before the page goes on: whole.
             let whole = ticket.is_behind() || def.lift == Lift::CallMedia;
             loop {
-                let Some(part) = pager.next_part(whole).await? else {
+                let Some(mut part) = pager.next_part(whole).await? else {
                     return Ok(true);
                 };
+                self.drop_private(&mut part.page)?;
                 let batch = if def.lift == Lift::CallMedia {
                     let (page, refs) = crate::media::media_page(
                         &self.client,
@@ -121,6 +127,20 @@ impl Producer {
         }
     }
 
+    /// Drops the private calls of a page of the stream's own records, when the config asks for it
+    /// (id-batched streams drop them from their listing instead: their records do not say).
+    fn drop_private(&self, page: &mut Page) -> Result<()> {
+        match self.def.private_flag {
+            Some(flag)
+                if self.exclude_private
+                    && std::ptr::eq(self.def.window_endpoint(), self.def.endpoint) =>
+            {
+                drop_private(page, flag, self.def.endpoint.path)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Lists the window's calls and fetches the stream's records for each listing page's calls (Gong
     /// lists 100 a page, the most a batch may name) before listing on: what is held is one page of ids,
     /// however many calls the window has. When another selected stream reads the same listing, its
@@ -151,6 +171,10 @@ impl Producer {
             let Some(page) = listed_page else {
                 return Ok(());
             };
+            let mut page = page;
+            if let Some(flag) = self.def.private_flag.filter(|_| self.exclude_private) {
+                drop_private(&mut page, flag, listing.path)?;
+            }
             let ids = listed(&page, listing.path)?;
             drop(page);
             if !self.fetch_by_ids(ids_filter, &ids, slice, link).await? {
@@ -233,6 +257,12 @@ pub(super) fn lift(
         Lift::None => Ok(vec![fixed.to_string(); page.len()]),
         // Records built whole by `media::media_page`.
         Lift::CallMedia => Ok(Vec::new()),
+        Lift::EntryHash => Ok((0..page.len())
+            .map(|i| {
+                let hash = fnv1a64(page.record(i).as_bytes());
+                join_fields(fixed, &format!("\"entryId\":\"{hash:016x}\""))
+            })
+            .collect()),
         Lift::MetaData => (0..page.len())
             .map(|i| {
                 let record = page.record(i);
@@ -296,6 +326,13 @@ pub(super) fn lift(
             })
             .collect(),
     }
+}
+
+/// FNV-1a, 64 bits: a stable hash (the same on every platform and version) of a record's bytes.
+pub(super) fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 pub(super) fn join_fields(a: &str, b: &str) -> String {

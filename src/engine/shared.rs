@@ -128,7 +128,12 @@ impl Engine {
             }
         }
         if lists.contains(&Parent::Users) {
-            parents.managers = self.manager_ids().await?;
+            let users = self.list(&ep::USERS, &ep::USERS.request()).await?;
+            parents.users = users
+                .iter()
+                .filter_map(|u| id_string(u.get("id")))
+                .collect();
+            parents.managers = manager_ids(&users);
         }
         Ok(parents)
     }
@@ -150,16 +155,15 @@ impl Engine {
             .filter_map(|w| id_string(w.get("id")))
             .collect())
     }
+}
 
-    /// Users who manage someone: the coaching endpoint's managers.
-    async fn manager_ids(&self) -> Result<Vec<String>> {
-        let users = self.list(&ep::USERS, &ep::USERS.request()).await?;
-        let mut ids: Vec<String> = users
-            .iter()
-            .filter_map(|u| id_string(u.get("managerId")))
-            .collect();
-        ids.sort();
-        ids.dedup();
-        Ok(ids)
-    }
+/// Users who manage someone: the coaching endpoint's managers.
+fn manager_ids(users: &[Value]) -> Vec<String> {
+    let mut ids: Vec<String> = users
+        .iter()
+        .filter_map(|u| id_string(u.get("managerId")))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }

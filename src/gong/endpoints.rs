@@ -197,6 +197,35 @@ pub const ANSWERED_SCORECARDS: Endpoint = post(
     "api:stats:scorecards",
 );
 
+// Issue 17, part 1: audit logs, settings history, individual call access, manual CRM associations.
+pub const LOGS: Endpoint = get(
+    "/v2/logs",
+    "logEntries",
+    &["No logs found"],
+    "api:logs:read",
+);
+/// One user's settings history (not paginated); a user deleted since the user list was read is empty.
+pub const USER_SETTINGS_HISTORY: Endpoint = get(
+    "/v2/users/{id}/settings-history",
+    "userSettingsHistory",
+    &["User not found"],
+    "api:users:read",
+);
+/// Users given individual access to the calls named in `filter.callIds` (not paginated).
+pub const CALLS_USERS_ACCESS: Endpoint = post(
+    "/v2/calls/users-access",
+    "callAccessList",
+    NO_CALLS,
+    "api:call-user-access:read",
+);
+/// Beta in Gong's spec.
+pub const CALLS_MANUAL_CRM_ASSOCIATIONS: Endpoint = get(
+    "/v2/calls/manual-crm-associations",
+    "associations",
+    &[],
+    "api:crm-calls:manual-association:read",
+);
+
 /// Every endpoint above, for tests and tooling that walk the table.
 pub const ENDPOINTS: &[&Endpoint] = &[
     &USERS,
@@ -216,6 +245,10 @@ pub const ENDPOINTS: &[&Endpoint] = &[
     &LIBRARY_FOLDER_CONTENT,
     &COACHING,
     &ANSWERED_SCORECARDS,
+    &LOGS,
+    &USER_SETTINGS_HISTORY,
+    &CALLS_USERS_ACCESS,
+    &CALLS_MANUAL_CRM_ASSOCIATIONS,
 ];
 
 /// A workspace's library folders: a stream, and the parent list of `library_folder_content`.

@@ -18,6 +18,7 @@
 //! (`UPDATE_SCHEMAS=1 cargo test --test schemas` rewrites them).
 
 pub mod airbyte_schema;
+pub mod audit;
 pub mod calls;
 pub mod coaching;
 pub mod library;
@@ -51,6 +52,10 @@ pub const STREAM_NAMES: &[&str] = &[
     "coaching",
     "stats_activity_scorecards",
     "call_media",
+    "logs",
+    "user_settings_history",
+    "call_users_access",
+    "calls_manual_crm_associations",
 ];
 
 /// The draft-07 JSON Schema of the records of `stream`, or `None` for an unknown stream name. Each

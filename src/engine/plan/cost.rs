@@ -66,7 +66,7 @@ impl Plan {
                 exact: false,
             },
             // Library folders and their content: one unpaginated request per partition.
-            Plan::PerWorkspace | Plan::PerFolder { .. } => Estimate {
+            Plan::PerWorkspace | Plan::PerFolder { .. } | Plan::PerUser => Estimate {
                 requests: n,
                 exact: true,
             },
@@ -77,7 +77,9 @@ impl Plan {
             Plan::CallWindows { .. }
             | Plan::Periods { .. }
             | Plan::DayRanges { .. }
-            | Plan::ReviewWindows { .. } => Estimate {
+            | Plan::ReviewWindows { .. }
+            | Plan::TypedWindows { .. }
+            | Plan::Since { .. } => Estimate {
                 requests: n,
                 exact: false,
             },

@@ -125,6 +125,7 @@ fn coaching_is_workspaces_by_managers_by_month_and_checkpoints_closed_months() {
         workspaces: vec!["w1".into(), "w2".into()],
         managers: vec!["m1".into(), "m2".into(), "m3".into()],
         folders: Vec::new(),
+        users: Vec::new(),
     };
     let slices = plan("coaching", &cfg, None, &parents);
     assert_eq!(slices.len(), 2 * 3 * 2, "October and November so far");
@@ -157,6 +158,7 @@ fn partitions_come_from_the_parent_lists() {
             ("f1".into(), json!("Best calls")),
             ("f2".into(), Value::Null),
         ],
+        users: vec!["u1".into(), "u2".into()],
     };
     let folders = plan("library_folders", &cfg, None, &parents);
     assert_eq!(folders.len(), 2);
@@ -173,6 +175,49 @@ fn partitions_come_from_the_parent_lists() {
     );
     assert_eq!(content[1].added, r#""folderId":"f2","folderName":null"#);
     assert!(plan("library_folders", &cfg, None, &Parents::default()).is_empty());
+    let history = plan("user_settings_history", &cfg, None, &parents);
+    assert_eq!(history.len(), 2, "one request per user");
+    assert_eq!(history[1].request.path, "/v2/users/u2/settings-history");
+    assert_eq!(history[1].added, r#""userId":"u2""#);
+    assert!(history.iter().all(|s| s.checkpoint.is_none()));
+}
+
+#[test]
+fn logs_read_every_type_per_window_and_checkpoint_after_the_last() {
+    let cfg = config(json!({"end_date": "2026-10-15T00:00:00Z"}));
+    let slices = plan("logs", &cfg, None, &Parents::default());
+    let types = crate::streams::LOG_TYPES;
+    assert_eq!(slices.len(), 2 * types.len(), "two 7-day windows");
+    assert_eq!(slices[0].added, r#""logType":"AccessLog""#);
+    assert_eq!(
+        slices[0].request.query,
+        [
+            ("logType".into(), "AccessLog".into()),
+            ("fromDateTime".into(), "2026-10-01T00:00:00Z".into()),
+            ("toDateTime".into(), "2026-10-08T00:00:00Z".into())
+        ]
+    );
+    let checkpoints: Vec<_> = slices.iter().filter_map(|s| s.checkpoint).collect();
+    assert_eq!(checkpoints, [at(2026, 10, 8, 0), at(2026, 10, 15, 0)]);
+    assert!(slices[types.len() - 1].checkpoint.is_some());
+}
+
+#[test]
+fn since_streams_read_from_the_cursor_less_the_lookback_to_now() {
+    let cfg = config(json!({}));
+    let saved = Some(at(2026, 11, 20, 0));
+    let slices = plan(
+        "calls_manual_crm_associations",
+        &cfg,
+        saved,
+        &Parents::default(),
+    );
+    assert_eq!(slices.len(), 1);
+    assert_eq!(
+        slices[0].request.query,
+        [("fromDateTime".into(), "2026-11-18T00:00:00Z".into())]
+    );
+    assert_eq!(slices[0].checkpoint, Some(at(2026, 11, 30, 12)));
 }
 
 #[test]
@@ -182,6 +227,7 @@ fn every_stream_plans_requests_to_its_own_endpoints() {
         workspaces: vec!["77".into()],
         managers: vec!["m".into()],
         folders: vec![("f".into(), json!("F"))],
+        users: vec!["u".into()],
     };
     for def in STREAMS {
         let slices = plan(def.name, &cfg, None, &parents);
@@ -189,7 +235,7 @@ fn every_stream_plans_requests_to_its_own_endpoints() {
         for slice in &slices {
             assert_eq!(
                 slice.request.path,
-                def.window_endpoint().path,
+                def.window_endpoint().path.replace("{id}", "u"),
                 "{}",
                 def.name
             );
