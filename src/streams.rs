@@ -60,6 +60,15 @@ pub enum Plan {
         manager: &'static str,
         period: Bounds,
     },
+    /// One request chain per item of a `parent` list (its id, or a user's email; see
+    /// [`Parent::items`]) in the filter `param`, and with `cross` per item × each value of a second
+    /// filter. Records get `field` = the item (when set) and the cross filter's name = its value.
+    PerParent {
+        parent: Parent,
+        param: &'static str,
+        field: Option<&'static str>,
+        cross: Option<(&'static str, &'static [&'static str])>,
+    },
 }
 
 /// A list other streams' plans are built from, fetched once per sync.
@@ -71,6 +80,23 @@ pub enum Parent {
     Users,
     /// Every workspace's library folders.
     Folders,
+    /// Every workspace's permission profiles.
+    Profiles,
+    /// The company's generic CRM integrations.
+    CrmIntegrations,
+}
+
+impl Parent {
+    /// The lists fetched to build this one, itself last.
+    pub fn chain(self) -> &'static [Parent] {
+        match self {
+            Parent::Workspaces => &[Parent::Workspaces],
+            Parent::Users => &[Parent::Users],
+            Parent::Folders => &[Parent::Workspaces, Parent::Folders],
+            Parent::Profiles => &[Parent::Workspaces, Parent::Profiles],
+            Parent::CrmIntegrations => &[Parent::CrmIntegrations],
+        }
+    }
 }
 
 impl Plan {
@@ -80,6 +106,7 @@ impl Plan {
             Plan::PerWorkspace => &[Parent::Workspaces],
             Plan::PerFolder { .. } => &[Parent::Workspaces, Parent::Folders],
             Plan::CoachingMonths { .. } => &[Parent::Workspaces, Parent::Users],
+            Plan::PerParent { parent, .. } => parent.chain(),
             _ => &[],
         }
     }
@@ -130,6 +157,9 @@ pub struct StreamDef {
     pub lift: Lift,
     /// The JSON Schema of the stream's records, from its model.
     pub schema: fn() -> Value,
+    /// A record whose primary key was already written this sync is dropped: the stream's slices
+    /// overlap (a company flow comes back for every user). The writer keeps the keys seen.
+    pub unique: bool,
 }
 
 impl StreamDef {
@@ -187,6 +217,7 @@ const fn stream(
         lists: None,
         lift: Lift::None,
         schema,
+        unique: false,
     }
 }
 
@@ -361,6 +392,64 @@ pub const STREAMS: &[StreamDef] = &[
             schema_for::<CallMediaRecord>,
         )
     },
+    StreamDef {
+        plan: Plan::PerWorkspace,
+        lists: Some(Parent::Profiles),
+        ..stream(
+            "permission_profiles",
+            &ep::PERMISSION_PROFILES,
+            &["id"],
+            schema_for::<PermissionProfilesRecord>,
+        )
+    },
+    StreamDef {
+        plan: Plan::PerParent {
+            parent: Parent::Profiles,
+            param: "profileId",
+            field: Some("profileId"),
+            cross: None,
+        },
+        ..stream(
+            "permission_profile_users",
+            &ep::PERMISSION_PROFILE_USERS,
+            &["profileId", "id"],
+            schema_for::<PermissionProfileUsersRecord>,
+        )
+    },
+    StreamDef {
+        plan: Plan::PerParent {
+            parent: Parent::Users,
+            param: "flowOwnerEmail",
+            field: None,
+            cross: None,
+        },
+        workspace_filter: true,
+        unique: true,
+        ..stream("flows", &ep::FLOWS, &["id"], schema_for::<FlowsRecord>)
+    },
+    StreamDef {
+        lists: Some(Parent::CrmIntegrations),
+        ..stream(
+            "crm_integrations",
+            &ep::CRM_INTEGRATIONS,
+            &["integrationId"],
+            schema_for::<CrmIntegrationsRecord>,
+        )
+    },
+    StreamDef {
+        plan: Plan::PerParent {
+            parent: Parent::CrmIntegrations,
+            param: "integrationId",
+            field: Some("integrationId"),
+            cross: Some(("objectType", ep::CRM_OBJECT_TYPES)),
+        },
+        ..stream(
+            "crm_entity_schema",
+            &ep::CRM_ENTITY_SCHEMA,
+            &["integrationId", "objectType", "uniqueName"],
+            schema_for::<CrmEntitySchemaRecord>,
+        )
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static StreamDef> {
@@ -378,7 +467,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
-        assert_eq!(names.len(), 15);
+        assert_eq!(names.len(), 20);
         assert!(STREAMS.iter().all(|s| s.endpoint.path.starts_with("/v2/")));
     }
 

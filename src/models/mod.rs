@@ -19,8 +19,11 @@
 pub mod airbyte_schema;
 pub mod calls;
 pub mod coaching;
+pub mod crm;
+pub mod flows;
 pub mod library;
 pub mod media;
+pub mod permissions;
 pub mod records;
 pub mod scorecards;
 pub mod settings;
@@ -50,6 +53,11 @@ pub const STREAM_NAMES: &[&str] = &[
     "coaching",
     "stats_activity_scorecards",
     "call_media",
+    "permission_profiles",
+    "permission_profile_users",
+    "flows",
+    "crm_integrations",
+    "crm_entity_schema",
 ];
 
 /// The draft-07 JSON Schema of the records of `stream`, or `None` for an unknown stream name. Each
