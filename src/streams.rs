@@ -87,6 +87,17 @@ pub enum Parent {
 }
 
 impl Parent {
+    /// The endpoint the list is read from.
+    pub fn endpoint(self) -> &'static Endpoint {
+        match self {
+            Parent::Workspaces => &ep::WORKSPACES,
+            Parent::Users => &ep::USERS,
+            Parent::Folders => &ep::LIBRARY_FOLDERS,
+            Parent::Profiles => &ep::PERMISSION_PROFILES,
+            Parent::CrmIntegrations => &ep::CRM_INTEGRATIONS,
+        }
+    }
+
     /// The lists fetched to build this one, itself last.
     pub fn chain(self) -> &'static [Parent] {
         match self {
@@ -169,6 +180,14 @@ impl StreamDef {
             Plan::CallIdBatches { listing, .. } => listing,
             _ => self.endpoint,
         }
+    }
+
+    /// The endpoints a sync of this stream may call: its own, its window listing, its parent lists'.
+    pub fn endpoints(&self) -> Vec<&'static Endpoint> {
+        let mut all = vec![self.endpoint, self.window_endpoint()];
+        all.extend(self.plan.parents().iter().map(|p| p.endpoint()));
+        all.dedup_by(|a, b| std::ptr::eq(*a, *b));
+        all
     }
 
     pub fn incremental(&self) -> bool {

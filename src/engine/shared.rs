@@ -136,8 +136,16 @@ impl Engine {
                 .collect()
         };
         Ok(match parent {
-            Parent::Workspaces => built.workspaces.iter().map(|w| Value::from(w.as_str())).collect(),
-            Parent::Folders => built.folders.iter().map(|(id, _)| Value::from(id.as_str())).collect(),
+            Parent::Workspaces => built
+                .workspaces
+                .iter()
+                .map(|w| Value::from(w.as_str()))
+                .collect(),
+            Parent::Folders => built
+                .folders
+                .iter()
+                .map(|(id, _)| Value::from(id.as_str()))
+                .collect(),
             Parent::Profiles => {
                 let mut items = Vec::new();
                 for ws in &built.workspaces {
@@ -150,7 +158,10 @@ impl Engine {
             }
             Parent::CrmIntegrations => {
                 let request = ep::CRM_INTEGRATIONS.request();
-                ids(self.list(&ep::CRM_INTEGRATIONS, &request).await?, "integrationId")
+                ids(
+                    self.list(&ep::CRM_INTEGRATIONS, &request).await?,
+                    "integrationId",
+                )
             }
             Parent::Users => {
                 let users = self.list(&ep::USERS, &ep::USERS.request()).await?;

@@ -14,7 +14,8 @@ impl Engine {
     pub(super) fn write_page(&self, run: &mut Run, buffered: &Buffered) -> Result<()> {
         let name = run.sel.def.name;
         let batch = &buffered.batch;
-        if buffered.first {
+        // Overlapping slices' totals would count a record once per slice it comes back in.
+        if buffered.first && run.seen.is_none() {
             if let Some(t) = batch.page.total_records {
                 run.estimate += t;
                 self.emit(&Message::Estimate {
