@@ -266,6 +266,16 @@ pub const ENDPOINTS: &[&Endpoint] = &[
     &CRM_ENTITY_SCHEMA,
 ];
 
+/// The scope the endpoint at `path` needs (`{id}` matching one path segment), for error messages.
+pub fn scope_of(path: &str) -> Option<&'static str> {
+    let matches = |template: &str| {
+        let (a, b): (Vec<&str>, Vec<&str>) =
+            (template.split('/').collect(), path.split('/').collect());
+        a.len() == b.len() && a.iter().zip(&b).all(|(t, p)| t == p || *t == "{id}")
+    };
+    ENDPOINTS.iter().find(|e| matches(e.path)).map(|e| e.scope)
+}
+
 /// A workspace's library folders: a stream, and the parent list of `library_folder_content`.
 pub fn folders_of(workspace: &str) -> ApiRequest {
     LIBRARY_FOLDERS.filter(
@@ -319,5 +329,8 @@ mod tests {
             }
         }
         assert_eq!(USER.request_for_id("42").path, "/v2/users/42");
+        assert_eq!(scope_of("/v2/users/42"), Some("api:users:read"));
+        assert_eq!(scope_of("/v2/flows"), Some("api:flows:read"));
+        assert_eq!(scope_of("/v2/nothing"), None);
     }
 }

@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 pub struct AccessLevel {
     /// Permission access scope. Known values: `all`, `managers-team`, `report-to-them`, `own`, `none`.
     pub permission_level: Option<String>,
-    /// List of user IDs to populate the managers-team permission level. You can retrieve the user ids
-    /// by using the "Users" API.
+    /// List of user IDs to populate the managers-team permission level
+    ///
+    /// You can retrieve the user ids by using the “Users” API.
     pub team_lead_ids: Option<Vec<String>>,
 }
 

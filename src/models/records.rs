@@ -226,7 +226,8 @@ pub use super::media::CallMedia as CallMediaRecord;
 /// `permission_profiles` stream: one permission profile of one workspace (Gong's
 /// `PermissionProfileDTO`, GET /v2/all-permission-profiles?workspaceId=). The connector adds one
 /// top-level field, `workspaceId`, the workspace it requested the profiles of: Gong's object does not
-/// carry it, and a profile belongs to one workspace. Primary key `id`.
+/// carry it, and a profile belongs to one workspace; like every value the connector adds, it sits at the
+/// top level, as PyAirbyte and Airbyte destinations reject nested keys. Primary key `id`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PermissionProfilesRecord {
@@ -241,8 +242,8 @@ pub struct PermissionProfilesRecord {
 /// `permission_profile_users` stream: one user whose access one permission profile controls (Gong's
 /// `UserSimpleMetadata`, GET /v2/permission-profile/users?profileId=). The connector adds one top-level
 /// field, `profileId`, the profile it requested the users of: Gong's object does not carry it, and a
-/// user has a profile in each workspace, so the profile is part of the primary key. Primary key
-/// (`profileId`, `id`).
+/// user has a profile in each workspace, so the profile is part of the primary key, and PyAirbyte and
+/// Airbyte destinations require primary keys at the top level. Primary key (`profileId`, `id`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PermissionProfileUsersRecord {
@@ -279,7 +280,8 @@ pub struct CrmIntegrationsRecord {
 /// /v2/crm/entity-schema?integrationId=&objectType=). The connector requests one object type per
 /// request and adds two top-level fields, `integrationId` and `objectType`, the request's parameters:
 /// Gong's object carries neither, and a field's unique name is unique only within its object type of
-/// its integration. Primary key (`integrationId`, `objectType`, `uniqueName`).
+/// its integration, so both are part of the primary key, which PyAirbyte and Airbyte destinations
+/// require at the top level. Primary key (`integrationId`, `objectType`, `uniqueName`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CrmEntitySchemaRecord {
