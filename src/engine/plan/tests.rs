@@ -124,6 +124,7 @@ fn coaching_is_workspaces_by_managers_by_month_and_checkpoints_closed_months() {
         workspaces: vec!["w1".into(), "w2".into()],
         managers: vec!["m1".into(), "m2".into(), "m3".into()],
         folders: Vec::new(),
+        items: Vec::new(),
     };
     let slices = plan("coaching", &cfg, None, &parents);
     assert_eq!(slices.len(), 2 * 3 * 2, "October and November so far");
@@ -156,6 +157,7 @@ fn partitions_come_from_the_parent_lists() {
             ("f1".into(), json!("Best calls")),
             ("f2".into(), Value::Null),
         ],
+        items: Vec::new(),
     };
     let folders = plan("library_folders", &cfg, None, &parents);
     assert_eq!(folders.len(), 2);
@@ -181,6 +183,7 @@ fn every_stream_plans_requests_to_its_own_endpoints() {
         workspaces: vec!["77".into()],
         managers: vec!["m".into()],
         folders: vec![("f".into(), json!("F"))],
+        items: Vec::new(),
     };
     for def in STREAMS {
         let slices = plan(def.name, &cfg, None, &parents);
@@ -212,4 +215,37 @@ fn months_roll_over_the_year() {
     let t = at(2024, 12, 15, 3);
     assert_eq!(fmt_dt(month_start(t)), "2024-12-01T00:00:00Z");
     assert_eq!(fmt_dt(next_month(t)), "2025-01-01T00:00:00Z");
+}
+
+#[test]
+fn per_parent_plans_cross_each_item_with_the_cross_filter() {
+    let cfg = config(json!({}));
+    let parents = Parents {
+        items: vec![json!(123), json!(456)],
+        ..Parents::default()
+    };
+    let slices = plan("crm_entity_schema", &cfg, None, &parents);
+    assert_eq!(slices.len(), 2 * 4);
+    assert_eq!(
+        slices[1].request.query,
+        [
+            ("integrationId".to_string(), "123".to_string()),
+            ("objectType".to_string(), "CONTACT".to_string())
+        ]
+    );
+    assert_eq!(
+        slices[1].added,
+        r#""integrationId":123,"objectType":"CONTACT""#
+    );
+    let flows = plan(
+        "flows",
+        &cfg,
+        None,
+        &Parents {
+            items: vec![json!("a@x.com")],
+            ..Parents::default()
+        },
+    );
+    assert_eq!(flows.len(), 1);
+    assert!(flows[0].added.is_empty());
 }
