@@ -183,7 +183,7 @@ fn every_stream_plans_requests_to_its_own_endpoints() {
         workspaces: vec!["77".into()],
         managers: vec!["m".into()],
         folders: vec![("f".into(), json!("F"))],
-        items: Vec::new(),
+        items: vec![json!("i")],
     };
     for def in STREAMS {
         let slices = plan(def.name, &cfg, None, &parents);
