@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::gong::endpoints::WORKSPACES;
 use crate::gong::values::id_string;
 use crate::protocol::{ConnectionStatus, LogLevel, Message, Output};
+use crate::readable::Readable;
 use crate::state::{parse_catalog, parse_state};
 use crate::streams::STREAMS;
 
@@ -76,10 +77,17 @@ pub async fn check(config: &Path) -> u8 {
         Err(e) => Err(e),
     };
     let message = match result {
-        Ok(()) => Message::ConnectionStatus {
-            status: ConnectionStatus::Succeeded,
-            message: None,
-        },
+        Ok(readable) => {
+            let summary = readable.summary();
+            let _ = out.emit(&Message::Log {
+                level: LogLevel::Info,
+                message: summary.clone(),
+            });
+            Message::ConnectionStatus {
+                status: ConnectionStatus::Succeeded,
+                message: Some(summary),
+            }
+        }
         Err(e) => Message::ConnectionStatus {
             status: ConnectionStatus::Failed,
             message: Some(e.message),
@@ -92,8 +100,14 @@ pub async fn check(config: &Path) -> u8 {
 }
 
 /// Lists workspaces: cheap, needs only read access, and proves host, credentials and the workspace filter.
-pub async fn check_connection(cfg: &Config) -> Result<()> {
+/// Then probes which streams the credentials can read (`readable.rs`: one request per scope).
+pub async fn check_connection(cfg: &Config) -> Result<Readable> {
     let client = GongClient::with_profile(cfg, Profile::FailFast)?;
+    check_workspaces(cfg, &client).await?;
+    Ok(crate::readable::probe(&client).await)
+}
+
+async fn check_workspaces(cfg: &Config, client: &GongClient) -> Result<()> {
     let reply = client.send(&WORKSPACES.request()).await?;
     let body = match reply {
         Reply::Ok(body) => body,

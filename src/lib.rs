@@ -15,5 +15,6 @@ pub mod mcp;
 pub mod media;
 pub mod models;
 pub mod protocol;
+pub mod readable;
 pub mod state;
 pub mod streams;

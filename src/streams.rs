@@ -85,6 +85,15 @@ pub enum Plan {
     /// One request chain of everything since the start (or the saved cursor less the lookback), the
     /// start in the filter `from`; the endpoint has no end filter.
     Since { from: &'static str },
+    /// One request chain per item of a `parent` list (its id, or a user's email; see
+    /// [`Parent::items`]) in the filter `param`, and with `cross` per item × each value of a second
+    /// filter. Records get `field` = the item (when set) and the cross filter's name = its value.
+    PerParent {
+        parent: Parent,
+        param: &'static str,
+        field: Option<&'static str>,
+        cross: Option<(&'static str, &'static [&'static str])>,
+    },
 }
 
 /// How a range answer's user object becomes one record per day: `items` (the user's list of days) is
@@ -108,6 +117,34 @@ pub enum Parent {
     Users,
     /// Every workspace's library folders.
     Folders,
+    /// Every workspace's permission profiles.
+    Profiles,
+    /// The company's generic CRM integrations.
+    CrmIntegrations,
+}
+
+impl Parent {
+    /// The endpoint the list is read from.
+    pub fn endpoint(self) -> &'static Endpoint {
+        match self {
+            Parent::Workspaces => &ep::WORKSPACES,
+            Parent::Users => &ep::USERS,
+            Parent::Folders => &ep::LIBRARY_FOLDERS,
+            Parent::Profiles => &ep::PERMISSION_PROFILES,
+            Parent::CrmIntegrations => &ep::CRM_INTEGRATIONS,
+        }
+    }
+
+    /// The lists fetched to build this one, itself last.
+    pub fn chain(self) -> &'static [Parent] {
+        match self {
+            Parent::Workspaces => &[Parent::Workspaces],
+            Parent::Users => &[Parent::Users],
+            Parent::Folders => &[Parent::Workspaces, Parent::Folders],
+            Parent::Profiles => &[Parent::Workspaces, Parent::Profiles],
+            Parent::CrmIntegrations => &[Parent::CrmIntegrations],
+        }
+    }
 }
 
 impl Plan {
@@ -118,6 +155,8 @@ impl Plan {
             Plan::PerFolder { .. } => &[Parent::Workspaces, Parent::Folders],
             Plan::CoachingMonths { .. } => &[Parent::Workspaces, Parent::Users],
             Plan::PerUser => &[Parent::Users],
+
+            Plan::PerParent { parent, .. } => parent.chain(),
             _ => &[],
         }
     }
@@ -177,6 +216,10 @@ pub struct StreamDef {
     /// or its listing's for id-batched streams. With `exclude_private_calls`, calls marked private are
     /// dropped there. `None`: the stream does not hold calls.
     pub private_flag: Option<&'static str>,
+
+    /// A record whose primary key was already written this sync is dropped: the stream's slices
+    /// overlap (a company flow comes back for every user). The writer keeps the keys seen.
+    pub unique: bool,
 }
 
 impl StreamDef {
@@ -187,6 +230,14 @@ impl StreamDef {
             Plan::DayRanges { source, .. } => source,
             _ => self.endpoint,
         }
+    }
+
+    /// The endpoints a sync of this stream may call: its own, its window listing, its parent lists'.
+    pub fn endpoints(&self) -> Vec<&'static Endpoint> {
+        let mut all = vec![self.endpoint, self.window_endpoint()];
+        all.extend(self.plan.parents().iter().map(|p| p.endpoint()));
+        all.dedup_by(|a, b| std::ptr::eq(*a, *b));
+        all
     }
 
     pub fn incremental(&self) -> bool {
@@ -236,6 +287,8 @@ const fn stream(
         lift: Lift::None,
         schema,
         private_flag: None,
+
+        unique: false,
     }
 }
 
@@ -500,6 +553,65 @@ pub const STREAMS: &[StreamDef] = &[
             schema_for::<CallsManualCrmAssociationsRecord>,
         )
     },
+    // Issue 17, part 2.
+    StreamDef {
+        plan: Plan::PerWorkspace,
+        lists: Some(Parent::Profiles),
+        ..stream(
+            "permission_profiles",
+            &ep::PERMISSION_PROFILES,
+            &["id"],
+            schema_for::<PermissionProfilesRecord>,
+        )
+    },
+    StreamDef {
+        plan: Plan::PerParent {
+            parent: Parent::Profiles,
+            param: "profileId",
+            field: Some("profileId"),
+            cross: None,
+        },
+        ..stream(
+            "permission_profile_users",
+            &ep::PERMISSION_PROFILE_USERS,
+            &["profileId", "id"],
+            schema_for::<PermissionProfileUsersRecord>,
+        )
+    },
+    StreamDef {
+        plan: Plan::PerParent {
+            parent: Parent::Users,
+            param: "flowOwnerEmail",
+            field: None,
+            cross: None,
+        },
+        workspace_filter: true,
+        unique: true,
+        ..stream("flows", &ep::FLOWS, &["id"], schema_for::<FlowsRecord>)
+    },
+    StreamDef {
+        lists: Some(Parent::CrmIntegrations),
+        ..stream(
+            "crm_integrations",
+            &ep::CRM_INTEGRATIONS,
+            &["integrationId"],
+            schema_for::<CrmIntegrationsRecord>,
+        )
+    },
+    StreamDef {
+        plan: Plan::PerParent {
+            parent: Parent::CrmIntegrations,
+            param: "integrationId",
+            field: Some("integrationId"),
+            cross: Some(("objectType", ep::CRM_OBJECT_TYPES)),
+        },
+        ..stream(
+            "crm_entity_schema",
+            &ep::CRM_ENTITY_SCHEMA,
+            &["integrationId", "objectType", "uniqueName"],
+            schema_for::<CrmEntitySchemaRecord>,
+        )
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static StreamDef> {
@@ -519,6 +631,7 @@ mod tests {
         assert_eq!(sorted.len(), names.len());
         assert_eq!(names.len(), crate::models::STREAM_NAMES.len());
         assert_eq!(names, crate::models::STREAM_NAMES);
+        assert_eq!(names.len(), 24);
         assert!(STREAMS.iter().all(|s| s.endpoint.path.starts_with("/v2/")));
     }
 

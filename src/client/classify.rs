@@ -147,10 +147,19 @@ pub fn status_error(what: &str, status: StatusCode, body: &[u8]) -> Error {
             ErrorKind::Config,
             format!("Gong rejected the credentials (HTTP 401) for {what}. Check the access key and secret (or token), and that base_url is your tenant's API host.{detail}"),
         ),
-        Reason::Forbidden { .. } => (
-            ErrorKind::Config,
-            format!("Gong denied access (HTTP 403) to {what}: the key or token lacks the scope or permission this stream needs. Grant it in Gong, or deselect the stream.{detail}"),
-        ),
+        Reason::Forbidden { scope } => {
+            // The scope Gong named, else the one the endpoint table gives the path.
+            let path = what.split_once(' ').map_or(what, |(_, p)| p);
+            let scope = scope
+                .clone()
+                .or_else(|| crate::gong::endpoints::scope_of(path).map(str::to_string))
+                .map(|s| format!(" `{s}`"))
+                .unwrap_or_default();
+            (
+                ErrorKind::Config,
+                format!("Gong denied access (HTTP 403) to {what}: the key or token lacks the scope{scope} or permission this stream needs. Grant it in Gong, or deselect the stream.{detail}"),
+            )
+        }
         Reason::RateLimited => (
             ErrorKind::Transient,
             format!("Gong kept answering 429 (rate limit) for {what}. Progress is saved; lower requests_per_second or run again later.{detail}"),
@@ -246,6 +255,16 @@ mod tests {
             }
         );
         assert_eq!(reason_of(403, "nope"), Reason::Forbidden { scope: None });
+        let e = status_error(
+            "GET /v2/flows",
+            StatusCode::FORBIDDEN,
+            br#"{"errors":["nope"]}"#,
+        );
+        assert!(
+            e.message.contains("lacks the scope `api:flows:read`"),
+            "{}",
+            e.message
+        );
         let e = status_error(
             "GET /v2/calls",
             StatusCode::BAD_REQUEST,

@@ -83,6 +83,8 @@ struct Run<'s> {
     running: bool,
     failed: bool,
     files: Option<Arc<crate::media::FileStaging>>,
+    /// Keys written so far, for a stream whose slices overlap (`StreamDef::unique`).
+    seen: Option<std::collections::HashSet<String>>,
     page_size: Arc<PageSize>,
     /// Where the stream's slices send their pages; read once the stream is the one being written.
     tx: mpsc::UnboundedSender<Event>,
@@ -183,6 +185,7 @@ impl Engine {
                     // Airbyte file transfer: the catalog asks for the files of a stream of file records.
                     files: (sel.include_files && sel.def.lift == Lift::CallMedia)
                         .then(|| Arc::new(crate::media::FileStaging::from_env(concurrency))),
+                    seen: sel.def.unique.then(Default::default),
                     page_size: Arc::new(PageSize::new()),
                     tx,
                     rx,

@@ -324,6 +324,7 @@ impl<'a> Pager<'a> {
 
     /// Sends the request for the next page; on success its body is read by `next_part`.
     async fn open_page(&mut self, whole: bool) -> Result<()> {
+        let whole = whole || self.endpoint.records_in_map;
         loop {
             let request = self.page_request();
             let mut attempts = Attempts::default();

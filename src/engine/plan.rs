@@ -41,6 +41,8 @@ pub struct Parents {
     pub users: Vec<String>,
     /// Every workspace's library folders, in workspace order: id and name (as Gong sent it).
     pub folders: Vec<(String, Value)>,
+    /// The items of a `Plan::PerParent` stream's parent list, as Gong sent them (ids, emails).
+    pub items: Vec<Value>,
 }
 
 impl Engine {
@@ -51,7 +53,11 @@ impl Engine {
         saved: Option<&Checkpoint>,
     ) -> Result<Vec<Slice>> {
         let parents = if reads_parents(def, &self.config, self.now, saved) {
-            self.parents(def.plan.parents()).await?
+            let mut parents = self.parents(def.plan.parents()).await?;
+            if let Plan::PerParent { parent, .. } = def.plan {
+                parents.items = self.parent_items(parent, &parents).await?;
+            }
+            parents
         } else {
             Parents::default()
         };
@@ -248,6 +254,39 @@ pub fn slices(
                     // Months are re-read whole: the current month stays open until it ends.
                     let checkpoint = (i + 1 == count).then_some(if closed { to } else { month });
                     slices.push(slice(req, added, checkpoint));
+                }
+            }
+            slices
+        }
+        Plan::PerParent {
+            parent: _,
+            param,
+            field,
+            cross,
+        } => {
+            let values: Vec<Option<&str>> = match cross {
+                Some((_, values)) => values.iter().map(|v| Some(*v)).collect(),
+                None => vec![None],
+            };
+            let mut slices = Vec::new();
+            for item in &parents.items {
+                for value in &values {
+                    let req = ep.filter(ep.request(), param, item.clone());
+                    let mut added = match field {
+                        Some(name) => format!("{}:{item}", json_str(name)),
+                        None => String::new(),
+                    };
+                    let req = match (cross, value) {
+                        (Some((name, _)), Some(v)) => {
+                            if !added.is_empty() {
+                                added.push(',');
+                            }
+                            added.push_str(&format!("{}:{}", json_str(name), json_str(v)));
+                            ep.filter(req, name, json!(v))
+                        }
+                        _ => req,
+                    };
+                    slices.push(slice(with_workspace(def, cfg, req), added, None));
                 }
             }
             slices

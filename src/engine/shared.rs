@@ -25,6 +25,8 @@ pub(super) struct Needs {
     users: bool,
     workspaces: bool,
     folders: bool,
+    profiles: bool,
+    crm_integrations: bool,
 }
 
 impl Needs {
@@ -34,6 +36,8 @@ impl Needs {
             users: needed(Parent::Users),
             workspaces: config.workspace_id.is_none() && needed(Parent::Workspaces),
             folders: needed(Parent::Folders),
+            profiles: needed(Parent::Profiles),
+            crm_integrations: needed(Parent::CrmIntegrations),
         }
     }
 
@@ -43,6 +47,8 @@ impl Needs {
             Parent::Users => self.users,
             Parent::Workspaces => self.workspaces,
             Parent::Folders => self.folders,
+            Parent::Profiles => self.profiles,
+            Parent::CrmIntegrations => self.crm_integrations,
         }
     }
 }
@@ -136,6 +142,58 @@ impl Engine {
             parents.managers = manager_ids(&users);
         }
         Ok(parents)
+    }
+
+    /// The items a `Plan::PerParent` stream's slices are made of: each workspace's permission profile
+    /// ids, each CRM integration's id (as Gong sent it, a number), every user's email (sorted, each
+    /// once), or the workspace or folder ids of `built` (the lists already fetched).
+    pub(super) async fn parent_items(&self, parent: Parent, built: &Parents) -> Result<Vec<Value>> {
+        let ids = |list: Vec<Value>, key: &str| -> Vec<Value> {
+            list.into_iter()
+                .filter_map(|item| item.get(key).filter(|v| !v.is_null()).cloned())
+                .collect()
+        };
+        Ok(match parent {
+            Parent::Workspaces => built
+                .workspaces
+                .iter()
+                .map(|w| Value::from(w.as_str()))
+                .collect(),
+            Parent::Folders => built
+                .folders
+                .iter()
+                .map(|(id, _)| Value::from(id.as_str()))
+                .collect(),
+            Parent::Profiles => {
+                let mut items = Vec::new();
+                for ws in &built.workspaces {
+                    let profiles = self
+                        .list(&ep::PERMISSION_PROFILES, &ep::profiles_of(ws))
+                        .await?;
+                    items.extend(ids(profiles, "id"));
+                }
+                items
+            }
+            Parent::CrmIntegrations => {
+                let request = ep::CRM_INTEGRATIONS.request();
+                ids(
+                    self.list(&ep::CRM_INTEGRATIONS, &request).await?,
+                    "integrationId",
+                )
+            }
+            Parent::Users => {
+                let users = self.list(&ep::USERS, &ep::USERS.request()).await?;
+                let mut emails: Vec<String> = users
+                    .iter()
+                    .filter_map(|u| u.get("emailAddress").and_then(Value::as_str))
+                    .filter(|e| !e.trim().is_empty())
+                    .map(str::to_string)
+                    .collect();
+                emails.sort_by_key(|e| e.to_ascii_lowercase());
+                emails.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+                emails.into_iter().map(Value::from).collect()
+            }
+        })
     }
 
     async fn list(&self, endpoint: &Endpoint, request: &ApiRequest) -> Result<Vec<Value>> {

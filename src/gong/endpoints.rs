@@ -34,6 +34,9 @@ pub struct Endpoint {
     pub empty_404: &'static [&'static str],
     /// The OAuth scope a Bearer token needs for it.
     pub scope: &'static str,
+    /// The record key holds a map of lists (object type → records), not a list: its pages are read
+    /// whole and flattened (`gong/page.rs`), never split as they arrive.
+    pub records_in_map: bool,
 }
 
 /// The query parameter (GET) or `filter` field (POST) that limits a request to one workspace.
@@ -105,6 +108,7 @@ const fn get(
         record_key,
         empty_404,
         scope,
+        records_in_map: false,
     }
 }
 
@@ -120,6 +124,7 @@ const fn post(
         record_key,
         empty_404,
         scope,
+        records_in_map: false,
     }
 }
 
@@ -226,6 +231,51 @@ pub const CALLS_MANUAL_CRM_ASSOCIATIONS: Endpoint = get(
     "api:crm-calls:manual-association:read",
 );
 
+/// A workspace's permission profiles (not paginated). Gong's spec names no scope for it; the
+/// permission-profile scope is the one its write endpoints use.
+pub const PERMISSION_PROFILES: Endpoint = get(
+    "/v2/all-permission-profiles",
+    "profiles",
+    &[],
+    "api:permission-profile:read",
+);
+/// One permission profile (`?profileId=`): what the list holds, so an `execute` get only.
+pub const PERMISSION_PROFILE: Endpoint = get(
+    "/v2/permission-profile",
+    "profile",
+    &[],
+    "api:permission-profile:read",
+);
+/// The users a permission profile controls (`?profileId=`, not paginated).
+pub const PERMISSION_PROFILE_USERS: Endpoint = get(
+    "/v2/permission-profile/users",
+    "users",
+    &[],
+    "api:users:read",
+);
+/// The Engage flows one user sees (`?flowOwnerEmail=`, required): company, personal and shared flows.
+pub const FLOWS: Endpoint = get("/v2/flows", "flows", &[], "api:flows:read");
+/// The company's generic CRM integrations (not paginated).
+pub const CRM_INTEGRATIONS: Endpoint = get(
+    "/v2/crm/integrations",
+    "integrations",
+    &[],
+    "api:crm:integrations:read",
+);
+/// The fields uploaded for one object type of one integration (`?integrationId=&objectType=`). Its
+/// record key holds a map of object type to fields, which the page parser flattens (`gong/page.rs`).
+pub const CRM_ENTITY_SCHEMA: Endpoint = Endpoint {
+    records_in_map: true,
+    ..get(
+        "/v2/crm/entity-schema",
+        "objectTypeToSelectedFields",
+        &[],
+        "api:crm:schema",
+    )
+};
+/// The `objectType` values of crm/entity-schema (Gong's spec enum, case-sensitive).
+pub const CRM_OBJECT_TYPES: &[&str] = &["ACCOUNT", "CONTACT", "DEAL", "LEAD"];
+
 /// Every endpoint above, for tests and tooling that walk the table.
 pub const ENDPOINTS: &[&Endpoint] = &[
     &USERS,
@@ -249,12 +299,37 @@ pub const ENDPOINTS: &[&Endpoint] = &[
     &USER_SETTINGS_HISTORY,
     &CALLS_USERS_ACCESS,
     &CALLS_MANUAL_CRM_ASSOCIATIONS,
+    &PERMISSION_PROFILES,
+    &PERMISSION_PROFILE,
+    &PERMISSION_PROFILE_USERS,
+    &FLOWS,
+    &CRM_INTEGRATIONS,
+    &CRM_ENTITY_SCHEMA,
 ];
+
+/// The scope the endpoint at `path` needs (`{id}` matching one path segment), for error messages.
+pub fn scope_of(path: &str) -> Option<&'static str> {
+    let matches = |template: &str| {
+        let (a, b): (Vec<&str>, Vec<&str>) =
+            (template.split('/').collect(), path.split('/').collect());
+        a.len() == b.len() && a.iter().zip(&b).all(|(t, p)| t == p || *t == "{id}")
+    };
+    ENDPOINTS.iter().find(|e| matches(e.path)).map(|e| e.scope)
+}
 
 /// A workspace's library folders: a stream, and the parent list of `library_folder_content`.
 pub fn folders_of(workspace: &str) -> ApiRequest {
     LIBRARY_FOLDERS.filter(
         LIBRARY_FOLDERS.request(),
+        WORKSPACE_FILTER,
+        json!(workspace),
+    )
+}
+
+/// A workspace's permission profiles: a stream, and the parent list of `permission_profile_users`.
+pub fn profiles_of(workspace: &str) -> ApiRequest {
+    PERMISSION_PROFILES.filter(
+        PERMISSION_PROFILES.request(),
         WORKSPACE_FILTER,
         json!(workspace),
     )
@@ -295,5 +370,8 @@ mod tests {
             }
         }
         assert_eq!(USER.request_for_id("42").path, "/v2/users/42");
+        assert_eq!(scope_of("/v2/users/42"), Some("api:users:read"));
+        assert_eq!(scope_of("/v2/flows"), Some("api:flows:read"));
+        assert_eq!(scope_of("/v2/nothing"), None);
     }
 }

@@ -156,9 +156,10 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
         while let Some(key) = map.next_key::<String>()? {
             if key == self.record_key {
                 key_seen = true;
-                items = map
-                    .next_value::<Option<Vec<&'de RawValue>>>()?
-                    .unwrap_or_default();
+                items = match map.next_value::<Option<&'de RawValue>>()? {
+                    Some(raw) => record_spans(raw).map_err(serde::de::Error::custom)?,
+                    None => Vec::new(),
+                };
             } else if key == "records" {
                 records = map.next_value::<Option<Records>>()?;
             } else {
@@ -167,6 +168,18 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
         }
         Ok((items, records, key_seen))
     }
+}
+
+/// The records under a page's record key: a list's items, or, where the key holds a map of lists
+/// (crm/entity-schema's `objectTypeToSelectedFields`: object type → fields), the items of every list in
+/// the map's key order. Spans stay inside the page's body, as the parser borrows them from it.
+fn record_spans(raw: &RawValue) -> serde_json::Result<Vec<&RawValue>> {
+    if raw.get().trim_start().starts_with('{') {
+        let lists: std::collections::BTreeMap<String, Option<Vec<&RawValue>>> =
+            serde_json::from_str(raw.get())?;
+        return Ok(lists.into_values().flatten().flatten().collect());
+    }
+    serde_json::from_str(raw.get())
 }
 
 /// The raw value of `key` when it is the record's first field, as Gong writes `callId` and

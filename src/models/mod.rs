@@ -21,8 +21,11 @@ pub mod airbyte_schema;
 pub mod audit;
 pub mod calls;
 pub mod coaching;
+pub mod crm;
+pub mod flows;
 pub mod library;
 pub mod media;
+pub mod permissions;
 pub mod records;
 pub mod scorecards;
 pub mod settings;
@@ -56,6 +59,11 @@ pub const STREAM_NAMES: &[&str] = &[
     "user_settings_history",
     "call_users_access",
     "calls_manual_crm_associations",
+    "permission_profiles",
+    "permission_profile_users",
+    "flows",
+    "crm_integrations",
+    "crm_entity_schema",
 ];
 
 /// The draft-07 JSON Schema of the records of `stream`, or `None` for an unknown stream name. Each

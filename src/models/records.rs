@@ -11,12 +11,15 @@
 
 use super::calls::{CallBasicData, CallData};
 use super::coaching::CoachingMetricsData;
+use super::crm::{CrmIntegration, CrmSchemaField};
+use super::flows::Flow;
 use super::library::{LibraryCall, LibraryFolder};
+use super::permissions::{PermissionProfile, UserSimpleMetadata};
 use super::scorecards::AnsweredScorecard;
 use super::settings::{KeywordTracker, Scorecard};
 use super::stats::{InteractionStats, UserDayActivity, UserDayByDayActivity};
 use super::transcripts::CallTranscript;
-use super::types::{Date, DateTime};
+use super::types::{Date, DateTime, Id};
 use super::users::{UserMetadata, WorkspaceMetadata};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -236,3 +239,74 @@ pub struct StatsActivityScorecardsRecord {
 }
 
 pub use super::media::CallMedia as CallMediaRecord;
+
+/// `permission_profiles` stream: one permission profile of one workspace (Gong's
+/// `PermissionProfileDTO`, GET /v2/all-permission-profiles?workspaceId=). The connector adds one
+/// top-level field, `workspaceId`, the workspace it requested the profiles of: Gong's object does not
+/// carry it, and a profile belongs to one workspace; like every value the connector adds, it sits at the
+/// top level, as PyAirbyte and Airbyte destinations reject nested keys. Primary key `id`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionProfilesRecord {
+    /// Added by the connector: Gong's unique numeric identifier for the workspace the profile belongs
+    /// to (up to 20 digits).
+    pub workspace_id: Option<String>,
+    /// The profile.
+    #[serde(flatten)]
+    pub profile: PermissionProfile,
+}
+
+/// `permission_profile_users` stream: one user whose access one permission profile controls (Gong's
+/// `UserSimpleMetadata`, GET /v2/permission-profile/users?profileId=). The connector adds one top-level
+/// field, `profileId`, the profile it requested the users of: Gong's object does not carry it, and a
+/// user has a profile in each workspace, so the profile is part of the primary key, and PyAirbyte and
+/// Airbyte destinations require primary keys at the top level. Primary key (`profileId`, `id`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionProfileUsersRecord {
+    /// Added by the connector: unique numeric identifier of the permission profile (up to 20 digits).
+    pub profile_id: String,
+    /// The user.
+    #[serde(flatten)]
+    pub user: UserSimpleMetadata,
+}
+
+/// `flows` stream: one Engage flow (Gong's `PublicApiFlow`, GET /v2/flows?flowOwnerEmail=) exactly as
+/// Gong sends it. The connector asks for every user's flows and writes each flow once (company flows
+/// come back for every user, shared flows for each user they are shared with): it adds no fields, and
+/// the primary key `id` is already at the top level.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct FlowsRecord {
+    /// The flow.
+    #[serde(flatten)]
+    pub flow: Flow,
+}
+
+/// `crm_integrations` stream: one generic CRM integration (Gong's `GenericCrmIntegration`, GET
+/// /v2/crm/integrations) exactly as Gong sends it. The connector adds no fields: the primary key
+/// `integrationId` is already at the top level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CrmIntegrationsRecord {
+    /// The integration.
+    #[serde(flatten)]
+    pub integration: CrmIntegration,
+}
+
+/// `crm_entity_schema` stream: one field of the schema uploaded for one object type of one CRM
+/// integration (Gong's `GenericSchemaFieldRequest`, an item of `objectTypeToSelectedFields` of GET
+/// /v2/crm/entity-schema?integrationId=&objectType=). The connector requests one object type per
+/// request and adds two top-level fields, `integrationId` and `objectType`, the request's parameters:
+/// Gong's object carries neither, and a field's unique name is unique only within its object type of
+/// its integration, so both are part of the primary key, which PyAirbyte and Airbyte destinations
+/// require at the top level. Primary key (`integrationId`, `objectType`, `uniqueName`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CrmEntitySchemaRecord {
+    /// Added by the connector: the ID of the integration, as `crm_integrations` has it.
+    pub integration_id: Id,
+    /// Added by the connector: the object type of the field (`ACCOUNT`, `CONTACT`, `DEAL` or `LEAD`).
+    pub object_type: String,
+    /// The field.
+    #[serde(flatten)]
+    pub field: CrmSchemaField,
+}

@@ -61,7 +61,7 @@ impl Plan {
         }
         match self {
             // One request chain: at least one page.
-            Plan::Single => Estimate {
+            Plan::Single | Plan::PerParent { .. } => Estimate {
                 requests: n,
                 exact: false,
             },

@@ -126,6 +126,8 @@ fn coaching_is_workspaces_by_managers_by_month_and_checkpoints_closed_months() {
         managers: vec!["m1".into(), "m2".into(), "m3".into()],
         folders: Vec::new(),
         users: Vec::new(),
+
+        items: Vec::new(),
     };
     let slices = plan("coaching", &cfg, None, &parents);
     assert_eq!(slices.len(), 2 * 3 * 2, "October and November so far");
@@ -159,6 +161,8 @@ fn partitions_come_from_the_parent_lists() {
             ("f2".into(), Value::Null),
         ],
         users: vec!["u1".into(), "u2".into()],
+
+        items: Vec::new(),
     };
     let folders = plan("library_folders", &cfg, None, &parents);
     assert_eq!(folders.len(), 2);
@@ -228,6 +232,8 @@ fn every_stream_plans_requests_to_its_own_endpoints() {
         managers: vec!["m".into()],
         folders: vec![("f".into(), json!("F"))],
         users: vec!["u".into()],
+
+        items: vec![json!("i")],
     };
     for def in STREAMS {
         let slices = plan(def.name, &cfg, None, &parents);
@@ -446,4 +452,37 @@ fn a_bad_interaction_period_or_stats_window_is_a_config_error() {
         );
         assert!(e.message.contains(field), "{field}: {e}");
     }
+}
+
+#[test]
+fn per_parent_plans_cross_each_item_with_the_cross_filter() {
+    let cfg = config(json!({}));
+    let parents = Parents {
+        items: vec![json!(123), json!(456)],
+        ..Parents::default()
+    };
+    let slices = plan("crm_entity_schema", &cfg, None, &parents);
+    assert_eq!(slices.len(), 2 * 4);
+    assert_eq!(
+        slices[1].request.query,
+        [
+            ("integrationId".to_string(), "123".to_string()),
+            ("objectType".to_string(), "CONTACT".to_string())
+        ]
+    );
+    assert_eq!(
+        slices[1].added,
+        r#""integrationId":123,"objectType":"CONTACT""#
+    );
+    let flows = plan(
+        "flows",
+        &cfg,
+        None,
+        &Parents {
+            items: vec![json!("a@x.com")],
+            ..Parents::default()
+        },
+    );
+    assert_eq!(flows.len(), 1);
+    assert!(flows[0].added.is_empty());
 }
