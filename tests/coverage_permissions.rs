@@ -195,8 +195,8 @@ fn new_streams_full_refresh_match_the_sandbox() {
             let q = [("integrationId", id.as_str()), ("objectType", t)];
             let listed = get(&base, "/v2/crm/entity-schema", &q);
             for name in ids(&listed["objectTypeToSelectedFields"][t], "uniqueName") {
-                // integrationId is Gong's number, as crm_integrations has it.
-                fields.insert(format!("{id}|{}|{}", json!(t), json!(name)));
+                // integrationId: Gong's number, written as a string like every id.
+                fields.insert(format!("{}|{}|{}", json!(id), json!(t), json!(name)));
             }
         }
     }
@@ -210,7 +210,7 @@ fn new_streams_full_refresh_match_the_sandbox() {
     assert_eq!(keys_of(&s, &run, "crm_entity_schema"), fields);
     // Gong's objects are passed through: a record minus the added fields is Gong's field object.
     let first = run.records("crm_entity_schema")[0].clone();
-    assert!(first["integrationId"].is_number(), "{first}");
+    assert!(first["integrationId"].is_string(), "ids are strings: {first}");
 
     // Parent lists are fetched once: the profiles list serves both permission streams.
     let stats = sandbox.stats();

@@ -272,8 +272,13 @@ pub fn slices(
             for item in &parents.items {
                 for value in &values {
                     let req = ep.filter(ep.request(), param, item.clone());
+                    // The added key is an id: a string with the item's digits, like every id.
+                    let text = match item {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
                     let mut added = match field {
-                        Some(name) => format!("{}:{item}", json_str(name)),
+                        Some(name) => format!("{}:{}", json_str(name), json_str(&text)),
                         None => String::new(),
                     };
                     let req = match (cross, value) {

@@ -472,7 +472,7 @@ fn per_parent_plans_cross_each_item_with_the_cross_filter() {
     );
     assert_eq!(
         slices[1].added,
-        r#""integrationId":123,"objectType":"CONTACT""#
+        r#""integrationId":"123","objectType":"CONTACT""#
     );
     let flows = plan(
         "flows",
