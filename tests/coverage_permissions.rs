@@ -210,7 +210,10 @@ fn new_streams_full_refresh_match_the_sandbox() {
     assert_eq!(keys_of(&s, &run, "crm_entity_schema"), fields);
     // Gong's objects are passed through: a record minus the added fields is Gong's field object.
     let first = run.records("crm_entity_schema")[0].clone();
-    assert!(first["integrationId"].is_string(), "ids are strings: {first}");
+    assert!(
+        first["integrationId"].is_string(),
+        "ids are strings: {first}"
+    );
 
     // Parent lists are fetched once: the profiles list serves both permission streams.
     let stats = sandbox.stats();
