@@ -726,6 +726,10 @@ fn a_rate_limit_below_the_budget_slows_the_budget_down() {
     });
     let mut config = fault_config(&sandbox.base_url());
     config["requests_per_second"] = json!(50);
+    // Enough requests after the first burst: one-day stats windows and daily interaction periods
+    // (the default ranges need only a handful).
+    config["stats_window_days"] = json!(1);
+    config["stats_interaction_period"] = json!("day");
     let modes: Vec<(&str, &str)> = streams.iter().map(|s| (*s, "full_refresh")).collect();
     let setup = setup(&config, &modes);
     let run = read(&setup, &config, None);
