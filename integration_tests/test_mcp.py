@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -162,6 +163,13 @@ def test_lists_one_tool_per_entity_action_with_the_seeds_parameters(config):
     assert "--download-dir" in tools["call_audio_download"].description
 
 
+def unsigned(data: Any) -> Any:
+    """`data` with signed media URLs' expiry and signature blanked: Gong (and the sandbox) sign each URL
+    anew, so two calls a second apart give different query strings for the same file."""
+    text = re.sub(r"expires=\d+&signature=[0-9a-f]+", "expires=_&signature=_", json.dumps(data))
+    return json.loads(text)
+
+
 def test_every_tool_answers_as_execute_does(config, known, tmp_path):
     downloads = tmp_path / "downloads"
     arguments = tool_arguments(known)
@@ -188,7 +196,7 @@ def test_every_tool_answers_as_execute_does(config, known, tmp_path):
             continue
         expected, code = execute(config, entity, action, arguments[name])
         assert code == 0, (name, expected)
-        assert answer["data"] == expected["data"], name
+        assert unsigned(answer["data"]) == unsigned(expected["data"]), name
         if action == "list":
             assert answer["data"], f"{name} returned nothing: the comparison would prove little"
             pagination = dict(expected["meta"]["pagination"])
