@@ -311,6 +311,27 @@ const STATS_DATES: Bounds = Bounds {
     to: "toDate",
 };
 
+/// A stream read by call id for the calls of each call window (listed by GET /v2/calls, 100 ids per
+/// request), keyed by `callId`, with the call's start lifted as its cursor `callStarted`.
+const fn by_call_ids(
+    name: &'static str,
+    endpoint: &'static Endpoint,
+    schema: fn() -> Value,
+) -> StreamDef {
+    StreamDef {
+        cursor: Some("callStarted"),
+        plan: Plan::CallIdBatches {
+            listing: &ep::CALLS,
+            window: CALL_WINDOW,
+            ids: "callIds",
+        },
+        workspace_filter: true,
+        lift: Lift::CallStarted,
+        private_flag: TOP_PRIVATE,
+        ..stream(name, endpoint, &["callId"], schema)
+    }
+}
+
 pub const STREAMS: &[StreamDef] = &[
     StreamDef {
         lists: Some(Parent::Users),
@@ -350,23 +371,11 @@ pub const STREAMS: &[StreamDef] = &[
             schema_for::<WorkspacesRecord>,
         )
     },
-    StreamDef {
-        cursor: Some("callStarted"),
-        plan: Plan::CallIdBatches {
-            listing: &ep::CALLS,
-            window: CALL_WINDOW,
-            ids: "callIds",
-        },
-        workspace_filter: true,
-        lift: Lift::CallStarted,
-        private_flag: TOP_PRIVATE,
-        ..stream(
-            "call_transcripts",
-            &ep::TRANSCRIPTS,
-            &["callId"],
-            schema_for::<CallTranscriptsRecord>,
-        )
-    },
+    by_call_ids(
+        "call_transcripts",
+        &ep::TRANSCRIPTS,
+        schema_for::<CallTranscriptsRecord>,
+    ),
     StreamDef {
         cursor: Some("fromDate"),
         plan: Plan::DayRanges {
@@ -524,23 +533,11 @@ pub const STREAMS: &[StreamDef] = &[
             schema_for::<UserSettingsHistoryRecord>,
         )
     },
-    StreamDef {
-        cursor: Some("callStarted"),
-        plan: Plan::CallIdBatches {
-            listing: &ep::CALLS,
-            window: CALL_WINDOW,
-            ids: "callIds",
-        },
-        workspace_filter: true,
-        lift: Lift::CallStarted,
-        private_flag: TOP_PRIVATE,
-        ..stream(
-            "call_users_access",
-            &ep::CALLS_USERS_ACCESS,
-            &["callId"],
-            schema_for::<CallUsersAccessRecord>,
-        )
-    },
+    by_call_ids(
+        "call_users_access",
+        &ep::CALLS_USERS_ACCESS,
+        schema_for::<CallUsersAccessRecord>,
+    ),
     StreamDef {
         cursor: Some("created"),
         plan: Plan::Since {
