@@ -1,4 +1,6 @@
-//! The typed Gong API: the seed's entity/action interface (list, get, download over 16 entities) as Rust.
+//! The typed Gong API: the seed's entity/action interface (list, get, download over 16 entities) as Rust,
+//! and the same for Gong's further read endpoints (issue 17: logs, settings history, call access, manual
+//! CRM associations, permission profiles and their users, flows, CRM integrations and entity schemas).
 //!
 //! ```no_run
 //! # async fn demo(config: source_gong::config::Config) -> source_gong::error::Result<()> {
@@ -19,6 +21,11 @@
 //! required parameter or a malformed date is a config error that names the parameter. Where the seed and
 //! Gong's API differ, what is sent is what Gong's API takes (see [`Entity::StatsActivityScorecards`]).
 //! Errors that mean "no such record" carry HTTP status 404 ([`is_not_found`]).
+//!
+//! A list reads its stream's endpoint (`streams.rs`, hence the endpoint table): a GET takes the
+//! parameters in its query (an `id` in a per-record path), a POST under `filter`; the cursor goes where
+//! the endpoint reads it. Entities whose endpoint belongs to one parent (a workspace, a profile, a user,
+//! a flow owner, an integration) require that parent as a parameter: nothing is listed for them.
 //!
 //! Records are Gong's bytes, except that every id Gong sent as a number is a string with the same digits
 //! ([`crate::gong::ids`]), as in the sync's records.
@@ -71,6 +78,25 @@ pub enum Entity {
     /// the seed's name for the same bound). The seed's `reviewerUserIds` and `callIds` are not filters of
     /// Gong's endpoint: they are applied to each page Gong returns (see `api::scorecards`).
     StatsActivityScorecards,
+    // Issue 17: Gong's read endpoints beyond the seed (the streams of the same names).
+    /// Audit log entries of one `logType` from `fromDateTime` (both required; paged).
+    Logs,
+    /// One user's settings history (the user `id` is required; not paged).
+    UserSettingsHistory,
+    /// Users given individual access to the calls of `filter.callIds` (required; not paged).
+    CallUsersAccess,
+    /// Calls manually associated with CRM objects, optionally since `fromDateTime` (paged; beta).
+    CallsManualCrmAssociations,
+    /// One workspace's permission profiles (`workspaceId` required); get: one by `profileId`.
+    PermissionProfiles,
+    /// The users of one permission profile (`profileId` required; not paged).
+    PermissionProfileUsers,
+    /// The Engage flows one user sees (`flowOwnerEmail` required; paged).
+    Flows,
+    /// The company's generic CRM integrations (not paged).
+    CrmIntegrations,
+    /// The fields of one object type of one CRM integration (`integrationId`, `objectType` required).
+    CrmEntitySchema,
 }
 
 /// The seed's actions.
@@ -117,7 +143,19 @@ pub const ENTITIES: &[Entity] = &[
     Entity::LibraryFolderContent,
     Entity::Coaching,
     Entity::StatsActivityScorecards,
+    Entity::Logs,
+    Entity::UserSettingsHistory,
+    Entity::CallUsersAccess,
+    Entity::CallsManualCrmAssociations,
+    Entity::PermissionProfiles,
+    Entity::PermissionProfileUsers,
+    Entity::Flows,
+    Entity::CrmIntegrations,
+    Entity::CrmEntitySchema,
 ];
+
+/// How many of [`ENTITIES`] are the seed's (the first ones); the rest are issue 17's.
+pub const SEED_ENTITIES: usize = 16;
 
 impl Entity {
     pub fn name(self) -> &'static str {
@@ -138,6 +176,15 @@ impl Entity {
             Entity::LibraryFolderContent => "library_folder_content",
             Entity::Coaching => "coaching",
             Entity::StatsActivityScorecards => "stats_activity_scorecards",
+            Entity::Logs => "logs",
+            Entity::UserSettingsHistory => "user_settings_history",
+            Entity::CallUsersAccess => "call_users_access",
+            Entity::CallsManualCrmAssociations => "calls_manual_crm_associations",
+            Entity::PermissionProfiles => "permission_profiles",
+            Entity::PermissionProfileUsers => "permission_profile_users",
+            Entity::Flows => "flows",
+            Entity::CrmIntegrations => "crm_integrations",
+            Entity::CrmEntitySchema => "crm_entity_schema",
         }
     }
 
@@ -145,10 +192,12 @@ impl Entity {
         ENTITIES.iter().copied().find(|e| e.name() == name)
     }
 
-    /// The actions the seed gives this entity.
+    /// The actions the seed gives this entity (and Gong's get of a permission profile).
     pub fn actions(self) -> &'static [Action] {
         match self {
-            Entity::Users | Entity::Calls => &[Action::List, Action::Get],
+            Entity::Users | Entity::Calls | Entity::PermissionProfiles => {
+                &[Action::List, Action::Get]
+            }
             Entity::CallAudio | Entity::CallVideo => &[Action::Download],
             _ => &[Action::List],
         }
@@ -330,7 +379,7 @@ const TRANSCRIPTS: &[Param] = &[
     CURSOR,
 ];
 const WORKSPACE_FILTER: &[Param] = &[p("workspaceId", T::String)];
-const FOLDERS: &[Param] = &[req("workspaceId", T::String)];
+const WORKSPACE_REQUIRED: &[Param] = &[req("workspaceId", T::String)];
 const FOLDER_CONTENT: &[Param] = &[req("folderId", T::String), CURSOR];
 const COACHING: &[Param] = &[
     req("workspace-id", T::String),
@@ -353,9 +402,32 @@ const ANSWERED_SCORECARDS: &[Param] = &[
     CURSOR,
 ];
 
+// Issue 17's entities: Gong's parameter names (its OpenAPI document), required where Gong requires them.
+const LOGS: &[Param] = &[
+    req("logType", T::OneOf(streams::LOG_TYPES)),
+    req("fromDateTime", T::DateTime),
+    p("toDateTime", T::DateTime),
+    CURSOR,
+];
+/// The user id goes in the path (`/v2/users/{id}/settings-history`).
+const USER_ID: &[Param] = &[req("id", T::String)];
+const CALL_IDS: &[Param] = &[p("filter", T::Object), req("filter.callIds", T::StringList)];
+const MANUAL_CRM: &[Param] = &[p("fromDateTime", T::DateTime), CURSOR];
+const PROFILE_ID: &[Param] = &[req("profileId", T::String)];
+const FLOWS: &[Param] = &[
+    req("flowOwnerEmail", T::String),
+    p("workspaceId", T::String),
+    CURSOR,
+];
+const CRM_SCHEMA: &[Param] = &[
+    req("integrationId", T::String),
+    req("objectType", T::OneOf(endpoints::CRM_OBJECT_TYPES)),
+];
+
 /// The parameters of an entity's action, as the seed documents them (plus the few Gong names noted).
 pub fn params_of(entity: Entity, action: Action) -> &'static [Param] {
     match (entity, action) {
+        (Entity::PermissionProfiles, Action::Get) => PROFILE_ID,
         (Entity::Users | Entity::Calls, Action::Get) => GET_ID,
         (Entity::Users, _) => USERS,
         (Entity::Calls, _) => CALLS,
@@ -370,10 +442,19 @@ pub fn params_of(entity: Entity, action: Action) -> &'static [Param] {
             _,
         ) => STATS,
         (Entity::SettingsScorecards | Entity::SettingsTrackers, _) => WORKSPACE_FILTER,
-        (Entity::LibraryFolders, _) => FOLDERS,
+        (Entity::LibraryFolders, _) => WORKSPACE_REQUIRED,
         (Entity::LibraryFolderContent, _) => FOLDER_CONTENT,
         (Entity::Coaching, _) => COACHING,
         (Entity::StatsActivityScorecards, _) => ANSWERED_SCORECARDS,
+        (Entity::Logs, _) => LOGS,
+        (Entity::UserSettingsHistory, _) => USER_ID,
+        (Entity::CallUsersAccess, _) => CALL_IDS,
+        (Entity::CallsManualCrmAssociations, _) => MANUAL_CRM,
+        (Entity::PermissionProfiles, _) => WORKSPACE_REQUIRED,
+        (Entity::PermissionProfileUsers, _) => PROFILE_ID,
+        (Entity::Flows, _) => FLOWS,
+        (Entity::CrmIntegrations, _) => &[],
+        (Entity::CrmEntitySchema, _) => CRM_SCHEMA,
     }
 }
 
@@ -643,6 +724,36 @@ impl Gong {
     pub fn stats_activity_scorecards(&self) -> ListApi<'_> {
         self.list_api(Entity::StatsActivityScorecards)
     }
+    pub fn logs(&self) -> ListApi<'_> {
+        self.list_api(Entity::Logs)
+    }
+    pub fn user_settings_history(&self) -> ListApi<'_> {
+        self.list_api(Entity::UserSettingsHistory)
+    }
+    pub fn call_users_access(&self) -> ListApi<'_> {
+        self.list_api(Entity::CallUsersAccess)
+    }
+    pub fn calls_manual_crm_associations(&self) -> ListApi<'_> {
+        self.list_api(Entity::CallsManualCrmAssociations)
+    }
+    /// List by `workspaceId`; get by profile id.
+    pub fn permission_profiles(&self) -> ListGetApi<'_> {
+        ListGetApi {
+            list: self.list_api(Entity::PermissionProfiles),
+        }
+    }
+    pub fn permission_profile_users(&self) -> ListApi<'_> {
+        self.list_api(Entity::PermissionProfileUsers)
+    }
+    pub fn flows(&self) -> ListApi<'_> {
+        self.list_api(Entity::Flows)
+    }
+    pub fn crm_integrations(&self) -> ListApi<'_> {
+        self.list_api(Entity::CrmIntegrations)
+    }
+    pub fn crm_entity_schema(&self) -> ListApi<'_> {
+        self.list_api(Entity::CrmEntitySchema)
+    }
 
     /// Any entity's list (for callers that pick the entity at run time, like `execute`).
     pub async fn list(&self, entity: Entity, params: &Value) -> Result<ListPage> {
@@ -656,9 +767,9 @@ impl Gong {
     pub async fn get(&self, entity: Entity, params: &Value) -> Result<Box<RawValue>> {
         let params = &checks::without_nulls(params);
         validate(entity, Action::Get, params)?;
-        let id = lookup_str(params, "id").unwrap_or_default();
+        let id = lookup_str(params, get_param(entity)).unwrap_or_default();
         match entity {
-            Entity::Users | Entity::Calls => {
+            Entity::Users | Entity::Calls | Entity::PermissionProfiles => {
                 ListGetApi {
                     list: self.list_api(entity),
                 }
@@ -669,7 +780,7 @@ impl Gong {
         }
     }
 
-    /// Any entity's download.
+        /// Any entity's download.
     pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
         &self,
         entity: Entity,
@@ -692,6 +803,27 @@ impl Gong {
         validate(entity, Action::List, params)?;
         checks::check(entity, Action::List, params, now)?;
         build_list_request(entity, params, &self.config, now)
+    }
+}
+
+/// The parameter naming the record of an entity's get: Gong's `profileId` for a permission profile.
+fn get_param(entity: Entity) -> &'static str {
+    match entity {
+        Entity::PermissionProfiles => "profileId",
+        _ => "id",
+    }
+}
+
+/// The endpoint, request and record noun of an entity's get (users, calls, permission profiles).
+fn get_request(entity: Entity, id: &str) -> (&'static Endpoint, ApiRequest, &'static str) {
+    match entity {
+        Entity::Users => (&endpoints::USER, endpoints::USER.request_for_id(id), "User"),
+        Entity::PermissionProfiles => {
+            let ep = &endpoints::PERMISSION_PROFILE;
+            let request = ep.filter(ep.request(), get_param(entity), json!(id));
+            (ep, request, "Permission profile")
+        }
+        _ => (&endpoints::CALL, endpoints::CALL.request_for_id(id), "Call"),
     }
 }
 
@@ -773,7 +905,8 @@ impl ListApi<'_> {
         let (body, ranges, total, cursor) = match reply {
             Reply::Ok((body, (ranges, total, cursor))) => (body, ranges, total, cursor),
             Reply::NotFound(text) => {
-                if endpoint.is_empty_404(&text) {
+                // Asked for one record's list (a user's history), a 404 is that record missing.
+                if endpoint.is_empty_404(&text) && !endpoint.path.contains("{id}") {
                     return Ok(ListPage {
                         data: Vec::new(),
                         pagination: Pagination::default(),
@@ -844,20 +977,18 @@ impl ListGetApi<'_> {
         let entity = self.list.entity;
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::config(format!(
-                "{} get: `id` must be a Gong id (digits), got {id:?}.",
-                entity.name()
+                "{} get: `{}` must be a Gong id (digits), got {id:?}.",
+                entity.name(),
+                get_param(entity)
             )));
         }
-        let (endpoint, noun) = match entity {
-            Entity::Users => (&endpoints::USER, "User"),
-            _ => (&endpoints::CALL, "Call"),
-        };
+        let (endpoint, request, noun) = get_request(entity, id);
         let key = endpoint.record_key;
         let reply = self
             .list
             .gong
             .client
-            .send_parsed(&endpoint.request_for_id(id), |body| {
+            .send_parsed(&request, |body| {
                 let mut one: HashMap<String, Box<RawValue>> =
                     serde_json::from_slice(body).map_err(|e| e.to_string())?;
                 Ok(one.remove(key).filter(|r| r.get() != "null"))
@@ -960,12 +1091,18 @@ fn build_list_request(
     now: DateTime<Utc>,
 ) -> Result<ApiRequest> {
     let endpoint = list_endpoint(entity)?;
+    // A per-record endpoint (`{id}` in its path) takes the `id` parameter there, not in the query.
+    let in_path = endpoint.path.contains("{id}");
+    let first = match lookup_str(params, "id") {
+        Some(id) if in_path => endpoint.request_for_id(id),
+        _ => endpoint.request(),
+    };
     let mut request = match endpoint.method {
         // GET endpoints take the seed's parameters as they are, in the query.
         Method::Get => params_of(entity, Action::List)
             .iter()
-            .filter(|p| p.name != "cursor")
-            .fold(endpoint.request(), |req, p| {
+            .filter(|p| p.name != "cursor" && !(in_path && p.name == "id"))
+            .fold(first, |req, p| {
                 match lookup_str(params, p.name) {
                     Some(v) => req.query(p.name, v),
                     None => req,
@@ -1040,7 +1177,7 @@ mod tests {
 
     #[test]
     fn every_entity_has_its_seed_name_and_actions() {
-        assert_eq!(ENTITIES.len(), 16);
+        assert_eq!(ENTITIES.len(), SEED_ENTITIES + 9);
         for e in ENTITIES {
             assert_eq!(Entity::parse(e.name()), Some(*e));
             for a in e.actions() {

@@ -51,6 +51,15 @@ pub fn summary(entity: Entity) -> &'static str {
         Entity::LibraryFolderContent => "The calls in a call library folder",
         Entity::Coaching => "Coaching metrics of a manager and their direct reports over a period",
         Entity::StatsActivityScorecards => "Answered scorecards (reviews of calls) for a date range (filter.fromDateTime/toDateTime are exact instants of the call's start)",
+        Entity::Logs => "Audit log entries of one type (access, user activity, call plays, external sharing) from a date-time on",
+        Entity::UserSettingsHistory => "The history of one user's settings: which setting changed, to what, when",
+        Entity::CallUsersAccess => "Users given individual access to calls, for the calls named by id",
+        Entity::CallsManualCrmAssociations => "Calls manually associated with CRM objects, newest associations last (beta in Gong's API)",
+        Entity::PermissionProfiles => "Permission profiles of one workspace (what their users may see and do)",
+        Entity::PermissionProfileUsers => "The users one permission profile applies to",
+        Entity::Flows => "The Engage flows one user sees: company, personal and shared flows",
+        Entity::CrmIntegrations => "The company's generic CRM integrations",
+        Entity::CrmEntitySchema => "The fields uploaded for one object type of one generic CRM integration",
     }
 }
 
@@ -58,6 +67,28 @@ pub fn summary(entity: Entity) -> &'static str {
 pub fn param_description(entity: Entity, name: &str) -> &'static str {
     match (entity, name) {
         (Entity::Users, "id") => "User ID",
+        (Entity::UserSettingsHistory, "id") => "User ID (from users_list) whose settings history to list",
+        (Entity::PermissionProfiles, "workspaceId") => {
+            "Workspace ID (from workspaces_list) whose permission profiles to list"
+        }
+        (Entity::Flows, "workspaceId") => "Only flows of this workspace ID",
+        (Entity::PermissionProfiles, "profileId") => {
+            "Permission profile ID (from permission_profiles_list)"
+        }
+        (_, "profileId") => "Permission profile ID (from permission_profiles_list) whose users to list",
+        (_, "logType") => "Type of log entries (Gong's logType)",
+        (_, "flowOwnerEmail") => "Email address of the user (from users_list) whose flows to list",
+        (_, "integrationId") => "CRM integration ID (from crm_integrations_list)",
+        (_, "objectType") => "CRM object type whose fields to list",
+        (Entity::CallUsersAccess, "filter.callIds") => {
+            "Call IDs whose individually granted user access to list"
+        }
+        (Entity::CallsManualCrmAssociations, "fromDateTime") => {
+            "Only associations made from this date-time (ISO 8601); default: all"
+        }
+        (Entity::Logs, "toDateTime") => {
+            "End date-time in ISO 8601 format; default: up to the latest log entry"
+        }
         (_, "id") => "Call ID",
         (_, "cursor") => {
             "Gong's pagination cursor from a previous page (execute's `meta.pagination.cursor`)"

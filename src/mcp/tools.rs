@@ -12,7 +12,8 @@ use crate::api::{Action, Entity, ENTITIES};
 
 /// What the server tells a client about itself at `initialize`.
 pub const INSTRUCTIONS: &str = "Read-only access to a Gong account (API v2): users, calls, transcripts, \
-stats, scorecards, trackers, the call library, coaching, and call recordings. Each tool is one entity's \
+stats, scorecards, trackers, the call library, coaching, call recordings, audit logs, settings history, \
+call access, permission profiles, Engage flows and CRM integrations. Each tool is one entity's \
 list, get or download. Each call costs Gong API requests (Gong allows about 3 per second and 10,000 per \
 day per company): prefer filters (dates, ids) to reading everything. Lists return whole records up to a \
 size limit; follow meta.continuation_token for more. Errors are tool errors with \
@@ -138,6 +139,14 @@ fn hint(entity: Entity) -> Option<&'static str> {
         Entity::LibraryFolders => "workspaceId comes from workspaces_list.",
         Entity::LibraryFolderContent => "folderId comes from library_folders_list.",
         Entity::Coaching => "workspace-id from workspaces_list, manager-id a user id of a manager (users_list).",
+        Entity::Logs => "Requires logType and fromDateTime; Gong keeps access logs for a short time only.",
+        Entity::UserSettingsHistory => "Requires id, a user id from users_list; an unknown user is a not_found error.",
+        Entity::CallUsersAccess => "Requires filter.callIds (from calls_list).",
+        Entity::CallsManualCrmAssociations => "Beta in Gong's API: its answers may change.",
+        Entity::PermissionProfiles => "list requires workspaceId (from workspaces_list); get requires profileId (from this list).",
+        Entity::PermissionProfileUsers => "Requires profileId (from permission_profiles_list).",
+        Entity::Flows => "Requires flowOwnerEmail, a user's emailAddress from users_list; company flows come back for every owner.",
+        Entity::CrmEntitySchema => "Requires integrationId (from crm_integrations_list) and objectType.",
         _ => return None,
     })
 }
