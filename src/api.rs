@@ -780,7 +780,7 @@ impl Gong {
         }
     }
 
-        /// Any entity's download.
+    /// Any entity's download.
     pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
         &self,
         entity: Entity,
@@ -1102,11 +1102,9 @@ fn build_list_request(
         Method::Get => params_of(entity, Action::List)
             .iter()
             .filter(|p| p.name != "cursor" && !(in_path && p.name == "id"))
-            .fold(first, |req, p| {
-                match lookup_str(params, p.name) {
-                    Some(v) => req.query(p.name, v),
-                    None => req,
-                }
+            .fold(first, |req, p| match lookup_str(params, p.name) {
+                Some(v) => req.query(p.name, v),
+                None => req,
             }),
         Method::Post => ApiRequest::post(endpoint.path, post_body(entity, params, config, now)?),
     };
