@@ -26,6 +26,10 @@ TOOLS = {
     "stats_activity_aggregate_list", "stats_activity_day_by_day_list", "stats_interaction_list",
     "settings_scorecards_list", "settings_trackers_list", "library_folders_list",
     "library_folder_content_list", "coaching_list", "stats_activity_scorecards_list",
+    # Issue 17: Gong's read endpoints beyond the seed.
+    "logs_list", "user_settings_history_list", "call_users_access_list",
+    "calls_manual_crm_associations_list", "permission_profiles_list", "permission_profiles_get",
+    "permission_profile_users_list", "flows_list", "crm_integrations_list", "crm_entity_schema_list",
 }
 
 
@@ -94,6 +98,10 @@ def known(gong, tmp_path_factory) -> dict:
     workspace = workspaces["data"][0]["id"]
     folders, _ = execute(path, "library_folders", "list", {"workspaceId": workspace})
     managers = [u["managerId"] for u in users["data"] if u.get("managerId")]
+    calls = [c["metaData"]["id"] for c in extensive["data"]]
+    access, _ = execute(path, "call_users_access", "list", {"filter": {"callIds": calls}})
+    profiles, _ = execute(path, "permission_profiles", "list", {"workspaceId": workspace})
+    integrations, _ = execute(path, "crm_integrations", "list")
     return {
         "user": users["data"][0]["id"],
         "call": extensive["data"][0]["metaData"]["id"],
@@ -102,6 +110,10 @@ def known(gong, tmp_path_factory) -> dict:
         "workspace": workspace,
         "folder": folders["data"][0]["id"],
         "manager": managers[0],
+        "email": users["data"][0]["emailAddress"],
+        "access_call": access["data"][0]["callId"],
+        "profile": profiles["data"][0]["id"],
+        "integration": integrations["data"][0]["integrationId"],
     }
 
 
@@ -135,6 +147,16 @@ def tool_arguments(known: dict) -> dict[str, dict]:
         },
         "stats_activity_scorecards_list": {"filter": {"fromDateTime": start, "toDateTime": end}},
         "call_audio_download": {"filter": {"callIds": [known["audio_call"]]}},
+        "logs_list": {"logType": "AccessLog", "fromDateTime": start},
+        "user_settings_history_list": {"id": known["user"]},
+        "call_users_access_list": {"filter": {"callIds": [known["access_call"], known["call"]]}},
+        "calls_manual_crm_associations_list": {},
+        "permission_profiles_list": {"workspaceId": known["workspace"]},
+        "permission_profiles_get": {"profileId": known["profile"]},
+        "permission_profile_users_list": {"profileId": known["profile"]},
+        "flows_list": {"flowOwnerEmail": known["email"]},
+        "crm_integrations_list": {},
+        "crm_entity_schema_list": {"integrationId": known["integration"], "objectType": "DEAL"},
         "call_video_download": {
             "filter": {"callIds": [known["video_call"]]}, "range_header": "bytes=0-99999",
         },
@@ -156,6 +178,21 @@ def test_lists_one_tool_per_entity_action_with_the_seeds_parameters(config):
     assert audio["properties"]["filter"]["required"] == ["callIds"]
     assert "path" in audio["properties"]
     assert "continuation_token" in tools["users_list"].inputSchema["properties"]
+    # The new entities' parents are required parameters, named in the tool's description.
+    for name, required in [
+        ("permission_profile_users_list", {"profileId"}),
+        ("flows_list", {"flowOwnerEmail"}),
+        ("crm_entity_schema_list", {"integrationId", "objectType"}),
+        ("user_settings_history_list", {"id"}),
+        ("permission_profiles_list", {"workspaceId"}),
+        ("permission_profiles_get", {"profileId"}),
+        ("logs_list", {"logType", "fromDateTime"}),
+    ]:
+        assert set(tools[name].inputSchema["required"]) == required, name
+        assert all(p in tools[name].description for p in required), name
+    assert tools["crm_entity_schema_list"].inputSchema["properties"]["objectType"]["enum"] == [
+        "ACCOUNT", "CONTACT", "DEAL", "LEAD",
+    ]
     for tool in tools.values():
         if tool.name.endswith("_download"):
             continue  # disabled here: its description says how to enable it
@@ -212,6 +249,10 @@ def test_errors_have_executes_kinds_and_messages(config):
         ("calls_list", {"fromDateTime": "yesterday"}, "config_error"),
         ("calls_list", {"bogus": True}, "config_error"),
         ("library_folder_content_list", {}, "config_error"),
+        ("permission_profile_users_list", {}, "config_error"),
+        ("flows_list", {"workspaceId": "1"}, "config_error"),
+        ("crm_entity_schema_list", {"integrationId": "1", "objectType": "deal"}, "config_error"),
+        ("user_settings_history_list", {"id": "1"}, "not_found"),
     ]
 
     async def body(session):
@@ -389,7 +430,7 @@ def test_describe_lists_entities_parameters_and_record_schemas():
         [str(CONNECTOR_BIN), "execute", "--describe"], capture_output=True, text=True, check=True
     )
     entities = {e["name"]: e for e in json.loads(out.stdout)["entities"]}
-    assert len(entities) == 16
+    assert len(entities) == 25
     assert {f"{name}_{a['name']}" for name, e in entities.items() for a in e["actions"]} == TOOLS
     users = subprocess.run(
         [str(CONNECTOR_BIN), "execute", "--describe", "users"], capture_output=True, text=True, check=True
@@ -400,6 +441,12 @@ def test_describe_lists_entities_parameters_and_record_schemas():
         {"name": "id", "type": "string", "required": True, "description": "User ID"}
     ]
     assert "emailAddress" in users["record_schema"]["properties"]
+    flows = subprocess.run(
+        [str(CONNECTOR_BIN), "execute", "--describe", "flows"], capture_output=True, text=True, check=True
+    )
+    listing = json.loads(flows.stdout)["actions"][0]
+    owner = next(p for p in listing["parameters"] if p["name"] == "flowOwnerEmail")
+    assert owner["required"] is True and "users_list" in owner["description"]
     bad = subprocess.run(
         [str(CONNECTOR_BIN), "execute", "--describe", "nope"], capture_output=True, text=True
     )
