@@ -1256,6 +1256,59 @@ mod tests {
     }
 
     #[test]
+    fn issue_17_entities_put_their_parents_where_gong_reads_them() {
+        let (cfg, now) = (config(), Utc::now());
+        let list = |e, p: Value| build_list_request(e, &p, &cfg, now).unwrap();
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let r = list(Entity::UserSettingsHistory, json!({"id": "42"}));
+        assert_eq!(
+            (r.path.as_str(), r.query.len()),
+            ("/v2/users/42/settings-history", 0)
+        );
+        let r = list(
+            Entity::CrmEntitySchema,
+            json!({"integrationId": "7", "objectType": "DEAL"}),
+        );
+        assert_eq!(
+            r.query,
+            [pair("integrationId", "7"), pair("objectType", "DEAL")]
+        );
+        let r = list(
+            Entity::Flows,
+            json!({"flowOwnerEmail": "a@b.c", "cursor": "c"}),
+        );
+        assert_eq!(
+            r.query,
+            [pair("flowOwnerEmail", "a@b.c"), pair("cursor", "c")]
+        );
+        let r = list(
+            Entity::CallUsersAccess,
+            json!({"filter": {"callIds": ["1"]}}),
+        );
+        assert_eq!(r.body.unwrap(), json!({"filter": {"callIds": ["1"]}}));
+        let (ep, r, _) = get_request(Entity::PermissionProfiles, "9");
+        assert_eq!(ep.record_key, "profile");
+        assert_eq!(
+            (r.path.as_str(), r.query),
+            ("/v2/permission-profile", vec![pair("profileId", "9")])
+        );
+        for (e, a, name) in [
+            (Entity::Flows, Action::List, "flowOwnerEmail"),
+            (Entity::PermissionProfileUsers, Action::List, "profileId"),
+            (Entity::PermissionProfiles, Action::List, "workspaceId"),
+            (Entity::PermissionProfiles, Action::Get, "profileId"),
+            (Entity::UserSettingsHistory, Action::List, "id"),
+            (Entity::CrmEntitySchema, Action::List, "integrationId"),
+        ] {
+            let message = validate(e, a, &json!({})).unwrap_err().message;
+            assert!(
+                message.contains(&format!("`{name}` is required")),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
     fn stats_default_to_the_syncs_closed_days() {
         let now = DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z")
             .unwrap()
