@@ -192,6 +192,11 @@ impl Entity {
         ENTITIES.iter().copied().find(|e| e.name() == name)
     }
 
+    /// One of the seed's 16 entities (not one of issue 17's).
+    pub fn is_seeds(self) -> bool {
+        ENTITIES[..SEED_ENTITIES].contains(&self)
+    }
+
     /// The actions the seed gives this entity (and Gong's get of a permission profile).
     pub fn actions(self) -> &'static [Action] {
         match self {

@@ -1,7 +1,7 @@
 //! `source-gong execute` for the entities of issue 17 (Gong's read endpoints beyond the seed) against the
 //! sandbox: every entity's list, for at least one parent, holds the records the sandbox serves when asked
 //! directly (ids as strings of the same digits) and as many as its `/sandbox/dataset/counts` says;
-//! `permission_profiles get` gives the list's record; logs page through Gong's cursor; a missing parent
+//! records validate against `--describe`'s record schema; `permission_profiles get` gives the list's record; logs page through Gong's cursor; a missing parent
 //! parameter is a config_error naming it; a denied scope is a config_error naming the scope.
 
 mod common;
@@ -107,9 +107,26 @@ fn digits(v: &Value) -> Value {
     }
 }
 
-/// Execute's records are the sandbox's, in its order, with every id field a string of digits.
+/// The record schema `execute --describe ENTITY` gives.
+fn described(entity: &str) -> jsonschema::Validator {
+    let out = Command::new(BIN)
+        .args(["execute", "--describe", entity])
+        .output()
+        .expect("binary runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    jsonschema::draft7::new(&v["record_schema"]).expect("the record schema compiles")
+}
+
+/// Execute's records are the sandbox's, in its order, with every id field a string of digits, and
+/// valid against the record schema `--describe` gives.
 fn assert_same(entity: &str, got: &[Value], expected: &[Value], id_keys: &[&str]) {
     assert_eq!(got.len(), expected.len(), "{entity}: counts differ");
+    let schema = described(entity);
+    for r in got {
+        if let Err(e) = schema.validate(r) {
+            panic!("{entity}: a record fails the described schema: {e}\n{r:.300}");
+        }
+    }
     for (g, e) in got.iter().zip(expected) {
         assert_eq!(digits(g), digits(e), "{entity}: a record differs");
         for key in id_keys {

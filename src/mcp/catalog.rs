@@ -10,6 +10,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::api::{params_of, Action, Entity, Param, ParamType, ENTITIES};
+use crate::streams::{Lift, Plan, StreamDef};
 
 /// The argument of every MCP list tool that is ours, not the seed's.
 pub const CONTINUATION: &str = "continuation_token";
@@ -274,6 +275,50 @@ fn record_stream(entity: Entity) -> Option<&'static str> {
     }
 }
 
+/// Fields a sync adds to a stream's records (from its plan and lift), which Gong's records, and so
+/// `execute`'s and the tools', lack.
+fn added_by_sync(def: &StreamDef) -> Vec<&'static str> {
+    let mut fields = match def.plan {
+        Plan::PerWorkspace => vec!["workspaceId"],
+        Plan::PerFolder { .. } => vec!["folderId", "folderName"],
+        Plan::TypedWindows { param, .. } => vec![param],
+        Plan::PerUser => vec!["userId"],
+        Plan::PerParent { field, cross, .. } => field
+            .into_iter()
+            .chain(cross.map(|(name, _)| name))
+            .collect(),
+        _ => Vec::new(),
+    };
+    match def.lift {
+        Lift::EntryHash => fields.push("entryId"),
+        Lift::CallStarted => fields.push("callStarted"),
+        _ => {}
+    }
+    fields
+}
+
+/// The JSON Schema of an entity's records: its stream's, less the fields only a sync adds (for issue
+/// 17's entities; the seed's keep their stream's schema as it always was).
+fn record_schema(entity: Entity) -> Value {
+    let Some(stream) = record_stream(entity) else {
+        return download_schema();
+    };
+    let mut schema = crate::models::stream_schema(stream).unwrap_or(Value::Null);
+    let added = match crate::streams::find(stream) {
+        Some(def) if !entity.is_seeds() => added_by_sync(def),
+        _ => Vec::new(),
+    };
+    for field in added {
+        if let Some(props) = schema["properties"].as_object_mut() {
+            props.remove(field);
+        }
+        if let Some(required) = schema["required"].as_array_mut() {
+            required.retain(|r| r != field);
+        }
+    }
+    schema
+}
+
 /// What a download returns (the same fields as `execute`'s download summary).
 fn download_schema() -> Value {
     json!({
@@ -321,10 +366,7 @@ pub fn describe_entity(entity: Entity) -> Value {
             })
         })
         .collect();
-    let schema = match record_stream(entity) {
-        Some(stream) => crate::models::stream_schema(stream).unwrap_or(Value::Null),
-        None => download_schema(),
-    };
+    let schema = record_schema(entity);
     json!({
         "name": entity.name(),
         "description": summary(entity),
@@ -419,6 +461,17 @@ mod tests {
         assert_eq!(users["actions"][1]["name"], "get");
         assert_eq!(users["actions"][1]["parameters"][0]["required"], true);
         assert!(users["record_schema"]["properties"]["id"].is_object());
+        // Issue 17's records are Gong's: the fields a sync adds are not in their schema.
+        let logs = describe_entity(Entity::Logs);
+        assert!(logs["record_schema"]["properties"]["eventTime"].is_object());
+        assert!(logs["record_schema"]["properties"]["entryId"].is_null());
+        assert!(logs["record_schema"]
+            .get("required")
+            .is_none_or(|r| r == &json!([])));
+        let fields = describe_entity(Entity::CrmEntitySchema);
+        assert_eq!(fields["record_schema"]["required"], json!(["uniqueName"]));
+        let folder = describe_entity(Entity::LibraryFolderContent);
+        assert!(folder["record_schema"]["properties"]["folderId"].is_object());
         let audio = describe_entity(Entity::CallAudio);
         assert!(audio["record_schema"]["properties"]["bytesWritten"].is_object());
     }
