@@ -348,7 +348,7 @@ mod tests {
 
     #[test]
     fn each_window_is_fetched_by_one_stream_for_all_that_need_it() {
-        let selected = vec![
+        let selected = [
             sel("calls"),
             sel("call_transcripts"),
             sel("call_users_access"),
@@ -378,7 +378,7 @@ mod tests {
 
     #[test]
     fn a_rider_takes_the_pages_of_the_stream_reading_its_endpoint_with_content() {
-        let selected = vec![sel("calls_extensive"), sel("call_media"), sel("calls")];
+        let selected = [sel("calls_extensive"), sel("call_media"), sel("calls")];
         let order: Vec<&Selected> = selected.iter().collect();
         let w = |from: &str| {
             let mut s = window(from);

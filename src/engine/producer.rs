@@ -76,9 +76,12 @@ impl Producer {
         let whole = self.produce_window(&slice, &link).await?;
         let tap = self.tap.lock().unwrap_or_else(|p| p.into_inner()).take();
         let carry = self.carry.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if whole {
-            tap.map(Tap::publish);
-            carry.map(|(tap, _)| tap.publish());
+        // Taps of a window not read whole are dropped: their takers fetch the window themselves.
+        if let (true, Some(tap)) = (whole, tap) {
+            tap.publish();
+        }
+        if let (true, Some((tap, _))) = (whole, carry) {
+            tap.publish();
         }
         Ok(())
     }

@@ -75,9 +75,10 @@ impl<'de> serde::Deserialize<'de> for Fields<'de> {
     }
 }
 
-/// Builds a page of the records `rebuild` returns for each record of `page` (`None`: unchanged).
+/// Builds a page of the records `rebuild` returns for each record of `page` (`None`: unchanged), in a
+/// body no larger than they are (a compact page is held until its rider takes it).
 fn rebuilt(page: &Page, mut rebuild: impl FnMut(&str) -> Result<Option<String>>) -> Result<Page> {
-    let mut body = Vec::with_capacity(page.body.len());
+    let mut body = Vec::new();
     let mut records = Vec::with_capacity(page.len());
     for i in 0..page.len() {
         let record = page.record(i);
@@ -88,6 +89,7 @@ fn rebuilt(page: &Page, mut rebuild: impl FnMut(&str) -> Result<Option<String>>)
         }
         records.push(start..body.len());
     }
+    body.shrink_to_fit();
     Ok(Page {
         body: Bytes::from(body),
         records,
@@ -187,7 +189,7 @@ mod tests {
         );
         let not_an_object = Page {
             body: Bytes::from_static(b"[1]"),
-            records: vec![0..3],
+            records: std::iter::once(0..3).collect(),
             total_records: None,
         };
         let e = compact(&not_an_object, &["media"], "/v2/calls/extensive").unwrap_err();
