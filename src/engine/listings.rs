@@ -231,8 +231,8 @@ pub fn listed(page: &Page, path: &str) -> Result<Listed> {
 }
 
 /// The selected streams in catalog order, except that a stream taking its windows from another (see
-/// [`provider_of`]) comes right after the last of the streams it may take them from, so that providers'
-/// windows are read first.
+/// [`provider_of`]) is moved right after its provider when it came before it, so that providers' windows
+/// are read first.
 pub fn provider_first(selected: &[Selected]) -> Vec<&Selected> {
     let mut order: Vec<&Selected> = selected.iter().collect();
     for consumer in selected {
