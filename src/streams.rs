@@ -180,6 +180,18 @@ pub enum Content {
     MediaOnly,
 }
 
+/// A stream whose records can be built from the pages of another selected stream (the *provider*): one
+/// read in the same windows of the same endpoint with the configured `contentSelector`
+/// ([`Content::Configured`]). The provider's request then also asks for `exposedFields.<exposed>`, and
+/// hands this stream each page's `keep` fields; its own records keep only what its config selects
+/// (`engine/riders.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ride {
+    pub exposed: &'static str,
+    /// The top-level fields of each provider record this stream's records are built from.
+    pub keep: &'static [&'static str],
+}
+
 /// Fields the connector copies to a record's top level from inside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lift {
@@ -220,6 +232,8 @@ pub struct StreamDef {
     /// A record whose primary key was already written this sync is dropped: the stream's slices
     /// overlap (a company flow comes back for every user). The writer keeps the keys seen.
     pub unique: bool,
+    /// The stream can be read from another selected stream's pages (see [`Ride`]).
+    pub rides: Option<Ride>,
 }
 
 impl StreamDef {
@@ -289,6 +303,7 @@ const fn stream(
         private_flag: None,
 
         unique: false,
+        rides: None,
     }
 }
 
@@ -500,6 +515,10 @@ pub const STREAMS: &[StreamDef] = &[
         content: Content::MediaOnly,
         workspace_filter: true,
         lift: Lift::CallMedia,
+        rides: Some(Ride {
+            exposed: "media",
+            keep: &["metaData", "media"],
+        }),
         private_flag: META_PRIVATE,
         ..stream(
             "call_media",

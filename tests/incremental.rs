@@ -12,10 +12,14 @@ use chrono::{DateTime, Duration, Utc};
 use common::*;
 use serde_json::{json, Value};
 
+/// The call streams share windows (`engine/listings.rs`): kill/resume covers takers whose saved cursors
+/// differ from their provider's.
 const INCREMENTAL: &[&str] = &[
     "calls",
     "calls_extensive",
     "call_transcripts",
+    "call_media",
+    "call_users_access",
     "stats_activity_aggregate",
     "stats_activity_day_by_day",
     "stats_interaction",

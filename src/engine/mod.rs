@@ -11,7 +11,8 @@
 //! emitted.
 //!
 //! The parts: `plan.rs` turns a stream into slices, `producer.rs` fetches a slice (with `pager.rs`, which
-//! follows one request chain, and `shared.rs`, the parent lists fetched once), `link.rs` carries its pages
+//! follows one request chain, `shared.rs`, the parent lists fetched once, and `listings.rs` with
+//! `riders.rs`, the windows several streams need, fetched once), `link.rs` carries its pages
 //! to the writer through `gate.rs`, and `writer.rs` and `checkpoints.rs` write records and STATEs. This
 //! file holds the read loop that ties them together.
 
@@ -25,6 +26,7 @@ pub mod per_day;
 pub mod plan;
 mod private;
 pub mod producer;
+pub mod riders;
 pub mod shared;
 pub mod splitter;
 pub mod writer;
@@ -97,8 +99,8 @@ struct Run<'s> {
     plan_error: Option<Error>,
     /// API requests sent for this stream (see `costs.rs`).
     tally: Arc<AtomicU64>,
-    /// The stream reads a listing another selected stream takes its ids from (`listings.rs`).
-    provides: bool,
+    /// The windows the stream fetches for other streams, and those it takes from them (`listings.rs`).
+    sharing: listings::Sharing,
 }
 
 /// Decrements the count of running slices however a producer ends (finished, failed or aborted).
@@ -117,6 +119,9 @@ pub struct Engine {
     pub now: DateTime<Utc>,
     shared: Arc<SharedLists>,
     listings: Arc<listings::Listings>,
+    carried: Arc<listings::Carried>,
+    /// Gong refused a rider's field (HTTP 403): providers read their windows without it.
+    refused: Arc<AtomicBool>,
     needs: std::sync::OnceLock<Needs>,
 }
 
@@ -129,6 +134,8 @@ impl Engine {
             now: Utc::now(),
             shared: Arc::new(SharedLists::default()),
             listings: Arc::new(listings::Listings::default()),
+            carried: Arc::new(listings::Carried::default()),
+            refused: Arc::new(AtomicBool::new(false)),
             needs: std::sync::OnceLock::new(),
         }
     }
@@ -165,7 +172,7 @@ impl Engine {
         let _ = self.needs.set(Needs::of(selected, &self.config));
         let concurrency = self.config.max_concurrent_requests.max(1);
         let gate = Gate::new(concurrency, BUFFER_BUDGET_BYTES);
-        // A stream taking ids from a listing is read after the stream that reads the listing.
+        // A stream taking its windows from another is read after it.
         let selected = listings::provider_first(selected);
         let mut runs: Vec<Run> = selected
             .iter()
@@ -194,11 +201,12 @@ impl Engine {
                     planned: false,
                     plan_error: None,
                     tally: Arc::new(AtomicU64::new(0)),
-                    provides: listings::is_provider(sel, &selected),
+                    sharing: listings::Sharing::default(),
                 }
             })
             .collect();
         let mut plans = self.plan_all(&mut runs, states).await;
+        share(&mut runs, &mut plans);
         let costs = self.log_plan(&runs, &plans);
 
         let running = Arc::new(AtomicUsize::new(0));
@@ -347,14 +355,21 @@ impl Engine {
             page_size: run.page_size.clone(),
             sent_first: AtomicBool::new(false),
         };
-        let tap = run
-            .provides
-            .then(|| self.listings.open(&slice.request, run.sel.def.endpoint));
+        let key = listings::key(&slice.request);
+        let tap = (run.sharing.ids.get(&key)).map(|&n| self.listings.open(key.clone(), n));
+        let carry = match (run.sharing.pages.get(&key), run.sharing.ride) {
+            (Some(&n), Some(ride)) => Some((self.carried.open(key, n), ride)),
+            _ => None,
+        };
         let ctx = Producer {
             client: self.client.clone(),
             shared: self.shared.clone(),
             listings: self.listings.clone(),
+            carried: self.carried.clone(),
             tap: std::sync::Mutex::new(tap),
+            carry: std::sync::Mutex::new(carry),
+            refused: self.refused.clone(),
+            sent: AtomicBool::new(false),
             def: run.sel.def,
             files: run.files.clone(),
             concurrency: self.config.max_concurrent_requests.max(1),
@@ -424,21 +439,12 @@ impl Engine {
 
     /// Logs the planned requests (see `costs.rs`) and returns the rows the end's line reads.
     fn log_plan(&self, runs: &[Run<'_>], plans: &[Option<Result<Vec<Slice>>>]) -> costs::Costs {
-        // The windows providers read: an id-batched stream lists none of them itself.
-        let provided: std::collections::HashSet<String> = runs
-            .iter()
-            .zip(plans)
-            .filter(|(run, _)| run.provides)
-            .filter_map(|(_, plan)| plan.as_ref()?.as_ref().ok())
-            .flatten()
-            .map(|s| listings::key(&s.request))
-            .collect();
         let estimates: Vec<Option<plan::cost::Estimate>> = runs
             .iter()
             .zip(plans)
             .map(|(run, plan)| match plan {
                 Some(Ok(slices)) => {
-                    let known = self.known(slices, &provided);
+                    let known = self.known(slices, &run.sharing);
                     Some(run.sel.def.plan.estimate(slices, known))
                 }
                 _ => None,
@@ -455,19 +461,40 @@ impl Engine {
     }
 
     /// What the estimate of a stream's slices needs to know beyond them.
-    fn known(
-        &self,
-        slices: &[Slice],
-        provided: &std::collections::HashSet<String>,
-    ) -> plan::cost::Known {
+    fn known(&self, slices: &[Slice], sharing: &listings::Sharing) -> plan::cost::Known {
         plan::cost::Known {
             list_fetched: slices
                 .iter()
                 .any(|s| s.shared && self.shared.fetched(&s.request)),
-            shared_listings: slices
+            taken: slices
                 .iter()
-                .filter(|s| provided.contains(&listings::key(&s.request)))
+                .filter(|s| sharing.takes.contains(&listings::key(&s.request)))
                 .count(),
+        }
+    }
+}
+
+/// Plans which windows the runs fetch for each other (`listings.rs`), and makes the requests of windows
+/// a rider takes ask for its field too (`riders.rs`).
+fn share(runs: &mut [Run<'_>], plans: &mut [Option<Result<Vec<Slice>>>]) {
+    let order: Vec<&Selected> = runs.iter().map(|r| r.sel).collect();
+    let views: Vec<Option<&[Slice]>> = plans
+        .iter()
+        .map(|p| p.as_ref()?.as_ref().ok().map(Vec::as_slice))
+        .collect();
+    let sharing = listings::plan(&order, &views);
+    for ((run, sharing), plan) in runs.iter_mut().zip(sharing).zip(plans.iter_mut()) {
+        run.sharing = sharing;
+        let (Some(ride), Some(Ok(slices))) = (run.sharing.ride, plan.as_mut()) else {
+            continue;
+        };
+        for slice in slices {
+            let key = listings::key(&slice.request);
+            if run.sharing.pages.contains_key(&key)
+                && riders::ask_for(&mut slice.request, ride.exposed)
+            {
+                slice.extra = Some(ride.exposed);
+            }
         }
     }
 }

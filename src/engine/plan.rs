@@ -28,6 +28,9 @@ pub struct Slice {
     pub checkpoint: Option<DateTime<Utc>>,
     /// Read through `SharedLists`: another selected stream needs the same list as its parent.
     pub shared: bool,
+    /// A field of the content selector the request asks for only for a rider (`streams::Ride`), removed
+    /// from this stream's records (set by the engine, `riders.rs`).
+    pub extra: Option<&'static str>,
 }
 
 /// The parent lists a plan is built from (see `streams::Parent`); only those the stream needs are set.
@@ -103,6 +106,7 @@ pub fn slices(
         added,
         checkpoint,
         shared: false,
+        extra: None,
     };
     match def.plan {
         Plan::Single => {

@@ -1,8 +1,9 @@
 //! The producer of one slice: fetches its pages (through the pager or the shared lists, or listing calls
-//! and fetching them by id in batches), adds the fields the stream lifts out of each record, and sends
-//! the pages to the writer in order.
+//! and fetching them by id in batches, or taking a window another stream fetched: `listings.rs`), adds
+//! the fields the stream lifts out of each record, and sends the pages to the writer in order.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -10,26 +11,34 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::link::{Batch, SliceLink};
-use super::listings::{listed, Listed, Listings, Tap};
+use super::listings::{listed, Carried, Listed, Listings, Tap};
 use super::pager::Pager;
 use super::plan::Slice;
 use super::private::drop_private;
+use super::riders;
 use super::shared::SharedLists;
-use crate::client::GongClient;
-use crate::error::{Error, Result};
+use crate::client::{ApiRequest, GongClient};
+use crate::error::{Error, Reason, Result};
 use crate::gong::endpoints::Endpoint;
 use crate::gong::ids::quote_raw_id;
 use crate::gong::page::{leading_field, Page, PAGE_SIZE};
 use crate::gong::values::{id_string, json_str};
-use crate::streams::{Lift, Plan, StreamDef};
+use crate::streams::{Lift, Plan, Ride, StreamDef};
 
 /// What a slice's producer task needs.
 pub(super) struct Producer {
     pub(super) client: Arc<GongClient>,
     pub(super) shared: Arc<SharedLists>,
     pub(super) listings: Arc<Listings>,
-    /// Set when another selected stream takes its ids from this slice's pages (`listings.rs`).
-    pub(super) tap: std::sync::Mutex<Option<Tap>>,
+    pub(super) carried: Arc<Carried>,
+    /// Set when another selected stream takes its ids from this slice's listing (`listings.rs`).
+    pub(super) tap: std::sync::Mutex<Option<Tap<Listed>>>,
+    /// Set when a rider takes this slice's pages: its tap and the fields it keeps of each record.
+    pub(super) carry: std::sync::Mutex<Option<(Tap<Page>, Ride)>>,
+    /// Gong refused a rider's field to this sync's credentials (HTTP 403): providers stop asking for it.
+    pub(super) refused: Arc<AtomicBool>,
+    /// The slice has sent a page to the writer.
+    pub(super) sent: AtomicBool,
     pub(super) def: &'static StreamDef,
     pub(super) files: Option<Arc<crate::media::FileStaging>>,
     pub(super) concurrency: usize,
@@ -59,24 +68,101 @@ impl Producer {
             }
             return Ok(());
         }
-        let mut pager = Pager::new(&self.client, def.window_endpoint(), slice.request.clone());
-        let whole = self.follow(&mut pager, &slice, &link, None).await?;
+        if def.rides.is_some() {
+            if let Some(window) = self.carried.take(&slice.request).await {
+                return self.write_carried(&window, &link).await;
+            }
+        }
+        let whole = self.produce_window(&slice, &link).await?;
         let tap = self.tap.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let carry = self.carry.lock().unwrap_or_else(|p| p.into_inner()).take();
+        // Taps of a window not read whole are dropped: their takers fetch the window themselves.
         if let (true, Some(tap)) = (whole, tap) {
+            tap.publish();
+        }
+        if let (true, Some((tap, _))) = (whole, carry) {
             tap.publish();
         }
         Ok(())
     }
 
+    /// Reads the slice's window from its own request. When that request also asks for a rider's field
+    /// (`slice.extra`) and Gong refuses it (HTTP 403, a scope the credentials lack) before any page, the
+    /// window is read again without it: the rider then fetches its own window and fails alone.
+    async fn produce_window(&self, slice: &Slice, link: &SliceLink) -> Result<bool> {
+        let Some(field) = slice.extra else {
+            return self
+                .read_window(slice.request.clone(), slice, link, None)
+                .await;
+        };
+        if !self.refused.load(Ordering::Relaxed) {
+            match self
+                .read_window(slice.request.clone(), slice, link, Some(field))
+                .await
+            {
+                Err(e)
+                    if matches!(e.reason, Reason::Forbidden { .. })
+                        && !self.sent.load(Ordering::Relaxed) =>
+                {
+                    self.refused.store(true, Ordering::Relaxed);
+                }
+                other => return other,
+            }
+        }
+        self.carry.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let plain = riders::without_field(&slice.request, field);
+        self.read_window(plain, slice, link, None).await
+    }
+
+    /// Follows `request`'s pages to the writer; `strip`: the field to remove from the records.
+    async fn read_window(
+        &self,
+        request: ApiRequest,
+        slice: &Slice,
+        link: &SliceLink,
+        strip: Option<&str>,
+    ) -> Result<bool> {
+        let mut pager = Pager::new(&self.client, self.def.window_endpoint(), request);
+        self.follow(&mut pager, slice, link, None, strip).await
+    }
+
+    /// Writes a window a provider read for this stream (a rider): its records built from each page.
+    async fn write_carried(&self, window: &[Page], link: &SliceLink) -> Result<()> {
+        for page in window {
+            let ticket = link.lane().await;
+            let mut page = page.clone();
+            self.drop_private(&mut page)?;
+            let batch = self.media_batch(&page).await?;
+            if link.send(batch, ticket).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The call_media records of a page of calls/extensive (`media::media_page`).
+    async fn media_batch(&self, page: &Page) -> Result<Batch> {
+        let (page, refs) =
+            crate::media::media_page(&self.client, page, self.files.as_deref(), self.concurrency)
+                .await?;
+        Ok(Batch {
+            page,
+            lifted: Vec::new(),
+            refs,
+        })
+    }
+
     /// Sends every page of `pager` to the writer. A page the writer is waiting for (the front's) is
     /// handed over in parts as its body arrives; a page fetched ahead of the writer is read whole into the
-    /// gate's pool. `Ok(false)` when the writer stopped reading this slice (its stream failed).
+    /// gate's pool. A rider's tap keeps its fields of each page first; `strip` is a field the request
+    /// asked for only for the rider. `Ok(false)` when the writer stopped reading this slice.
     async fn follow(
         &self,
         pager: &mut Pager<'_>,
         slice: &Slice,
         link: &SliceLink,
         started: Option<&HashMap<String, String>>,
+        strip: Option<&str>,
     ) -> Result<bool> {
         let def = self.def;
         loop {
@@ -88,26 +174,20 @@ impl Producer {
                 let Some(mut part) = pager.next_part(whole).await? else {
                     return Ok(true);
                 };
+                self.keep_for_rider(&part.page)?;
                 self.drop_private(&mut part.page)?;
+                if let Some(field) = strip {
+                    part.page = riders::strip(part.page, field, def.endpoint.path)?;
+                }
                 let batch = if def.lift == Lift::CallMedia {
-                    let (page, refs) = crate::media::media_page(
-                        &self.client,
-                        &part.page,
-                        self.files.as_deref(),
-                        self.concurrency,
-                    )
-                    .await?;
-                    Batch {
-                        page,
-                        lifted: Vec::new(),
-                        refs,
-                    }
+                    self.media_batch(&part.page).await?
                 } else {
                     if let Some(tap) = self.tap.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-                        tap.keep(&part.page)?;
+                        tap.keep(listed(&part.page, def.endpoint.path)?);
                     }
                     records_of(def, part.page, &slice.added, started)?
                 };
+                self.sent.store(true, Ordering::Relaxed);
                 if whole {
                     if link.send(batch, ticket).await.is_err() {
                         return Ok(false);
@@ -125,6 +205,16 @@ impl Producer {
                 }
             }
         }
+    }
+
+    /// Keeps a rider's fields of a page (before this stream drops anything: the rider applies its own
+    /// rules to what it takes).
+    fn keep_for_rider(&self, page: &Page) -> Result<()> {
+        let mut carry = self.carry.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((tap, ride)) = carry.as_mut() {
+            tap.keep(riders::compact(page, ride.keep, self.def.endpoint.path)?);
+        }
+        Ok(())
     }
 
     /// Drops the private calls of a page of the stream's own records, when the config asks for it
@@ -145,7 +235,8 @@ impl Producer {
     /// lists 100 a page, the most a batch may name) before listing on: what is held is one page of ids,
     /// however many calls the window has. When another selected stream reads the same listing, its
     /// pages' ids are taken instead (`listings.rs`); if that stream's window failed, the window is listed
-    /// here.
+    /// here. A slice listing the window for other id-batched streams keeps its ids in its tap and
+    /// publishes them once the listing is read to its end.
     async fn produce_by_ids(
         &self,
         listing: &'static Endpoint,
@@ -153,7 +244,13 @@ impl Producer {
         slice: &Slice,
         link: &SliceLink,
     ) -> Result<()> {
-        if let Some(window) = self.listings.take(&slice.request).await {
+        // A slice that lists the window for other streams (its tap is open) does not wait for itself.
+        let lists_for_others = self.tap.lock().unwrap_or_else(|p| p.into_inner()).is_some();
+        let taken = match lists_for_others {
+            true => None,
+            false => self.listings.take(&slice.request).await,
+        };
+        if let Some(window) = taken {
             for page in window.iter() {
                 if !self.fetch_by_ids(ids_filter, page, slice, link).await? {
                     break;
@@ -169,6 +266,10 @@ impl Producer {
                 calls.next_page().await?
             };
             let Some(page) = listed_page else {
+                // The window is listed whole: the other id-batched streams may take it.
+                if let Some(tap) = self.tap.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                    tap.publish();
+                }
                 return Ok(());
             };
             let mut page = page;
@@ -177,6 +278,9 @@ impl Producer {
             }
             let ids = listed(&page, listing.path)?;
             drop(page);
+            if let Some(tap) = self.tap.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+                tap.keep(ids.clone());
+            }
             if !self.fetch_by_ids(ids_filter, &ids, slice, link).await? {
                 return Ok(());
             }
@@ -200,7 +304,10 @@ impl Producer {
                 .endpoint
                 .filter(def.endpoint.request(), ids_filter, json!(chunk));
             let mut pager = Pager::new(&self.client, def.endpoint, request);
-            if !self.follow(&mut pager, slice, link, Some(&started)).await? {
+            if !self
+                .follow(&mut pager, slice, link, Some(&started), None)
+                .await?
+            {
                 return Ok(false);
             }
         }

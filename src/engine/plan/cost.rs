@@ -44,8 +44,8 @@ impl std::fmt::Display for Estimate {
 pub struct Known {
     /// The stream reads a shared list whose pages are already fetched (by a stream that asked first).
     pub list_fetched: bool,
-    /// Slices whose ids come from a listing another selected stream reads (`engine/listings.rs`).
-    pub shared_listings: usize,
+    /// Slices whose window (listing ids or pages) another selected stream fetches (`engine/listings.rs`).
+    pub taken: usize,
 }
 
 impl Plan {
@@ -74,8 +74,12 @@ impl Plan {
                 requests: n,
                 exact: true,
             },
-            Plan::CallWindows { .. }
-            | Plan::Periods { .. }
+            // A window a provider fetches costs nothing here.
+            Plan::CallWindows { .. } => Estimate {
+                requests: n - (known.taken as u64).min(n),
+                exact: false,
+            },
+            Plan::Periods { .. }
             | Plan::DayRanges { .. }
             | Plan::ReviewWindows { .. }
             | Plan::TypedWindows { .. }
@@ -85,7 +89,7 @@ impl Plan {
             },
             // A listing page per window (unless shared) and a batch of records per listing page.
             Plan::CallIdBatches { .. } => Estimate {
-                requests: 2 * n - (known.shared_listings as u64).min(n),
+                requests: 2 * n - (known.taken as u64).min(n),
                 exact: false,
             },
         }
@@ -105,6 +109,7 @@ mod tests {
                 added: String::new(),
                 checkpoint: None,
                 shared,
+                extra: None,
             })
             .collect()
     }
@@ -136,11 +141,23 @@ mod tests {
         let shared = transcripts.estimate(
             &slices(10, false),
             Known {
-                shared_listings: 10,
+                taken: 10,
                 ..Known::default()
             },
         );
         assert_eq!((alone.requests, shared.requests), (20, 10));
+    }
+
+    #[test]
+    fn a_rider_costs_only_the_windows_it_fetches_itself() {
+        let media = find("call_media").unwrap().plan;
+        let known = |taken| Known {
+            taken,
+            ..Known::default()
+        };
+        assert_eq!(media.estimate(&slices(10, false), known(0)).requests, 10);
+        assert_eq!(media.estimate(&slices(10, false), known(7)).requests, 3);
+        assert_eq!(media.estimate(&slices(10, false), known(10)).requests, 0);
     }
 
     #[test]
