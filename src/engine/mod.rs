@@ -27,6 +27,7 @@ mod private;
 pub mod producer;
 pub mod shared;
 pub mod splitter;
+pub mod windows;
 pub mod writer;
 
 use std::collections::{HashMap, VecDeque};
@@ -117,6 +118,7 @@ pub struct Engine {
     pub now: DateTime<Utc>,
     shared: Arc<SharedLists>,
     listings: Arc<listings::Listings>,
+    probes: windows::Probes,
     needs: std::sync::OnceLock<Needs>,
 }
 
@@ -129,6 +131,7 @@ impl Engine {
             now: Utc::now(),
             shared: Arc::new(SharedLists::default()),
             listings: Arc::new(listings::Listings::default()),
+            probes: windows::Probes::default(),
             needs: std::sync::OnceLock::new(),
         }
     }
@@ -466,7 +469,7 @@ impl Engine {
                 .any(|s| s.shared && self.shared.fetched(&s.request)),
             shared_listings: slices
                 .iter()
-                .filter(|s| provided.contains(&listings::key(&s.request)))
+                .filter(|s| s.first.is_none() && provided.contains(&listings::key(&s.request)))
                 .count(),
         }
     }

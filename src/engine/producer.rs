@@ -15,6 +15,7 @@ use super::pager::Pager;
 use super::plan::Slice;
 use super::private::drop_private;
 use super::shared::SharedLists;
+use super::windows::Probed;
 use crate::client::GongClient;
 use crate::error::{Error, Result};
 use crate::gong::endpoints::Endpoint;
@@ -59,7 +60,16 @@ impl Producer {
             }
             return Ok(());
         }
-        let mut pager = Pager::new(&self.client, def.window_endpoint(), slice.request.clone());
+        let mut pager = match &slice.first {
+            Some(first) => {
+                if !self.send_first(first, &slice, &link).await? {
+                    return Ok(());
+                }
+                let (request, cursor) = (slice.request.clone(), first.cursor.clone());
+                Pager::after(&self.client, def.window_endpoint(), request, cursor)
+            }
+            None => Pager::new(&self.client, def.window_endpoint(), slice.request.clone()),
+        };
         let whole = self.follow(&mut pager, &slice, &link, None).await?;
         let tap = self.tap.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let (true, Some(tap)) = (whole, tap) {
@@ -85,29 +95,10 @@ impl Producer {
             // Media pages download every record's files before the page goes on: whole.
             let whole = ticket.is_behind() || def.lift == Lift::CallMedia;
             loop {
-                let Some(mut part) = pager.next_part(whole).await? else {
+                let Some(part) = pager.next_part(whole).await? else {
                     return Ok(true);
                 };
-                self.drop_private(&mut part.page)?;
-                let batch = if def.lift == Lift::CallMedia {
-                    let (page, refs) = crate::media::media_page(
-                        &self.client,
-                        &part.page,
-                        self.files.as_deref(),
-                        self.concurrency,
-                    )
-                    .await?;
-                    Batch {
-                        page,
-                        lifted: Vec::new(),
-                        refs,
-                    }
-                } else {
-                    if let Some(tap) = self.tap.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-                        tap.keep(&part.page)?;
-                    }
-                    records_of(def, part.page, &slice.added, started)?
-                };
+                let batch = self.batch(part.page, slice, started).await?;
                 if whole {
                     if link.send(batch, ticket).await.is_err() {
                         return Ok(false);
@@ -125,6 +116,45 @@ impl Producer {
                 }
             }
         }
+    }
+
+    /// A page (or part of one) of the slice's own records as the writer takes it: private calls dropped,
+    /// media read, ids kept for a listing's tap, fields lifted.
+    async fn batch(
+        &self,
+        mut page: Page,
+        slice: &Slice,
+        started: Option<&HashMap<String, String>>,
+    ) -> Result<Batch> {
+        self.drop_private(&mut page)?;
+        if self.def.lift == Lift::CallMedia {
+            let (page, refs) = crate::media::media_page(
+                &self.client,
+                &page,
+                self.files.as_deref(),
+                self.concurrency,
+            )
+            .await?;
+            return Ok(Batch {
+                page,
+                lifted: Vec::new(),
+                refs,
+            });
+        }
+        if let Some(tap) = self.tap.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            tap.keep(&page)?;
+        }
+        records_of(self.def, page, &slice.added, started)
+    }
+
+    /// Sends the slice's first page, read by the planner (`windows.rs`); an empty one sends nothing.
+    /// `Ok(false)` when the writer stopped reading this slice.
+    async fn send_first(&self, first: &Probed, slice: &Slice, link: &SliceLink) -> Result<bool> {
+        if first.page.records.is_empty() {
+            return Ok(true);
+        }
+        let batch = self.batch(first.page.clone(), slice, None).await?;
+        Ok(link.send(batch, link.lane().await).await.is_ok())
     }
 
     /// Drops the private calls of a page of the stream's own records, when the config asks for it
@@ -161,7 +191,20 @@ impl Producer {
             }
             return Ok(());
         }
-        let mut calls = Pager::new(&self.client, listing, slice.request.clone());
+        let mut calls = match &slice.first {
+            Some(first) => {
+                let page = first.page.clone();
+                if !self
+                    .fetch_listed(ids_filter, page, listing, slice, link)
+                    .await?
+                {
+                    return Ok(());
+                }
+                let (request, cursor) = (slice.request.clone(), first.cursor.clone());
+                Pager::after(&self.client, listing, request, cursor)
+            }
+            None => Pager::new(&self.client, listing, slice.request.clone()),
+        };
         loop {
             let listed_page = {
                 // Listing pages are small whatever the stream's pages are, and dropped here.
@@ -171,16 +214,31 @@ impl Producer {
             let Some(page) = listed_page else {
                 return Ok(());
             };
-            let mut page = page;
-            if let Some(flag) = self.def.private_flag.filter(|_| self.exclude_private) {
-                drop_private(&mut page, flag, listing.path)?;
-            }
-            let ids = listed(&page, listing.path)?;
-            drop(page);
-            if !self.fetch_by_ids(ids_filter, &ids, slice, link).await? {
+            if !self
+                .fetch_listed(ids_filter, page, listing, slice, link)
+                .await?
+            {
                 return Ok(());
             }
         }
+    }
+
+    /// Fetches the stream's records of one listing page's calls, the private ones dropped when the
+    /// config asks. `Ok(false)` when the writer stopped reading this slice.
+    async fn fetch_listed(
+        &self,
+        ids_filter: &str,
+        mut page: Page,
+        listing: &'static Endpoint,
+        slice: &Slice,
+        link: &SliceLink,
+    ) -> Result<bool> {
+        if let Some(flag) = self.def.private_flag.filter(|_| self.exclude_private) {
+            drop_private(&mut page, flag, listing.path)?;
+        }
+        let ids = listed(&page, listing.path)?;
+        drop(page);
+        self.fetch_by_ids(ids_filter, &ids, slice, link).await
     }
 
     /// Fetches the stream's records of one listing page's calls. `Ok(false)` when the writer stopped

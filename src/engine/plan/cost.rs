@@ -11,6 +11,8 @@
 //! records costs a page per 100 and the records per window are unknown until read. Id-batched plans add
 //! one batch request per window unless their ids come from a listing another stream reads anyway. A
 //! list read through the shared lists costs nothing more once a stream that asked before has fetched it.
+//! A window whose first page the planner already read (`engine/windows.rs`) costs nothing more when that
+//! page was its whole answer (its request is in the planning tally), else at least one more page.
 
 use super::Slice;
 use crate::streams::Plan;
@@ -44,14 +46,14 @@ impl std::fmt::Display for Estimate {
 pub struct Known {
     /// The stream reads a shared list whose pages are already fetched (by a stream that asked first).
     pub list_fetched: bool,
-    /// Slices whose ids come from a listing another selected stream reads (`engine/listings.rs`).
+    /// Slices not probed by the planner whose ids come from a listing another selected stream reads
+    /// (`engine/listings.rs`).
     pub shared_listings: usize,
 }
 
 impl Plan {
     /// The requests the slices of this plan will send.
     pub fn estimate(&self, slices: &[Slice], known: Known) -> Estimate {
-        let n = slices.len() as u64;
         let shared_list = slices.iter().any(|s| s.shared);
         if shared_list && known.list_fetched {
             return Estimate {
@@ -59,7 +61,11 @@ impl Plan {
                 exact: true,
             };
         }
-        match self {
+        // Windows whose first page the planner read (`windows.rs`) are costed from it.
+        let (probed, unprobed): (Vec<&Slice>, Vec<&Slice>) =
+            slices.iter().partition(|s| s.first.is_some());
+        let n = unprobed.len() as u64;
+        let rest = match self {
             // One request chain: at least one page.
             Plan::Single | Plan::PerParent { .. } => Estimate {
                 requests: n,
@@ -81,14 +87,34 @@ impl Plan {
             | Plan::TypedWindows { .. }
             | Plan::Since { .. } => Estimate {
                 requests: n,
-                exact: false,
+                exact: n == 0,
             },
             // A listing page per window (unless shared) and a batch of records per listing page.
             Plan::CallIdBatches { .. } => Estimate {
                 requests: 2 * n - (known.shared_listings as u64).min(n),
-                exact: false,
+                exact: n == 0,
             },
-        }
+        };
+        let batches = matches!(self, Plan::CallIdBatches { .. });
+        probed
+            .iter()
+            .fold(rest, |sum, slice| sum.plus(probed_cost(slice, batches)))
+    }
+}
+
+/// What a slice whose first page the planner read still costs: nothing when that page was its whole
+/// answer, else at least one more request (the next page, or its calls' batch when another stream lists
+/// the window); an id-batched stream adds a batch for the first listing page's calls.
+fn probed_cost(slice: &Slice, batches: bool) -> Estimate {
+    let Some(first) = &slice.first else {
+        return Estimate::default();
+    };
+    let more = u64::from(!first.complete());
+    let batch = u64::from(batches && !first.page.records.is_empty());
+    Estimate {
+        requests: more + batch,
+        // A batch may come back in more pages; private calls may leave a listing page without a batch.
+        exact: more + batch == 0,
     }
 }
 
@@ -105,6 +131,7 @@ mod tests {
                 added: String::new(),
                 checkpoint: None,
                 shared,
+                first: None,
             })
             .collect()
     }
