@@ -67,7 +67,7 @@ impl Engine {
         } else {
             Parents::default()
         };
-        let mut slices = match self.adaptive_slices(def, saved).await? {
+        let mut slices = match self.adaptive_slices(def, saved).await {
             Some(slices) => slices,
             None => slices(def, &self.config, self.now, saved, &parents),
         };

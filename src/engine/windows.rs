@@ -20,6 +20,8 @@
 //!   requests still match exactly.
 //! * Probes are requests of the stream that asked first (the planning tally), and never extra: each is a
 //!   window's first page, sent on as data.
+//! * A probe never fails a plan: the first window whose probe failed ends the probing, and its slice asks
+//!   again in its turn (and fails there, after the STATEs of the windows before it).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -102,11 +104,9 @@ impl Engine {
         &self,
         def: &'static StreamDef,
         saved: Option<&Checkpoint>,
-    ) -> Result<Option<Vec<Slice>>> {
+    ) -> Option<Vec<Slice>> {
         let cfg = &self.config;
-        let Some(span) = span(def, cfg, self.now, saved) else {
-            return Ok(None);
-        };
+        let span = span(def, cfg, self.now, saved)?;
         let cap = widest(span.step);
         let mut slices = Vec::new();
         let (mut t, mut width, mut probing) = (span.from, span.step, true);
@@ -116,12 +116,20 @@ impl Engine {
             if probing {
                 let mut complete = true;
                 for slice in &mut window {
-                    let probed = self
+                    let ep = def.window_endpoint();
+                    match self
                         .probes
-                        .first_page(&self.client, def.window_endpoint(), &slice.request)
-                        .await?;
-                    complete &= probed.complete();
-                    slice.first = Some(probed);
+                        .first_page(&self.client, ep, &slice.request)
+                        .await
+                    {
+                        Ok(probed) => {
+                            complete &= probed.complete();
+                            slice.first = Some(probed);
+                        }
+                        // The slice asks again when its turn comes, and fails there, after the STATEs
+                        // of the windows before it.
+                        Err(_) => complete = false,
+                    }
                 }
                 probing = complete;
                 width = (width * 2).min(cap);
@@ -129,7 +137,7 @@ impl Engine {
             slices.extend(window);
             t = to;
         }
-        Ok(Some(slices))
+        Some(slices)
     }
 }
 

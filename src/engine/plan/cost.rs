@@ -171,6 +171,42 @@ mod tests {
     }
 
     #[test]
+    fn windows_the_planner_probed_cost_what_their_first_page_says() {
+        use crate::engine::windows::Probed;
+        use std::sync::Arc;
+        let probed = |records: usize, cursor: Option<&str>| {
+            let mut slice = slices(1, false).remove(0);
+            let body = format!("[{}]", vec!["{}"; records].join(","));
+            let ranges = (0..records).map(|i| 1 + 3 * i..3 + 3 * i).collect();
+            slice.first = Some(Arc::new(Probed {
+                page: crate::gong::page::Page {
+                    body: body.into(),
+                    records: ranges,
+                    total_records: Some(records as u64),
+                },
+                cursor: cursor.map(String::from),
+            }));
+            slice
+        };
+        let calls = find("calls").unwrap().plan;
+        let mut all = vec![probed(0, None), probed(0, None), probed(3, None)];
+        let e = calls.estimate(&all, Known::default());
+        assert_eq!((e.requests, e.exact), (0, true), "three whole answers");
+        all.push(probed(100, Some("c")));
+        all.extend(slices(2, false));
+        let e = calls.estimate(&all, Known::default());
+        assert_eq!(
+            (e.requests, e.exact),
+            (3, false),
+            "a next page, two windows"
+        );
+        // Transcripts: a batch for each probed listing page with calls.
+        let transcripts = find("call_transcripts").unwrap().plan;
+        let e = transcripts.estimate(&all[..4], Known::default());
+        assert_eq!((e.requests, e.exact), (3, false));
+    }
+
+    #[test]
     fn a_list_fetched_by_an_earlier_stream_costs_nothing() {
         let users = find("users").unwrap().plan;
         let known = Known {
