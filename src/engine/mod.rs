@@ -471,6 +471,9 @@ impl Engine {
                 .iter()
                 .filter(|s| s.first.is_none() && provided.contains(&listings::key(&s.request)))
                 .count(),
+            users: self
+                .shared
+                .records(&crate::gong::endpoints::USERS.request()),
         }
     }
 }

@@ -11,6 +11,8 @@
 //! records costs a page per 100 and the records per window are unknown until read. Id-batched plans add
 //! one batch request per window unless their ids come from a listing another stream reads anyway. A
 //! list read through the shared lists costs nothing more once a stream that asked before has fetched it.
+//! Activity stats windows cost about ceil(users / 100) pages each when the users list is already fetched
+//! (by a plan that needs it, such as coaching's): `~`, since a window lists only the users active in it.
 //! A window whose first page the planner already read (`engine/windows.rs`) costs nothing more when that
 //! page was its whole answer (its request is in the planning tally), else at least one more page.
 
@@ -21,8 +23,11 @@ use crate::streams::Plan;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Estimate {
     pub requests: u64,
-    /// `requests` is exact (per-partition plans, already fetched lists); otherwise it is a floor.
+    /// `requests` is exact (per-partition plans, already fetched lists); otherwise it is a floor, or an
+    /// estimate when `about`.
     pub exact: bool,
+    /// An estimate that may be above or below (stats windows costed from the users count).
+    pub about: bool,
 }
 
 impl Estimate {
@@ -30,13 +35,18 @@ impl Estimate {
         Estimate {
             requests: self.requests + other.requests,
             exact: self.exact && other.exact,
+            about: self.about || other.about,
         }
     }
 }
 
 impl std::fmt::Display for Estimate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sign = if self.exact { "" } else { "≥" };
+        let sign = match (self.exact, self.about) {
+            (true, _) => "",
+            (false, true) => "~",
+            (false, false) => "≥",
+        };
         write!(f, "{sign}{}", self.requests)
     }
 }
@@ -49,6 +59,8 @@ pub struct Known {
     /// Slices not probed by the planner whose ids come from a listing another selected stream reads
     /// (`engine/listings.rs`).
     pub shared_listings: usize,
+    /// The company's users, when another stream's plan has already fetched the list.
+    pub users: Option<u64>,
 }
 
 impl Plan {
@@ -59,6 +71,7 @@ impl Plan {
             return Estimate {
                 requests: 0,
                 exact: true,
+                about: false,
             };
         }
         // Windows whose first page the planner read (`windows.rs`) are costed from it.
@@ -70,15 +83,25 @@ impl Plan {
             Plan::Single | Plan::PerParent { .. } => Estimate {
                 requests: n,
                 exact: false,
+                about: false,
             },
             // Library folders and their content: one unpaginated request per partition.
             Plan::PerWorkspace | Plan::PerFolder { .. } | Plan::PerUser => Estimate {
                 requests: n,
                 exact: true,
+                about: false,
             },
             Plan::CoachingMonths { .. } => Estimate {
                 requests: n,
                 exact: true,
+                about: false,
+            },
+            // A window's answer lists the users active in it, 100 a page: with the company's users
+            // known, about ceil(users / 100) pages (fewer in a window where some were idle).
+            Plan::DayRanges { .. } if n > 0 && known.users.is_some() => Estimate {
+                requests: n * known.users.unwrap_or(0).div_ceil(100).max(1),
+                exact: false,
+                about: true,
             },
             Plan::CallWindows { .. }
             | Plan::Periods { .. }
@@ -88,11 +111,13 @@ impl Plan {
             | Plan::Since { .. } => Estimate {
                 requests: n,
                 exact: n == 0,
+                about: false,
             },
             // A listing page per window (unless shared) and a batch of records per listing page.
             Plan::CallIdBatches { .. } => Estimate {
                 requests: 2 * n - (known.shared_listings as u64).min(n),
                 exact: n == 0,
+                about: false,
             },
         };
         let batches = matches!(self, Plan::CallIdBatches { .. });
@@ -115,6 +140,7 @@ fn probed_cost(slice: &Slice, batches: bool) -> Estimate {
         requests: more + batch,
         // A batch may come back in more pages; private calls may leave a listing page without a batch.
         exact: more + batch == 0,
+        about: false,
     }
 }
 
@@ -149,7 +175,8 @@ mod tests {
         assert_eq!(
             e.plus(Estimate {
                 requests: 1,
-                exact: true
+                exact: true,
+                about: false,
             })
             .requests,
             54
@@ -204,6 +231,21 @@ mod tests {
         let transcripts = find("call_transcripts").unwrap().plan;
         let e = transcripts.estimate(&all[..4], Known::default());
         assert_eq!((e.requests, e.exact), (3, false));
+    }
+
+    #[test]
+    fn stats_windows_cost_a_page_per_100_users_when_the_users_are_known() {
+        let dbd = find("stats_activity_day_by_day").unwrap().plan;
+        let e = dbd.estimate(&slices(4, false), Known::default());
+        assert_eq!(e.to_string(), "≥4");
+        let known = Known {
+            users: Some(1000),
+            ..Known::default()
+        };
+        let e = dbd.estimate(&slices(4, false), known);
+        assert_eq!((e.requests, e.exact, e.about), (40, false, true));
+        assert_eq!(e.to_string(), "~40");
+        assert_eq!(dbd.estimate(&slices(0, false), known).requests, 0);
     }
 
     #[test]
