@@ -59,7 +59,7 @@ pub const WINDOW_DAYS: Bound<u32> = Bound {
 /// `stats_activity_day_by_day`): a window costs ceil(users active in it / 100) pages whatever its length,
 /// and a STATE follows each window. Gong answers day-by-day for a whole range; the default of 366 days
 /// reads the default year of history in one window, the fewest requests (10 per stream for 1,000 users,
-/// against 40 at 92 days), at the same peak RSS (18-23 MB at 31, 92 and 366 days: pages are written as they
+/// against 40 at 92 days), at the same peak RSS (17.5-22.2 MiB at 31, 92 and 366 days: pages are written as they
 /// arrive; bench/RESULTS.md, "Adaptive windows and year-long stats windows").
 pub const STATS_WINDOW_DAYS: Bound<u32> = Bound {
     field: "stats_window_days",

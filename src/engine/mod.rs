@@ -202,6 +202,7 @@ impl Engine {
             })
             .collect();
         let mut plans = self.plan_all(&mut runs, states).await;
+        self.probes.clear();
         let costs = self.log_plan(&runs, &plans);
 
         let running = Arc::new(AtomicUsize::new(0));
@@ -387,40 +388,54 @@ impl Engine {
 
     /// Plans every selected stream at once (plans that need a parent list fetch it concurrently), each
     /// with its stream's request tally, and waits for all: the cost of the sync is known before it
-    /// starts.
+    /// starts. Streams taking ids from another selected stream's listing are planned once the others are.
     async fn plan_all(
         self: &Arc<Self>,
         runs: &mut [Run<'_>],
         states: &HashMap<String, Value>,
     ) -> Vec<Option<Result<Vec<Slice>>>> {
-        let mut handles = Vec::new();
-        for run in runs.iter_mut() {
-            let def = run.sel.def;
-            let saved = if run.incremental {
-                checkpoint_for(def.name, states.get(def.name))
-            } else {
-                Ok(None)
-            };
-            if let Ok(saved) = &saved {
-                run.last_checkpoint = saved.clone();
+        // A stream taking ids from a listing another selected stream reads is planned after it: its
+        // windows' first pages are then the provider's (`windows.rs`), which pays for them.
+        let follows: Vec<bool> = runs
+            .iter()
+            .map(|run| match run.sel.def.plan {
+                crate::streams::Plan::CallIdBatches { listing, .. } => runs
+                    .iter()
+                    .any(|p| p.provides && std::ptr::eq(p.sel.def.endpoint, listing)),
+                _ => false,
+            })
+            .collect();
+        let mut plans: Vec<Option<Result<Vec<Slice>>>> = runs.iter().map(|_| None).collect();
+        for phase in [false, true] {
+            let mut handles = Vec::new();
+            for (i, run) in runs.iter_mut().enumerate() {
+                if follows[i] != phase {
+                    continue;
+                }
+                let def = run.sel.def;
+                let saved = if run.incremental {
+                    checkpoint_for(def.name, states.get(def.name))
+                } else {
+                    Ok(None)
+                };
+                if let Ok(saved) = &saved {
+                    run.last_checkpoint = saved.clone();
+                }
+                let engine = self.clone();
+                let task = async move {
+                    let saved = saved?;
+                    engine.plan(def, saved.as_ref()).await
+                };
+                let task = crate::client::TALLY.scope(run.tally.clone(), task);
+                handles.push((i, def.name, tokio::spawn(task)));
             }
-            let engine = self.clone();
-            let task = async move {
-                let saved = saved?;
-                engine.plan(def, saved.as_ref()).await
-            };
-            handles.push(tokio::spawn(
-                crate::client::TALLY.scope(run.tally.clone(), task),
-            ));
-        }
-        let mut plans = Vec::new();
-        for (run, handle) in runs.iter().zip(handles) {
-            plans.push(Some(handle.await.unwrap_or_else(|join| {
-                Err(Error::system(format!(
-                    "Planning stream `{}` crashed: {join}",
-                    run.sel.def.name
-                )))
-            })));
+            for (i, name, handle) in handles {
+                plans[i] = Some(handle.await.unwrap_or_else(|join| {
+                    Err(Error::system(format!(
+                        "Planning stream `{name}` crashed: {join}"
+                    )))
+                }));
+            }
         }
         plans
     }

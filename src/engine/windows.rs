@@ -18,6 +18,9 @@
 //!   (`calls` and the streams taking ids from it, `engine/listings.rs`) ask the same requests in the same
 //!   order, and [`Probes`] fetches each request once per sync, so they plan the same windows and their
 //!   requests still match exactly.
+//! * A probed page is held by its slice until the slice is written ([`Probes`] forgets it once every
+//!   stream is planned): at most one page per request of the probed windows, which the widening keeps
+//!   to a few per stream (log2(32) + range / widest window).
 //! * Probes are requests of the stream that asked first (the planning tally), and never extra: each is a
 //!   window's first page, sent on as data.
 //! * A probe never fails a plan: the first window whose probe failed ends the probing, and its slice asks
@@ -94,6 +97,12 @@ impl Probes {
         })
         .await
         .cloned()
+    }
+
+    /// Forgets the pages once every stream is planned: each is then held only by its slice, and freed
+    /// when that slice is written.
+    pub fn clear(&self) {
+        self.cells.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }
 
