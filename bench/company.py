@@ -264,7 +264,8 @@ def table(names: list[str], alone: dict, combined: tuple[dict, dict], mins: tupl
     tot = Counter()
     for n in names:
         f, x = alone[n]
-        mf, mx = mins[0][n], mins[1][n]
+        # Streams whose minimum company.py does not compute yet show 0 ("–" or "shared").
+        mf, mx = mins[0].get(n, 0), mins[1].get(n, 0)
         ratio = f"{f['requests'] / mf:.2f}" if mf else ("–" if not f["requests"] else "shared")
         rows.append(f"| {n} | {f['records'].get(n, 0):,} | {f['requests']:,} | {mf:,} | {ratio} | "
                     f"{x['requests']:,} | {mx:,} |")

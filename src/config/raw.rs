@@ -203,13 +203,16 @@ pub struct RawConfig {
     #[schemars(title = "Lookback window (days)")]
     pub lookback_days: Option<u32>,
     /// Size of the time windows a sync reads calls in. A STATE checkpoint follows each window, so smaller
-    /// windows lose less on interruption; larger ones need fewer requests for sparse data.
+    /// windows lose less on interruption; larger ones need fewer requests for sparse data. Windows that
+    /// come back empty or in one page are followed by windows twice as wide (up to 32 windows, at most 366
+    /// days), so history before the first call costs a few requests.
     #[schemars(title = "Window size (days)")]
     pub window_days: Option<u32>,
     /// Days of stats asked in one request by `stats_activity_aggregate` and `stats_activity_day_by_day`
     /// (Gong answers each user's days for a whole range). A request costs ceil(users active in the window
     /// / 100) pages whatever its length, so longer windows need fewer requests; a STATE checkpoint follows
-    /// each window.
+    /// each window. The default, 366, reads the default year of history in one window (the fewest
+    /// requests); memory does not grow with the window (pages are written as they arrive).
     #[schemars(title = "Stats window size (days)")]
     pub stats_window_days: Option<u32>,
     /// The period of each `stats_interaction` record: `day`, `week` (Monday to Sunday) or `month`. Gong

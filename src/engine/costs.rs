@@ -41,12 +41,14 @@ pub fn planned_total(costs: &[StreamCost]) -> Estimate {
         Estimate {
             requests: 0,
             exact: true,
+            about: false,
         },
         Estimate::plus,
     );
     Estimate {
         requests: planned.requests + spent(costs),
         exact: planned.exact,
+        about: planned.about,
     }
 }
 
@@ -74,7 +76,9 @@ pub fn plan_lines(costs: &[StreamCost], per_day: u64) -> Vec<(LogLevel, String)>
         format!(
             "Planned API requests: {total} in total, {share} of requests_per_day ({per_day}); per stream: {}. \
              Windowed streams are estimated at one request per window (≥: a window with more than 100 records \
-             costs a page per 100); Gong sends no quota headers, so the company's remaining quota is unknown.",
+             costs a page per 100), windows whose first page planning read at what that page says, activity \
+             stats at ceil(users / 100) pages per window when the users are known (~); Gong sends no quota \
+             headers, so the company's remaining quota is unknown.",
             per_stream.join(", ")
         ),
     )];

@@ -158,7 +158,7 @@ pub struct Sharing {
 /// Who provides the windows of `consumer` (an index in `order`), if any: for an id-batched stream, the
 /// stream reading its listing, else the first id-batched stream on the same listing; for a rider, the
 /// first stream reading its endpoint in call windows with the configured content.
-fn provider_of(order: &[&Selected], consumer: usize) -> Option<usize> {
+pub fn provider_of(order: &[&Selected], consumer: usize) -> Option<usize> {
     let def = order[consumer].def;
     let first = |f: &dyn Fn(&Selected) -> bool| order.iter().position(|s| f(s));
     if let Plan::CallIdBatches { listing, .. } = def.plan {
@@ -190,13 +190,19 @@ pub fn plan(order: &[&Selected], plans: &[Option<&[Slice]>]) -> Vec<Sharing> {
         let (Some(mine), Some(theirs)) = (plans[consumer], plans[provider]) else {
             continue;
         };
-        let provided: HashSet<String> = theirs.iter().map(|s| key(&s.request)).collect();
+        let ride = order[consumer].def.rides;
+        // A rider's window read by the planner (`windows.rs`) is read on by each stream itself: the
+        // provider's first page was asked without the rider's field.
+        let provided: HashSet<String> = theirs
+            .iter()
+            .filter(|s| ride.is_none() || s.first.is_none())
+            .map(|s| key(&s.request))
+            .collect();
         for slice in mine {
             let k = key(&slice.request);
-            if !provided.contains(&k) {
+            if !provided.contains(&k) || (ride.is_some() && slice.first.is_some()) {
                 continue;
             }
-            let ride = order[consumer].def.rides;
             if ride.is_some() {
                 sharing[provider].ride = ride;
             }

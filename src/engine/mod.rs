@@ -29,6 +29,7 @@ pub mod producer;
 pub mod riders;
 pub mod shared;
 pub mod splitter;
+pub mod windows;
 pub mod writer;
 
 use std::collections::{HashMap, VecDeque};
@@ -122,6 +123,7 @@ pub struct Engine {
     carried: Arc<listings::Carried>,
     /// Gong refused a rider's field (HTTP 403): providers read their windows without it.
     refused: Arc<AtomicBool>,
+    probes: windows::Probes,
     needs: std::sync::OnceLock<Needs>,
 }
 
@@ -136,6 +138,7 @@ impl Engine {
             listings: Arc::new(listings::Listings::default()),
             carried: Arc::new(listings::Carried::default()),
             refused: Arc::new(AtomicBool::new(false)),
+            probes: windows::Probes::default(),
             needs: std::sync::OnceLock::new(),
         }
     }
@@ -207,6 +210,7 @@ impl Engine {
             .collect();
         let mut plans = self.plan_all(&mut runs, states).await;
         share(&mut runs, &mut plans);
+        self.probes.clear();
         let costs = self.log_plan(&runs, &plans);
 
         let running = Arc::new(AtomicUsize::new(0));
@@ -399,40 +403,49 @@ impl Engine {
 
     /// Plans every selected stream at once (plans that need a parent list fetch it concurrently), each
     /// with its stream's request tally, and waits for all: the cost of the sync is known before it
-    /// starts.
+    /// starts. Streams taking ids from another selected stream's listing are planned once the others are.
     async fn plan_all(
         self: &Arc<Self>,
         runs: &mut [Run<'_>],
         states: &HashMap<String, Value>,
     ) -> Vec<Option<Result<Vec<Slice>>>> {
-        let mut handles = Vec::new();
-        for run in runs.iter_mut() {
-            let def = run.sel.def;
-            let saved = if run.incremental {
-                checkpoint_for(def.name, states.get(def.name))
-            } else {
-                Ok(None)
-            };
-            if let Ok(saved) = &saved {
-                run.last_checkpoint = saved.clone();
+        // A stream taking its windows from another selected stream is planned after it: its windows'
+        // first pages are then the provider's (`windows.rs`), which pays for them.
+        let order: Vec<&Selected> = runs.iter().map(|r| r.sel).collect();
+        let follows: Vec<bool> = (0..runs.len())
+            .map(|i| listings::provider_of(&order, i).is_some())
+            .collect();
+        let mut plans: Vec<Option<Result<Vec<Slice>>>> = runs.iter().map(|_| None).collect();
+        for phase in [false, true] {
+            let mut handles = Vec::new();
+            for (i, run) in runs.iter_mut().enumerate() {
+                if follows[i] != phase {
+                    continue;
+                }
+                let def = run.sel.def;
+                let saved = if run.incremental {
+                    checkpoint_for(def.name, states.get(def.name))
+                } else {
+                    Ok(None)
+                };
+                if let Ok(saved) = &saved {
+                    run.last_checkpoint = saved.clone();
+                }
+                let engine = self.clone();
+                let task = async move {
+                    let saved = saved?;
+                    engine.plan(def, saved.as_ref()).await
+                };
+                let task = crate::client::TALLY.scope(run.tally.clone(), task);
+                handles.push((i, def.name, tokio::spawn(task)));
             }
-            let engine = self.clone();
-            let task = async move {
-                let saved = saved?;
-                engine.plan(def, saved.as_ref()).await
-            };
-            handles.push(tokio::spawn(
-                crate::client::TALLY.scope(run.tally.clone(), task),
-            ));
-        }
-        let mut plans = Vec::new();
-        for (run, handle) in runs.iter().zip(handles) {
-            plans.push(Some(handle.await.unwrap_or_else(|join| {
-                Err(Error::system(format!(
-                    "Planning stream `{}` crashed: {join}",
-                    run.sel.def.name
-                )))
-            })));
+            for (i, name, handle) in handles {
+                plans[i] = Some(handle.await.unwrap_or_else(|join| {
+                    Err(Error::system(format!(
+                        "Planning stream `{name}` crashed: {join}"
+                    )))
+                }));
+            }
         }
         plans
     }
@@ -468,8 +481,11 @@ impl Engine {
                 .any(|s| s.shared && self.shared.fetched(&s.request)),
             taken: slices
                 .iter()
-                .filter(|s| sharing.takes.contains(&listings::key(&s.request)))
+                .filter(|s| s.first.is_none() && sharing.takes.contains(&listings::key(&s.request)))
                 .count(),
+            users: self
+                .shared
+                .records(&crate::gong::endpoints::USERS.request()),
         }
     }
 }

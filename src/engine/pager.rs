@@ -194,6 +194,31 @@ impl<'a> Pager<'a> {
         }
     }
 
+    /// A chain whose first page the caller already has (read by the planner, `windows.rs`): it goes on
+    /// from `cursor`, or is over when there is none. A restarted chain fetches that page again and drops
+    /// it, as any page already handed out.
+    pub fn after(
+        client: &'a GongClient,
+        endpoint: &'a Endpoint,
+        request: ApiRequest,
+        cursor: Option<String>,
+    ) -> Self {
+        let mut pager = Pager::new(client, endpoint, request);
+        pager.delivered = 1;
+        pager.done = cursor.is_none();
+        pager.cursors.extend(cursor.clone());
+        pager.cursor = cursor;
+        pager
+    }
+
+    /// The cursor of the page after those handed out; `None` when the chain is over (or not begun).
+    pub fn next_cursor(&self) -> Option<String> {
+        if self.done {
+            return None;
+        }
+        self.cursor.clone()
+    }
+
     /// Fails a chain that does not progress: `cursor` was sent before in this chain, or the page just
     /// read held no records and yet named a next page, [`MAX_EMPTY_PAGES`] times in a row.
     fn check_progress(&mut self, request: &ApiRequest, records: Option<usize>) -> Result<()> {

@@ -6,9 +6,12 @@
 //! selector, workspace filter) come from the stream table, never from a stream's name. [`Engine::plan`]
 //! fetches the parent lists a stream needs and calls it.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 
+use super::windows::Probed;
 use super::Engine;
 use crate::client::ApiRequest;
 use crate::config::{Config, StatsPeriod};
@@ -31,6 +34,9 @@ pub struct Slice {
     /// A field of the content selector the request asks for only for a rider (`streams::Ride`), removed
     /// from this stream's records (set by the engine, `riders.rs`).
     pub extra: Option<&'static str>,
+    /// The first page of `request`, already read by the planner (`windows.rs`): the slice sends it and
+    /// follows its cursor.
+    pub first: Option<Arc<Probed>>,
 }
 
 /// The parent lists a plan is built from (see `streams::Parent`); only those the stream needs are set.
@@ -64,7 +70,10 @@ impl Engine {
         } else {
             Parents::default()
         };
-        let mut slices = slices(def, &self.config, self.now, saved, &parents);
+        let mut slices = match self.adaptive_slices(def, saved).await {
+            Some(slices) => slices,
+            None => slices(def, &self.config, self.now, saved, &parents),
+        };
         let needs = self.needs.get().copied().unwrap_or_default();
         let shared = def.lists.is_some_and(|list| needs.has(list));
         for slice in &mut slices {
@@ -96,10 +105,7 @@ pub fn slices(
     parents: &Parents,
 ) -> Vec<Slice> {
     let end = cfg.end_or(now);
-    let from_saved = match saved {
-        Some(cp) => (cp.cursor - cfg.lookback).max(cfg.start),
-        None => cfg.start,
-    };
+    let from_saved = from_saved(cfg, saved);
     let ep = def.endpoint;
     let slice = |request, added: String, checkpoint| Slice {
         request,
@@ -107,6 +113,7 @@ pub fn slices(
         checkpoint,
         shared: false,
         extra: None,
+        first: None,
     };
     match def.plan {
         Plan::Single => {
@@ -130,36 +137,8 @@ pub fn slices(
                 slice(req, added, None)
             })
             .collect(),
-        Plan::CallWindows { window } | Plan::CallIdBatches { window, .. } => {
-            let mut slices = Vec::new();
-            let mut t = from_saved;
-            while t < end {
-                let w_end = (t + cfg.window).min(end);
-                let req = window_request(def, cfg, window, fmt_dt(t), fmt_dt(w_end));
-                slices.push(slice(req, String::new(), Some(w_end)));
-                t = w_end;
-            }
-            slices
-        }
-        Plan::TypedWindows {
-            param,
-            values,
-            window,
-        } => {
-            let mut slices = Vec::new();
-            let mut t = from_saved;
-            while t < end {
-                let w_end = (t + cfg.window).min(end);
-                for (i, value) in values.iter().enumerate() {
-                    let req = ep.filter(ep.request(), param, json!(value));
-                    let req = bounded(req, def, window, json!(fmt_dt(t)), json!(fmt_dt(w_end)));
-                    let added = format!("{}:{}", json_str(param), json_str(value));
-                    let checkpoint = (i + 1 == values.len()).then_some(w_end);
-                    slices.push(slice(req, added, checkpoint));
-                }
-                t = w_end;
-            }
-            slices
+        Plan::CallWindows { .. } | Plan::CallIdBatches { .. } | Plan::TypedWindows { .. } => {
+            fixed_windows(def, cfg, now, saved)
         }
         Plan::PerUser => parents
             .users
@@ -210,27 +189,7 @@ pub fn slices(
             }
             slices
         }
-        Plan::ReviewWindows { window } => {
-            let today = midnight(now.date_naive());
-            let end_day = midnight(end.date_naive()) + Duration::days(1);
-            let step = Duration::days(cfg.window.num_days().max(1));
-            let mut slices = Vec::new();
-            let mut day = midnight(from_saved.date_naive());
-            while day < end_day {
-                let next = (day + step).min(end_day);
-                let req = bounded(
-                    ep.request(),
-                    def,
-                    window,
-                    json!(fmt_date(day)),
-                    json!(fmt_date(next)),
-                );
-                // Today is not over: the next sync reads it again.
-                slices.push(slice(req, String::new(), Some(next.min(today).max(day))));
-                day = next;
-            }
-            slices
-        }
+        Plan::ReviewWindows { .. } => fixed_windows(def, cfg, now, saved),
         Plan::CoachingMonths {
             workspace,
             manager,
@@ -300,6 +259,123 @@ pub fn slices(
             }
             slices
         }
+    }
+}
+
+/// The range a windowed plan (call windows, id batches, typed and review windows) covers and its
+/// default window width; `None` for other plans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub from: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub step: Duration,
+}
+
+pub fn span(
+    def: &StreamDef,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    saved: Option<&Checkpoint>,
+) -> Option<Span> {
+    let end = cfg.end_or(now);
+    let from = from_saved(cfg, saved);
+    match def.plan {
+        Plan::CallWindows { .. } | Plan::CallIdBatches { .. } | Plan::TypedWindows { .. } => {
+            Some(Span {
+                from,
+                end,
+                step: cfg.window,
+            })
+        }
+        // Review dates: whole days, up to the end's day included.
+        Plan::ReviewWindows { .. } => Some(Span {
+            from: midnight(from.date_naive()),
+            end: midnight(end.date_naive()) + Duration::days(1),
+            step: Duration::days(cfg.window.num_days().max(1)),
+        }),
+        _ => None,
+    }
+}
+
+/// Where a sync starts: `start_date`, or the saved cursor less the lookback.
+fn from_saved(cfg: &Config, saved: Option<&Checkpoint>) -> DateTime<Utc> {
+    match saved {
+        Some(cp) => (cp.cursor - cfg.lookback).max(cfg.start),
+        None => cfg.start,
+    }
+}
+
+/// The slices of a windowed plan in windows of the default width.
+fn fixed_windows(
+    def: &StreamDef,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    saved: Option<&Checkpoint>,
+) -> Vec<Slice> {
+    let Some(span) = span(def, cfg, now, saved) else {
+        return Vec::new();
+    };
+    let mut slices = Vec::new();
+    let mut t = span.from;
+    while t < span.end {
+        let to = (t + span.step).min(span.end);
+        slices.extend(window_slices(def, cfg, now, t, to));
+        t = to;
+    }
+    slices
+}
+
+/// The slices of one window `from`..`to` of a windowed plan: one request (one per value of a typed
+/// window's filter, the checkpoint on the last), with the window's checkpoint.
+pub fn window_slices(
+    def: &StreamDef,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<Slice> {
+    let ep = def.endpoint;
+    let slice = |request, added: String, checkpoint| Slice {
+        request,
+        added,
+        checkpoint,
+        shared: false,
+        extra: None,
+        first: None,
+    };
+    match def.plan {
+        Plan::CallWindows { window } | Plan::CallIdBatches { window, .. } => {
+            let req = window_request(def, cfg, window, fmt_dt(from), fmt_dt(to));
+            vec![slice(req, String::new(), Some(to))]
+        }
+        Plan::TypedWindows {
+            param,
+            values,
+            window,
+        } => values
+            .iter()
+            .enumerate()
+            .map(|(i, value)| {
+                let req = ep.filter(ep.request(), param, json!(value));
+                let req = bounded(req, def, window, json!(fmt_dt(from)), json!(fmt_dt(to)));
+                let added = format!("{}:{}", json_str(param), json_str(value));
+                let checkpoint = (i + 1 == values.len()).then_some(to);
+                slice(req, added, checkpoint)
+            })
+            .collect(),
+        Plan::ReviewWindows { window } => {
+            let today = midnight(now.date_naive());
+            let req = bounded(
+                ep.request(),
+                def,
+                window,
+                json!(fmt_date(from)),
+                json!(fmt_date(to)),
+            );
+            // Today is not over: the next sync reads it again.
+            vec![slice(req, String::new(), Some(to.min(today).max(from)))]
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -17,6 +17,7 @@ use super::plan::Slice;
 use super::private::drop_private;
 use super::riders;
 use super::shared::SharedLists;
+use super::windows::Probed;
 use crate::client::{ApiRequest, GongClient};
 use crate::error::{Error, Reason, Result};
 use crate::gong::endpoints::Endpoint;
@@ -91,9 +92,7 @@ impl Producer {
     /// window is read again without it: the rider then fetches its own window and fails alone.
     async fn produce_window(&self, slice: &Slice, link: &SliceLink) -> Result<bool> {
         let Some(field) = slice.extra else {
-            return self
-                .read_window(slice.request.clone(), slice, link, None)
-                .await;
+            return self.read_own_window(slice, link).await;
         };
         if !self.refused.load(Ordering::Relaxed) {
             match self
@@ -112,6 +111,23 @@ impl Producer {
         self.carry.lock().unwrap_or_else(|p| p.into_inner()).take();
         let plain = riders::without_field(&slice.request, field);
         self.read_window(plain, slice, link, None).await
+    }
+
+    /// Reads the slice's own request, from the first page the planner read when it did (`windows.rs`;
+    /// a window a rider takes is never one of those, see `listings::plan`).
+    async fn read_own_window(&self, slice: &Slice, link: &SliceLink) -> Result<bool> {
+        let endpoint = self.def.window_endpoint();
+        let mut pager = match &slice.first {
+            Some(first) => {
+                if !self.send_first(first, slice, link).await? {
+                    return Ok(false);
+                }
+                let (request, cursor) = (slice.request.clone(), first.cursor.clone());
+                Pager::after(&self.client, endpoint, request, cursor)
+            }
+            None => Pager::new(&self.client, endpoint, slice.request.clone()),
+        };
+        self.follow(&mut pager, slice, link, None, None).await
     }
 
     /// Follows `request`'s pages to the writer; `strip`: the field to remove from the records.
@@ -171,22 +187,10 @@ impl Producer {
             // Media pages download every record's files before the page goes on: whole.
             let whole = ticket.is_behind() || def.lift == Lift::CallMedia;
             loop {
-                let Some(mut part) = pager.next_part(whole).await? else {
+                let Some(part) = pager.next_part(whole).await? else {
                     return Ok(true);
                 };
-                self.keep_for_rider(&part.page)?;
-                self.drop_private(&mut part.page)?;
-                if let Some(field) = strip {
-                    part.page = riders::strip(part.page, field, def.endpoint.path)?;
-                }
-                let batch = if def.lift == Lift::CallMedia {
-                    self.media_batch(&part.page).await?
-                } else {
-                    if let Some(tap) = self.tap.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-                        tap.keep(listed(&part.page, def.endpoint.path)?);
-                    }
-                    records_of(def, part.page, &slice.added, started)?
-                };
+                let batch = self.batch(part.page, slice, started, strip).await?;
                 self.sent.store(true, Ordering::Relaxed);
                 if whole {
                     if link.send(batch, ticket).await.is_err() {
@@ -215,6 +219,42 @@ impl Producer {
             tap.keep(riders::compact(page, ride.keep, self.def.endpoint.path)?);
         }
         Ok(())
+    }
+
+    /// A page (or part of one) of the slice's own records as the writer takes it: a rider's fields kept,
+    /// private calls dropped, `strip` (a field asked only for the rider) removed, media read, ids kept
+    /// for a listing's tap, fields lifted.
+    async fn batch(
+        &self,
+        mut page: Page,
+        slice: &Slice,
+        started: Option<&HashMap<String, String>>,
+        strip: Option<&str>,
+    ) -> Result<Batch> {
+        let def = self.def;
+        self.keep_for_rider(&page)?;
+        self.drop_private(&mut page)?;
+        if let Some(field) = strip {
+            page = riders::strip(page, field, def.endpoint.path)?;
+        }
+        if def.lift == Lift::CallMedia {
+            return self.media_batch(&page).await;
+        }
+        if let Some(tap) = self.tap.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            tap.keep(listed(&page, def.endpoint.path)?);
+        }
+        records_of(def, page, &slice.added, started)
+    }
+
+    /// Sends the slice's first page, read by the planner (`windows.rs`); an empty one sends nothing.
+    /// `Ok(false)` when the writer stopped reading this slice.
+    async fn send_first(&self, first: &Probed, slice: &Slice, link: &SliceLink) -> Result<bool> {
+        if first.page.records.is_empty() {
+            return Ok(true);
+        }
+        let batch = self.batch(first.page.clone(), slice, None, None).await?;
+        self.sent.store(true, Ordering::Relaxed);
+        Ok(link.send(batch, link.lane().await).await.is_ok())
     }
 
     /// Drops the private calls of a page of the stream's own records, when the config asks for it
@@ -258,7 +298,20 @@ impl Producer {
             }
             return Ok(());
         }
-        let mut calls = Pager::new(&self.client, listing, slice.request.clone());
+        let mut calls = match &slice.first {
+            Some(first) => {
+                let page = first.page.clone();
+                if !self
+                    .fetch_listed(ids_filter, page, listing, slice, link)
+                    .await?
+                {
+                    return Ok(());
+                }
+                let (request, cursor) = (slice.request.clone(), first.cursor.clone());
+                Pager::after(&self.client, listing, request, cursor)
+            }
+            None => Pager::new(&self.client, listing, slice.request.clone()),
+        };
         loop {
             let listed_page = {
                 // Listing pages are small whatever the stream's pages are, and dropped here.
@@ -272,19 +325,34 @@ impl Producer {
                 }
                 return Ok(());
             };
-            let mut page = page;
-            if let Some(flag) = self.def.private_flag.filter(|_| self.exclude_private) {
-                drop_private(&mut page, flag, listing.path)?;
-            }
-            let ids = listed(&page, listing.path)?;
-            drop(page);
-            if let Some(tap) = self.tap.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-                tap.keep(ids.clone());
-            }
-            if !self.fetch_by_ids(ids_filter, &ids, slice, link).await? {
+            if !self
+                .fetch_listed(ids_filter, page, listing, slice, link)
+                .await?
+            {
                 return Ok(());
             }
         }
+    }
+
+    /// Fetches the stream's records of one listing page's calls, the private ones dropped when the
+    /// config asks. `Ok(false)` when the writer stopped reading this slice.
+    async fn fetch_listed(
+        &self,
+        ids_filter: &str,
+        mut page: Page,
+        listing: &'static Endpoint,
+        slice: &Slice,
+        link: &SliceLink,
+    ) -> Result<bool> {
+        if let Some(flag) = self.def.private_flag.filter(|_| self.exclude_private) {
+            drop_private(&mut page, flag, listing.path)?;
+        }
+        let ids = listed(&page, listing.path)?;
+        drop(page);
+        if let Some(tap) = self.tap.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            tap.keep(ids.clone());
+        }
+        self.fetch_by_ids(ids_filter, &ids, slice, link).await
     }
 
     /// Fetches the stream's records of one listing page's calls. `Ok(false)` when the writer stopped

@@ -74,6 +74,13 @@ impl SharedLists {
             .is_some_and(|cell| cell.initialized())
     }
 
+    /// The records of the list `request` asks for, when a stream that asked first has fetched it.
+    pub(super) fn records(&self, request: &ApiRequest) -> Option<u64> {
+        let lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
+        let pages = lists.get(&list_key(request))?.get()?;
+        Some(pages.iter().map(|p| p.len() as u64).sum())
+    }
+
     pub(super) async fn pages(
         &self,
         client: &GongClient,

@@ -11,6 +11,10 @@
 //! records costs a page per 100 and the records per window are unknown until read. Id-batched plans add
 //! one batch request per window unless their ids come from a listing another stream reads anyway. A
 //! list read through the shared lists costs nothing more once a stream that asked before has fetched it.
+//! Activity stats windows cost about ceil(users / 100) pages each when the users list is already fetched
+//! (by a plan that needs it, such as coaching's): `~`, since a window lists only the users active in it.
+//! A window whose first page the planner already read (`engine/windows.rs`) costs nothing more when that
+//! page was its whole answer (its request is in the planning tally), else at least one more page.
 
 use super::Slice;
 use crate::streams::Plan;
@@ -19,8 +23,11 @@ use crate::streams::Plan;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Estimate {
     pub requests: u64,
-    /// `requests` is exact (per-partition plans, already fetched lists); otherwise it is a floor.
+    /// `requests` is exact (per-partition plans, already fetched lists); otherwise it is a floor, or an
+    /// estimate when `about`.
     pub exact: bool,
+    /// An estimate that may be above or below (stats windows costed from the users count).
+    pub about: bool,
 }
 
 impl Estimate {
@@ -28,13 +35,18 @@ impl Estimate {
         Estimate {
             requests: self.requests + other.requests,
             exact: self.exact && other.exact,
+            about: self.about || other.about,
         }
     }
 }
 
 impl std::fmt::Display for Estimate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sign = if self.exact { "" } else { "≥" };
+        let sign = match (self.exact, self.about) {
+            (true, _) => "",
+            (false, true) => "~",
+            (false, false) => "≥",
+        };
         write!(f, "{sign}{}", self.requests)
     }
 }
@@ -44,40 +56,58 @@ impl std::fmt::Display for Estimate {
 pub struct Known {
     /// The stream reads a shared list whose pages are already fetched (by a stream that asked first).
     pub list_fetched: bool,
-    /// Slices whose window (listing ids or pages) another selected stream fetches (`engine/listings.rs`).
+    /// Slices not probed by the planner whose window (listing ids or pages) another selected stream
+    /// fetches (`engine/listings.rs`).
     pub taken: usize,
+    /// The company's users, when another stream's plan has already fetched the list.
+    pub users: Option<u64>,
 }
 
 impl Plan {
     /// The requests the slices of this plan will send.
     pub fn estimate(&self, slices: &[Slice], known: Known) -> Estimate {
-        let n = slices.len() as u64;
         let shared_list = slices.iter().any(|s| s.shared);
         if shared_list && known.list_fetched {
             return Estimate {
                 requests: 0,
                 exact: true,
+                about: false,
             };
         }
-        match self {
+        // Windows whose first page the planner read (`windows.rs`) are costed from it.
+        let (probed, unprobed): (Vec<&Slice>, Vec<&Slice>) =
+            slices.iter().partition(|s| s.first.is_some());
+        let n = unprobed.len() as u64;
+        let rest = match self {
             // One request chain: at least one page.
             Plan::Single | Plan::PerParent { .. } => Estimate {
                 requests: n,
                 exact: false,
+                about: false,
             },
             // Library folders and their content: one unpaginated request per partition.
             Plan::PerWorkspace | Plan::PerFolder { .. } | Plan::PerUser => Estimate {
                 requests: n,
                 exact: true,
+                about: false,
             },
             Plan::CoachingMonths { .. } => Estimate {
                 requests: n,
                 exact: true,
+                about: false,
+            },
+            // A window's answer lists the users active in it, 100 a page: with the company's users
+            // known, about ceil(users / 100) pages (fewer in a window where some were idle).
+            Plan::DayRanges { .. } if n > 0 && known.users.is_some() => Estimate {
+                requests: n * known.users.unwrap_or(0).div_ceil(100).max(1),
+                exact: false,
+                about: true,
             },
             // A window a provider fetches costs nothing here.
             Plan::CallWindows { .. } => Estimate {
                 requests: n - (known.taken as u64).min(n),
                 exact: false,
+                about: false,
             },
             Plan::Periods { .. }
             | Plan::DayRanges { .. }
@@ -85,14 +115,37 @@ impl Plan {
             | Plan::TypedWindows { .. }
             | Plan::Since { .. } => Estimate {
                 requests: n,
-                exact: false,
+                exact: n == 0,
+                about: false,
             },
             // A listing page per window (unless shared) and a batch of records per listing page.
             Plan::CallIdBatches { .. } => Estimate {
                 requests: 2 * n - (known.taken as u64).min(n),
-                exact: false,
+                exact: n == 0,
+                about: false,
             },
-        }
+        };
+        let batches = matches!(self, Plan::CallIdBatches { .. });
+        probed
+            .iter()
+            .fold(rest, |sum, slice| sum.plus(probed_cost(slice, batches)))
+    }
+}
+
+/// What a slice whose first page the planner read still costs: nothing when that page was its whole
+/// answer, else at least one more request (the next page, or its calls' batch when another stream lists
+/// the window); an id-batched stream adds a batch for the first listing page's calls.
+fn probed_cost(slice: &Slice, batches: bool) -> Estimate {
+    let Some(first) = &slice.first else {
+        return Estimate::default();
+    };
+    let more = u64::from(!first.complete());
+    let batch = u64::from(batches && !first.page.records.is_empty());
+    Estimate {
+        requests: more + batch,
+        // A batch may come back in more pages; private calls may leave a listing page without a batch.
+        exact: more + batch == 0,
+        about: false,
     }
 }
 
@@ -110,6 +163,7 @@ mod tests {
                 checkpoint: None,
                 shared,
                 extra: None,
+                first: None,
             })
             .collect()
     }
@@ -127,7 +181,8 @@ mod tests {
         assert_eq!(
             e.plus(Estimate {
                 requests: 1,
-                exact: true
+                exact: true,
+                about: false,
             })
             .requests,
             54
@@ -158,6 +213,57 @@ mod tests {
         assert_eq!(media.estimate(&slices(10, false), known(0)).requests, 10);
         assert_eq!(media.estimate(&slices(10, false), known(7)).requests, 3);
         assert_eq!(media.estimate(&slices(10, false), known(10)).requests, 0);
+    }
+
+    #[test]
+    fn windows_the_planner_probed_cost_what_their_first_page_says() {
+        use crate::engine::windows::Probed;
+        use std::sync::Arc;
+        let probed = |records: usize, cursor: Option<&str>| {
+            let mut slice = slices(1, false).remove(0);
+            let body = format!("[{}]", vec!["{}"; records].join(","));
+            let ranges = (0..records).map(|i| 1 + 3 * i..3 + 3 * i).collect();
+            slice.first = Some(Arc::new(Probed {
+                page: crate::gong::page::Page {
+                    body: body.into(),
+                    records: ranges,
+                    total_records: Some(records as u64),
+                },
+                cursor: cursor.map(String::from),
+            }));
+            slice
+        };
+        let calls = find("calls").unwrap().plan;
+        let mut all = vec![probed(0, None), probed(0, None), probed(3, None)];
+        let e = calls.estimate(&all, Known::default());
+        assert_eq!((e.requests, e.exact), (0, true), "three whole answers");
+        all.push(probed(100, Some("c")));
+        all.extend(slices(2, false));
+        let e = calls.estimate(&all, Known::default());
+        assert_eq!(
+            (e.requests, e.exact),
+            (3, false),
+            "a next page, two windows"
+        );
+        // Transcripts: a batch for each probed listing page with calls.
+        let transcripts = find("call_transcripts").unwrap().plan;
+        let e = transcripts.estimate(&all[..4], Known::default());
+        assert_eq!((e.requests, e.exact), (3, false));
+    }
+
+    #[test]
+    fn stats_windows_cost_a_page_per_100_users_when_the_users_are_known() {
+        let dbd = find("stats_activity_day_by_day").unwrap().plan;
+        let e = dbd.estimate(&slices(4, false), Known::default());
+        assert_eq!(e.to_string(), "≥4");
+        let known = Known {
+            users: Some(1000),
+            ..Known::default()
+        };
+        let e = dbd.estimate(&slices(4, false), known);
+        assert_eq!((e.requests, e.exact, e.about), (40, false, true));
+        assert_eq!(e.to_string(), "~40");
+        assert_eq!(dbd.estimate(&slices(0, false), known).requests, 0);
     }
 
     #[test]

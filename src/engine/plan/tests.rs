@@ -323,7 +323,7 @@ fn activity_streams_ask_ranges_of_stats_window_days_up_to_closed_days() {
         .unwrap()
         .get("aggregationPeriod")
         .is_none());
-    // The default window is 92 days: the whole range in one request chain.
+    // The default window is 366 days: the whole range in one request chain.
     let one = plan(
         "stats_activity_day_by_day",
         &config(json!({})),
