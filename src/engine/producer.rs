@@ -32,7 +32,8 @@ pub(super) struct Producer {
     pub(super) tap: std::sync::Mutex<Option<Tap>>,
     pub(super) def: &'static StreamDef,
     pub(super) files: Option<Arc<crate::media::FileStaging>>,
-    pub(super) concurrency: usize,
+    /// call_media's size probes of this read (`media_probe.rs`).
+    pub(super) probes: Arc<crate::media_probe::Probes>,
     /// `exclude_private_calls`: drop the calls the stream's `private_flag` marks private.
     pub(super) exclude_private: bool,
 }
@@ -94,7 +95,7 @@ impl Producer {
                         &self.client,
                         &part.page,
                         self.files.as_deref(),
-                        self.concurrency,
+                        &self.probes,
                     )
                     .await?;
                     Batch {
