@@ -21,9 +21,9 @@ use crate::client::{parse_retry_after, verdict_of, Attempts, GongClient, Verdict
 use crate::media::{content_range, header_text, host_error, media_send, redact_url};
 
 /// Probes in flight at once per read. The media host (S3-style object storage) is not under Gong's
-/// quota and serves far more; 32 keeps its latency from idling the sync without opening an unbounded
+/// quota and serves far more; 64 keeps its latency from idling the sync without opening an unbounded
 /// number of connections. Probes are independent of `max_concurrent_requests` (Gong's requests).
-pub const PROBE_CONCURRENCY: usize = 32;
+pub const PROBE_CONCURRENCY: usize = 64;
 
 /// The probes of one read: on or off, whether the media host refused `HEAD`, and the in-flight bound.
 #[derive(Debug)]

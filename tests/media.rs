@@ -610,7 +610,10 @@ fn call_media_probe_off_sends_nothing_to_the_media_host() {
     assert_eq!(sandbox.stats().api_requests, api_on);
     assert_eq!(keys(&off), keys(&on));
     for (a, b) in off.iter().zip(&on) {
-        assert!(a["sizeBytes"].is_null() && a["contentType"].is_null(), "{a}");
+        assert!(
+            a["sizeBytes"].is_null() && a["contentType"].is_null(),
+            "{a}"
+        );
         let mut a = a.clone();
         for k in ["sizeBytes", "contentType", "url", "urlExpiresAt"] {
             a[k] = b[k].clone();
