@@ -30,6 +30,7 @@ use crate::client::{
 };
 use crate::error::{Error, ErrorKind, Reason, Result};
 use crate::gong::page::Page;
+use crate::media_probe::{Probes, PROBE_CONCURRENCY};
 use crate::models::media::{CallMedia, MediaKind};
 use crate::models::types::DateTime as GongDateTime;
 
@@ -246,7 +247,7 @@ impl DownloadInfo {
 }
 
 /// Parses `Content-Range: bytes a-b/total` (or `bytes */total`) into (start, total).
-fn content_range(headers: &reqwest::header::HeaderMap) -> (Option<u64>, Option<u64>) {
+pub(crate) fn content_range(headers: &reqwest::header::HeaderMap) -> (Option<u64>, Option<u64>) {
     let Some(text) = headers.get(CONTENT_RANGE).and_then(|v| v.to_str().ok()) else {
         return (None, None);
     };
@@ -258,7 +259,7 @@ fn content_range(headers: &reqwest::header::HeaderMap) -> (Option<u64>, Option<u
     (start, total.trim().parse().ok())
 }
 
-fn header_text(
+pub(crate) fn header_text(
     headers: &reqwest::header::HeaderMap,
     name: reqwest::header::HeaderName,
 ) -> Option<String> {
@@ -530,49 +531,7 @@ fn write_error(e: std::io::Error) -> Error {
     Error::system(format!("Could not write the downloaded bytes: {e}"))
 }
 
-/// Size and content type of a media file, from a one-byte ranged GET (presigned S3 URLs are signed for
-/// GET only, so HEAD is refused), retried under the client's policy. Unknown values are `None`; this
-/// never fails a sync.
-pub async fn probe(client: &GongClient, url: &str) -> (Option<u64>, Option<String>) {
-    let what = format!("the size of {}", redact_url(url));
-    let mut attempts = Attempts::default();
-    loop {
-        attempts.start();
-        let response = match media_get(client, url, Some("bytes=0-0"), &attempts, &what).await {
-            Ok(Some(r)) => r,
-            Ok(None) => continue,
-            Err(_) => return (None, None),
-        };
-        let status = response.status();
-        if status.is_success() {
-            let headers = response.headers();
-            let ct = header_text(headers, CONTENT_TYPE);
-            let size = if status == StatusCode::PARTIAL_CONTENT {
-                content_range(headers).1
-            } else {
-                response.content_length()
-            };
-            return (size, ct);
-        }
-        let retry_after = parse_retry_after(response.headers());
-        let error = host_error(status, &what, "");
-        match verdict_of(error.reason(), retry_after) {
-            Verdict::Retry(after) => {
-                if client
-                    .wait_after_failure(&what, &attempts, error, after)
-                    .await
-                    .is_err()
-                {
-                    return (None, None);
-                }
-            }
-            _ => return (None, None),
-        }
-    }
-}
-
-/// One GET of a media URL (no Gong credentials), within the client's request timeout. `Ok(None)` when
-/// it failed in a way the retry policy retries (it waited already); the error when the policy is spent.
+/// One GET of a media URL (no Gong credentials): [`media_send`] with GET.
 async fn media_get(
     client: &GongClient,
     url: &str,
@@ -580,7 +539,21 @@ async fn media_get(
     attempts: &Attempts,
     what: &str,
 ) -> Result<Option<reqwest::Response>> {
-    let mut request = client.http().get(url);
+    media_send(client, reqwest::Method::GET, url, range, attempts, what).await
+}
+
+/// One request to a media URL (no Gong credentials), within the client's request timeout. `Ok(None)`
+/// when it failed in a way the retry policy retries (it waited already); the error when the policy is
+/// spent.
+pub(crate) async fn media_send(
+    client: &GongClient,
+    method: reqwest::Method,
+    url: &str,
+    range: Option<&str>,
+    attempts: &Attempts,
+    what: &str,
+) -> Result<Option<reqwest::Response>> {
+    let mut request = client.http().request(method, url);
     if let Some(h) = range {
         request = request.header(RANGE, h);
     }
@@ -631,7 +604,7 @@ async fn media_get(
 }
 
 /// The error for a media host's non-success answer about `what`, with its typed reason.
-fn host_error(status: StatusCode, what: &str, text: &str) -> Error {
+pub(crate) fn host_error(status: StatusCode, what: &str, text: &str) -> Error {
     let code = status.as_u16();
     let reason = reason_of(code, text);
     let message = match reason {
@@ -722,14 +695,15 @@ struct Built {
 }
 
 /// Turns one page of calls/extensive (media only) into a page of `call_media` records: one per call and
-/// media kind that has a URL. Without `files`, size and content type come from a one-byte probe; with
+/// media kind that has a URL. Without `files`, size and content type come from `probes`
+/// ([`crate::media_probe`]: a probe of the media host, or the URL alone when probes are off); with
 /// `files` (file transfer), each recording is downloaded to the staging directory and its record gets a
 /// `file_reference` (returned per record as a pre-serialised `"file_reference":{…}` fragment).
 pub async fn media_page(
     client: &GongClient,
     calls: &Page,
     files: Option<&FileStaging>,
-    concurrency: usize,
+    probes: &Probes,
 ) -> Result<(Page, Vec<String>)> {
     use futures_util::stream::{self, StreamExt, TryStreamExt};
     let now = Utc::now();
@@ -753,9 +727,10 @@ pub async fn media_page(
             }
         }
     }
+    // Probes bound themselves per read (`PROBE_CONCURRENCY`); without them nothing is awaited.
     let width = match files {
         Some(f) => f.concurrency,
-        None => concurrency.max(1) * 2,
+        None => PROBE_CONCURRENCY,
     };
     let built: Vec<Built> = stream::iter(jobs)
         .map(|(call_id, kind, url, meta)| async move {
@@ -776,7 +751,7 @@ pub async fn media_page(
             };
             let file_reference = match files {
                 None => {
-                    let (size, ct) = probe(client, &url).await;
+                    let (size, ct) = probes.size_and_type(client, &url).await;
                     record.size_bytes = size.map(|s| s as i64);
                     record.content_type = ct;
                     None

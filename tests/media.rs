@@ -1,6 +1,7 @@
 //! Call recordings against the sandbox: downloads byte-identical (sha256) to the sandbox's media, Range,
 //! resume of a truncated file, renewal of an expired media URL, the 40 MiB recording, and the
-//! `call_media` stream with and without Airbyte file transfer (`file_reference`).
+//! `call_media` stream with and without Airbyte file transfer (`file_reference`), and its size probes
+//! (HEAD, the ranged-GET fallback, `call_media_probe` off).
 
 mod common;
 
@@ -536,4 +537,117 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// Requests to the media host in the sandbox's counters, by method (`HEAD`, `GET`).
+fn media_requests(sandbox: &gong_sandbox::Sandbox) -> (u64, u64) {
+    let by_path = sandbox.stats().by_path;
+    let of = |method: &str| {
+        by_path
+            .iter()
+            .filter(|(k, _)| k.starts_with(&format!("{method} /media/")))
+            .map(|(_, v)| v)
+            .sum()
+    };
+    (of("HEAD"), of("GET"))
+}
+
+/// Reads call_media (records only) with `call_media_probe` set as given (absent: the default).
+fn read_media_records(d: &Path, config: &Path, probe: Option<bool>) -> Vec<Value> {
+    let mut cfg: Value = serde_json::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
+    if let Some(p) = probe {
+        cfg["call_media_probe"] = json!(p);
+    }
+    let config = write_json(d, "config-probe.json", &cfg);
+    let catalog = media_catalog(&config, d, false);
+    let (code, messages) = read_with_env(&config, &catalog, &[]);
+    assert_eq!(code, 0, "{messages:?}");
+    messages
+        .into_iter()
+        .filter(|m| m["type"] == "RECORD")
+        .map(|m| m["record"]["data"].clone())
+        .collect()
+}
+
+fn keys(records: &[Value]) -> Vec<(String, String)> {
+    let mut k: Vec<_> = records
+        .iter()
+        .map(|r| {
+            (
+                r["callId"].as_str().unwrap().to_string(),
+                r["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    k.sort();
+    k
+}
+
+#[test]
+fn call_media_probe_off_sends_nothing_to_the_media_host() {
+    let (sandbox, dir, config) = setup(small());
+    let d = dir.path();
+    // On (the default): one HEAD per recording, no GET, sizes and types from the host.
+    sandbox.reset_stats();
+    let on = read_media_records(d, &config, None);
+    assert!(!on.is_empty());
+    let api_on = sandbox.stats().api_requests;
+    assert_eq!(media_requests(&sandbox), (on.len() as u64, 0));
+    for r in &on {
+        let (id, kind) = (r["callId"].as_str().unwrap(), r["kind"].as_str().unwrap());
+        assert_eq!(r["sizeBytes"], gong_sandbox::media_len(id, kind), "{r}");
+        assert_eq!(r["contentType"], gong_sandbox::media_content_type(kind));
+    }
+    // Off: the same records and API requests, no media-host request, no size; the sandbox's URLs
+    // (`/media/{id}/{kind}`) have no file extension, so no content type either.
+    sandbox.reset_stats();
+    let mut off = read_media_records(d, &config, Some(false));
+    let mut on = on;
+    let by_key = |r: &Value| format!("{}/{}", r["callId"], r["kind"]);
+    off.sort_by_key(by_key);
+    on.sort_by_key(by_key);
+    assert_eq!(media_requests(&sandbox), (0, 0));
+    assert_eq!(sandbox.stats().api_requests, api_on);
+    assert_eq!(keys(&off), keys(&on));
+    for (a, b) in off.iter().zip(&on) {
+        assert!(
+            a["sizeBytes"].is_null() && a["contentType"].is_null(),
+            "{a}"
+        );
+        let mut a = a.clone();
+        for k in ["sizeBytes", "contentType", "url", "urlExpiresAt"] {
+            a[k] = b[k].clone();
+        }
+        assert_eq!(&a, b, "every other field unchanged");
+    }
+    // Explicitly on: as the default.
+    sandbox.reset_stats();
+    let again = read_media_records(d, &config, Some(true));
+    assert_eq!(keys(&again), keys(&on));
+    assert_eq!(media_requests(&sandbox), (on.len() as u64, 0));
+}
+
+#[test]
+fn a_media_host_that_refuses_head_is_probed_with_ranged_gets() {
+    // More recordings than probes in flight, so that some are probed after the refusal is known.
+    let (sandbox, dir, config) = setup(SandboxConfig {
+        media_refuse_head: true,
+        calls: 120,
+        ..small()
+    });
+    let d = dir.path();
+    sandbox.reset_stats();
+    let records = read_media_records(d, &config, None);
+    assert!(records.len() > 2);
+    for r in &records {
+        let (id, kind) = (r["callId"].as_str().unwrap(), r["kind"].as_str().unwrap());
+        assert_eq!(r["sizeBytes"], gong_sandbox::media_len(id, kind), "{r}");
+        assert_eq!(r["contentType"], gong_sandbox::media_content_type(kind));
+    }
+    let (heads, gets) = media_requests(&sandbox);
+    assert_eq!(gets, records.len() as u64, "one ranged GET per recording");
+    // HEAD is tried until the first refusal is known: at most by the probes already in flight.
+    let bound = source_gong::media_probe::PROBE_CONCURRENCY as u64;
+    assert!(records.len() as u64 > bound);
+    assert!((1..=bound).contains(&heads), "{heads} HEADs");
 }

@@ -99,6 +99,11 @@ pub struct SandboxConfig {
     pub faults: FaultConfig,
     /// Lifetime of media URLs, in seconds (Gong: 8 hours).
     pub media_url_ttl_secs: u64,
+    /// Delay before each answer of the media host (`/media/*`), in milliseconds (min, max), as an object
+    /// store's first-byte latency; `(0, 0)` = none.
+    pub media_latency_ms: (u64, u64),
+    /// The media host answers HEAD with 403, as S3 does for a URL presigned for GET only.
+    pub media_refuse_head: bool,
     /// Lifetime of pagination cursors, in seconds.
     pub cursor_ttl_secs: u64,
     /// Sentences per transcript (min, max); about 1 call in 40 has 2 000–5 000 instead.
@@ -131,6 +136,8 @@ impl Default for SandboxConfig {
             latency_ms: (0, 0),
             faults: FaultConfig::default(),
             media_url_ttl_secs: 8 * 3600,
+            media_latency_ms: (0, 0),
+            media_refuse_head: false,
             cursor_ttl_secs: 3600,
             transcript_sentences: (20, 300),
         }

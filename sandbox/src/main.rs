@@ -87,6 +87,12 @@ struct Args {
     /// Lifetime of media URLs in seconds.
     #[arg(long, default_value_t = 8 * 3600)]
     media_url_ttl_secs: u64,
+    /// Delay before each media-host answer in ms: `N` or `MIN-MAX`.
+    #[arg(long, default_value = "0")]
+    media_latency_ms: String,
+    /// The media host answers HEAD with 403 (as S3 for a URL presigned for GET).
+    #[arg(long)]
+    media_refuse_head: bool,
     /// Lifetime of cursors in seconds.
     #[arg(long, default_value_t = 3600)]
     cursor_ttl_secs: u64,
@@ -150,6 +156,8 @@ async fn run(args: Args) -> Result<(), String> {
             slow_ms: args.slow_ms,
         },
         media_url_ttl_secs: args.media_url_ttl_secs,
+        media_latency_ms: parse_pair(&args.media_latency_ms)?,
+        media_refuse_head: args.media_refuse_head,
         cursor_ttl_secs: args.cursor_ttl_secs,
         access_token_ttl_secs: args.access_token_ttl_secs,
         transcript_sentences: (ts.0 as usize, ts.1 as usize),

@@ -1576,10 +1576,24 @@ fn s3_error(status: StatusCode, code: &str, msg: &str) -> Response {
 
 async fn media(
     State(st): St,
+    method: Method,
     Path((call_id, kind)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
+    let (lo, hi) = st.cfg.media_latency_ms;
+    if hi > 0 {
+        let ms = lo + h2(st.secret ^ 0x3ED1A, hash_str(&call_id)) % (hi - lo + 1);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    if method == Method::HEAD && st.cfg.media_refuse_head {
+        // S3 signs the method into a presigned URL: HEAD on a GET URL does not match (no body on HEAD).
+        return s3_error(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided",
+        );
+    }
     let expires: i64 = match q.get("expires").and_then(|e| e.parse().ok()) {
         Some(e) => e,
         None => {

@@ -283,6 +283,8 @@ pub const DEFAULT_TOKEN_URL: &str = "https://app.gong.io/oauth2/generate-custome
 pub const BASE_URL_EXAMPLE: &str = "https://us-12345.api.gong.io";
 /// Off: existing connections keep syncing private calls until their owner turns it on.
 pub const DEFAULT_EXCLUDE_PRIVATE_CALLS: bool = false;
+/// On: existing connections keep getting `sizeBytes` and `contentType` of their recordings.
+pub const DEFAULT_CALL_MEDIA_PROBE: bool = true;
 
 /// Schema keywords of the fields declared only by a default or an example.
 pub fn plain_keywords(field: &str) -> Option<Value> {
@@ -290,6 +292,7 @@ pub fn plain_keywords(field: &str) -> Option<Value> {
         "base_url" => Some(json!({"default": DEFAULT_BASE_URL, "examples": [BASE_URL_EXAMPLE]})),
         "oauth_token_url" => Some(json!({"default": DEFAULT_TOKEN_URL})),
         "exclude_private_calls" => Some(json!({"default": DEFAULT_EXCLUDE_PRIVATE_CALLS})),
+        "call_media_probe" => Some(json!({"default": DEFAULT_CALL_MEDIA_PROBE})),
         _ => None,
     }
 }

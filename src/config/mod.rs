@@ -108,6 +108,8 @@ pub struct Config {
     pub extensive: ExtensiveContent,
     /// Drop calls marked private (`exclude_private_calls`) from the streams that hold calls.
     pub exclude_private_calls: bool,
+    /// call_media: probe each recording's size and content type on the media host (`call_media_probe`).
+    pub call_media_probe: bool,
     pub requests_per_second: f64,
     pub requests_per_day: u64,
     pub max_rate_limit_wait: Duration,
@@ -135,6 +137,7 @@ impl fmt::Debug for Config {
             .field("interaction_period", &self.interaction_period)
             .field("extensive", &self.extensive)
             .field("exclude_private_calls", &self.exclude_private_calls)
+            .field("call_media_probe", &self.call_media_probe)
             .field("requests_per_second", &self.requests_per_second)
             .field("requests_per_day", &self.requests_per_day)
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
@@ -202,6 +205,9 @@ impl Config {
             exclude_private_calls: raw
                 .exclude_private_calls
                 .unwrap_or(declared::DEFAULT_EXCLUDE_PRIVATE_CALLS),
+            call_media_probe: raw
+                .call_media_probe
+                .unwrap_or(declared::DEFAULT_CALL_MEDIA_PROBE),
             requests_per_second: declared::REQUESTS_PER_SECOND.check(raw.requests_per_second)?,
             requests_per_day: declared::REQUESTS_PER_DAY.check(raw.requests_per_day)?,
             max_rate_limit_wait: Duration::from_secs(

@@ -248,6 +248,12 @@ pub struct RawConfig {
     /// calls, calls_extensive, call_transcripts, call_media and call_users_access. Off by default.
     #[schemars(title = "Exclude private calls")]
     pub exclude_private_calls: Option<bool>,
+    /// call_media: ask the media host for each recording's size and content type (one small request per
+    /// recording to the media host, not a Gong API request). Off: no request goes to the media host,
+    /// records carry sizeBytes null and contentType from the URL's file extension when it has one (else
+    /// null). On by default. File transfer (include_files) always reports the downloaded size.
+    #[schemars(title = "Probe recordings' size and type (call_media)")]
+    pub call_media_probe: Option<bool>,
     /// OAuth token endpoint. Only change it for testing.
     #[schemars(title = "OAuth token URL")]
     pub oauth_token_url: Option<String>,

@@ -86,6 +86,8 @@ struct Run<'s> {
     running: bool,
     failed: bool,
     files: Option<Arc<crate::media::FileStaging>>,
+    /// call_media's size probes (one per stream and read: the HEAD verdict and in-flight bound).
+    probes: Arc<crate::media_probe::Probes>,
     /// Keys written so far, for a stream whose slices overlap (`StreamDef::unique`).
     seen: Option<std::collections::HashSet<String>>,
     page_size: Arc<PageSize>,
@@ -195,6 +197,9 @@ impl Engine {
                     // Airbyte file transfer: the catalog asks for the files of a stream of file records.
                     files: (sel.include_files && sel.def.lift == Lift::CallMedia)
                         .then(|| Arc::new(crate::media::FileStaging::from_env(concurrency))),
+                    probes: Arc::new(crate::media_probe::Probes::new(
+                        self.config.call_media_probe,
+                    )),
                     seen: sel.def.unique.then(Default::default),
                     page_size: Arc::new(PageSize::new()),
                     tx,
@@ -376,7 +381,7 @@ impl Engine {
             sent: AtomicBool::new(false),
             def: run.sel.def,
             files: run.files.clone(),
-            concurrency: self.config.max_concurrent_requests.max(1),
+            probes: run.probes.clone(),
             exclude_private: self.config.exclude_private_calls,
         };
         let done = run.tx.clone();

@@ -42,7 +42,8 @@ pub(super) struct Producer {
     pub(super) sent: AtomicBool,
     pub(super) def: &'static StreamDef,
     pub(super) files: Option<Arc<crate::media::FileStaging>>,
-    pub(super) concurrency: usize,
+    /// call_media's size probes of this read (`media_probe.rs`).
+    pub(super) probes: Arc<crate::media_probe::Probes>,
     /// `exclude_private_calls`: drop the calls the stream's `private_flag` marks private.
     pub(super) exclude_private: bool,
 }
@@ -159,7 +160,7 @@ impl Producer {
     /// The call_media records of a page of calls/extensive (`media::media_page`).
     async fn media_batch(&self, page: &Page) -> Result<Batch> {
         let (page, refs) =
-            crate::media::media_page(&self.client, page, self.files.as_deref(), self.concurrency)
+            crate::media::media_page(&self.client, page, self.files.as_deref(), &self.probes)
                 .await?;
         Ok(Batch {
             page,

@@ -39,10 +39,11 @@ pub struct CallMedia {
     pub workspace_id: Option<String>,
     /// The primary user ID of the team member who hosted the call, from `metaData.primaryUserId`.
     pub primary_user_id: Option<String>,
-    /// The media's MIME type (for example audio/mpeg or video/mp4) as reported by the media host; null
-    /// when unknown.
+    /// The media's MIME type (for example audio/mpeg or video/mp4) as reported by the media host; with
+    /// `call_media_probe` off, from the URL's file extension; null when unknown.
     pub content_type: Option<String>,
-    /// The media file's size in bytes as reported by the media host; null when unknown.
+    /// The media file's size in bytes as reported by the media host; null when unknown or when
+    /// `call_media_probe` is off (without file transfer).
     pub size_bytes: Option<i64>,
     /// When `url` stops working (Gong's media URLs are valid for 8 hours after the request); null when
     /// unknown.
