@@ -179,6 +179,19 @@ pub fn provider_of(order: &[&Selected], consumer: usize) -> Option<usize> {
     })
 }
 
+/// Per provider stream (by name), the field its selected rider needs: the provider asks for it from its
+/// first request on, also the pages the planner reads (`windows.rs`), so that every page it reads can
+/// serve the rider.
+pub fn rides(order: &[&Selected]) -> HashMap<&'static str, &'static str> {
+    (0..order.len())
+        .filter_map(|c| {
+            let ride = order[c].def.rides?;
+            let p = provider_of(order, c)?;
+            Some((order[p].def.name, ride.exposed))
+        })
+        .collect()
+}
+
 /// The sharing of every stream of `order` (the read order, see [`provider_first`]) given their planned
 /// slices: each window a consumer and its provider both plan is fetched by the provider alone.
 pub fn plan(order: &[&Selected], plans: &[Option<&[Slice]>]) -> Vec<Sharing> {
@@ -191,16 +204,10 @@ pub fn plan(order: &[&Selected], plans: &[Option<&[Slice]>]) -> Vec<Sharing> {
             continue;
         };
         let ride = order[consumer].def.rides;
-        // A rider's window read by the planner (`windows.rs`) is read on by each stream itself: the
-        // provider's first page was asked without the rider's field.
-        let provided: HashSet<String> = theirs
-            .iter()
-            .filter(|s| ride.is_none() || s.first.is_none())
-            .map(|s| key(&s.request))
-            .collect();
+        let provided: HashSet<String> = theirs.iter().map(|s| key(&s.request)).collect();
         for slice in mine {
             let k = key(&slice.request);
-            if !provided.contains(&k) || (ride.is_some() && slice.first.is_some()) {
+            if !provided.contains(&k) {
                 continue;
             }
             if ride.is_some() {
@@ -282,6 +289,7 @@ mod tests {
             checkpoint: None,
             shared: false,
             extra: None,
+            first: None,
         }
     }
 

@@ -127,6 +127,8 @@ pub struct Engine {
     refused: Arc<AtomicBool>,
     probes: windows::Probes,
     needs: std::sync::OnceLock<Needs>,
+    /// Per provider stream, the field a selected rider of its pages needs (`listings::rides`).
+    rides: std::sync::OnceLock<HashMap<&'static str, &'static str>>,
 }
 
 impl Engine {
@@ -142,6 +144,7 @@ impl Engine {
             refused: Arc::new(AtomicBool::new(false)),
             probes: windows::Probes::default(),
             needs: std::sync::OnceLock::new(),
+            rides: std::sync::OnceLock::new(),
         }
     }
 
@@ -179,6 +182,7 @@ impl Engine {
         let gate = Gate::new(concurrency, BUFFER_BUDGET_BYTES);
         // A stream taking its windows from another is read after it.
         let selected = listings::provider_first(selected);
+        let _ = self.rides.set(listings::rides(&selected));
         let mut runs: Vec<Run> = selected
             .iter()
             .map(|&sel| {
@@ -461,6 +465,16 @@ impl Engine {
             .iter()
             .zip(plans)
             .map(|(run, plan)| match plan {
+                // A rider's windows taken from its provider cost it nothing, probed or not.
+                Some(Ok(slices)) if run.sel.def.rides.is_some() => {
+                    let own: Vec<Slice> = slices
+                        .iter()
+                        .filter(|s| !run.sharing.takes.contains(&listings::key(&s.request)))
+                        .cloned()
+                        .collect();
+                    let known = self.known(&own, &listings::Sharing::default());
+                    Some(run.sel.def.plan.estimate(&own, known))
+                }
                 Some(Ok(slices)) => {
                     let known = self.known(slices, &run.sharing);
                     Some(run.sel.def.plan.estimate(slices, known))

@@ -92,12 +92,15 @@ impl Producer {
     /// (`slice.extra`) and Gong refuses it (HTTP 403, a scope the credentials lack) before any page, the
     /// window is read again without it: the rider then fetches its own window and fails alone.
     async fn produce_window(&self, slice: &Slice, link: &SliceLink) -> Result<bool> {
+        let first = slice.first.as_deref();
         let Some(field) = slice.extra else {
-            return self.read_own_window(slice, link).await;
+            return self
+                .read_window(slice.request.clone(), slice, link, None, first)
+                .await;
         };
         if !self.refused.load(Ordering::Relaxed) {
             match self
-                .read_window(slice.request.clone(), slice, link, Some(field))
+                .read_window(slice.request.clone(), slice, link, Some(field), first)
                 .await
             {
                 Err(e)
@@ -111,35 +114,29 @@ impl Producer {
         }
         self.carry.lock().unwrap_or_else(|p| p.into_inner()).take();
         let plain = riders::without_field(&slice.request, field);
-        self.read_window(plain, slice, link, None).await
+        self.read_window(plain, slice, link, None, None).await
     }
 
-    /// Reads the slice's own request, from the first page the planner read when it did (`windows.rs`;
-    /// a window a rider takes is never one of those, see `listings::plan`).
-    async fn read_own_window(&self, slice: &Slice, link: &SliceLink) -> Result<bool> {
-        let endpoint = self.def.window_endpoint();
-        let mut pager = match &slice.first {
-            Some(first) => {
-                if !self.send_first(first, slice, link).await? {
-                    return Ok(false);
-                }
-                let (request, cursor) = (slice.request.clone(), first.cursor.clone());
-                Pager::after(&self.client, endpoint, request, cursor)
-            }
-            None => Pager::new(&self.client, endpoint, slice.request.clone()),
-        };
-        self.follow(&mut pager, slice, link, None, None).await
-    }
-
-    /// Follows `request`'s pages to the writer; `strip`: the field to remove from the records.
+    /// Follows `request`'s pages to the writer, from `first` (its first page, read by the planner,
+    /// `windows.rs`) when given; `strip`: the field to remove from the records.
     async fn read_window(
         &self,
         request: ApiRequest,
         slice: &Slice,
         link: &SliceLink,
         strip: Option<&str>,
+        first: Option<&Probed>,
     ) -> Result<bool> {
-        let mut pager = Pager::new(&self.client, self.def.window_endpoint(), request);
+        let endpoint = self.def.window_endpoint();
+        let mut pager = match first {
+            Some(first) => {
+                if !self.send_first(first, slice, link, strip).await? {
+                    return Ok(false);
+                }
+                Pager::after(&self.client, endpoint, request, first.cursor.clone())
+            }
+            None => Pager::new(&self.client, endpoint, request),
+        };
         self.follow(&mut pager, slice, link, None, strip).await
     }
 
@@ -249,11 +246,17 @@ impl Producer {
 
     /// Sends the slice's first page, read by the planner (`windows.rs`); an empty one sends nothing.
     /// `Ok(false)` when the writer stopped reading this slice.
-    async fn send_first(&self, first: &Probed, slice: &Slice, link: &SliceLink) -> Result<bool> {
+    async fn send_first(
+        &self,
+        first: &Probed,
+        slice: &Slice,
+        link: &SliceLink,
+        strip: Option<&str>,
+    ) -> Result<bool> {
         if first.page.records.is_empty() {
             return Ok(true);
         }
-        let batch = self.batch(first.page.clone(), slice, None, None).await?;
+        let batch = self.batch(first.page.clone(), slice, None, strip).await?;
         self.sent.store(true, Ordering::Relaxed);
         Ok(link.send(batch, link.lane().await).await.is_ok())
     }

@@ -32,6 +32,7 @@ use std::sync::{Arc, Mutex};
 use chrono::Duration;
 use tokio::sync::OnceCell;
 
+use super::listings::key;
 use super::pager::Pager;
 use super::plan::{span, window_slices, Slice};
 use super::Engine;
@@ -85,7 +86,7 @@ impl Probes {
             .cells
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .entry(probe_key(request))
+            .entry(key(request))
             .or_default()
             .clone();
         cell.get_or_try_init(|| async {
@@ -105,15 +106,6 @@ impl Probes {
     }
 }
 
-/// A probe's identity: its whole request, content selector included (calls_extensive and call_media
-/// ask the same window for different content; `listings::key` leaves the content out).
-fn probe_key(request: &ApiRequest) -> String {
-    format!(
-        "{} {} {:?} {:?}",
-        request.method, request.path, request.query, request.body
-    )
-}
-
 impl Engine {
     /// The slices of a windowed plan (call windows, id batches, typed and review windows) with adaptive
     /// widths; `None` for other plans.
@@ -131,6 +123,7 @@ impl Engine {
             let to = (t + if probing { width } else { span.step }).min(span.end);
             let mut window = window_slices(def, cfg, self.now, t, to);
             if probing {
+                self.ask_for_rider(def, &mut window);
                 let mut complete = true;
                 for slice in &mut window {
                     let ep = def.window_endpoint();
@@ -155,6 +148,19 @@ impl Engine {
             t = to;
         }
         Some(slices)
+    }
+
+    /// A provider of a selected rider's pages asks for the rider's field in the windows the planner
+    /// reads, so that their first pages serve both (`listings::rides`, `riders.rs`).
+    fn ask_for_rider(&self, def: &StreamDef, window: &mut [Slice]) {
+        let Some(&field) = self.rides.get().and_then(|r| r.get(def.name)) else {
+            return;
+        };
+        for slice in window {
+            if super::riders::ask_for(&mut slice.request, field) {
+                slice.extra = Some(field);
+            }
+        }
     }
 }
 

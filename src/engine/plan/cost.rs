@@ -106,7 +106,7 @@ impl Plan {
             // A window a provider fetches costs nothing here.
             Plan::CallWindows { .. } => Estimate {
                 requests: n - (known.taken as u64).min(n),
-                exact: false,
+                exact: n == 0,
                 about: false,
             },
             Plan::Periods { .. }
