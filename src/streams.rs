@@ -62,8 +62,9 @@ pub enum Plan {
         body: Option<(&'static str, &'static str)>,
         split: PerDay,
     },
-    /// Review-date windows of `window_days` (dates).
-    ReviewWindows { window: Bounds },
+    /// Review-date windows of `widths` × `window_days` (dates): answered scorecards are dense enough
+    /// that a call window's width would cost a partly filled page per window.
+    ReviewWindows { window: Bounds, widths: i64 },
     /// Workspace × manager × calendar month (date-times); records get `workspaceId`, `managerId`, `from`,
     /// `to`.
     CoachingMonths {
@@ -499,6 +500,9 @@ pub const STREAMS: &[StreamDef] = &[
                 from: "reviewFromDate",
                 to: "reviewToDate",
             },
+            // 28 days by default: 88 requests against a minimum of 83 on the mid-size company, where
+            // 7-day windows cost 104 (bench/RESULTS.md, "Adaptive windows").
+            widths: 4,
         },
         ..stream(
             "stats_activity_scorecards",

@@ -288,10 +288,10 @@ pub fn span(
             })
         }
         // Review dates: whole days, up to the end's day included.
-        Plan::ReviewWindows { .. } => Some(Span {
+        Plan::ReviewWindows { widths, .. } => Some(Span {
             from: midnight(from.date_naive()),
             end: midnight(end.date_naive()) + Duration::days(1),
-            step: Duration::days(cfg.window.num_days().max(1)),
+            step: Duration::days(cfg.window.num_days().max(1) * widths),
         }),
         _ => None,
     }
@@ -363,7 +363,7 @@ pub fn window_slices(
                 slice(req, added, checkpoint)
             })
             .collect(),
-        Plan::ReviewWindows { window } => {
+        Plan::ReviewWindows { window, .. } => {
             let today = midnight(now.date_naive());
             let req = bounded(
                 ep.request(),
