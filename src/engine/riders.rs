@@ -7,13 +7,12 @@
 //! provider whose config asks for the field costs nothing here.
 
 use bytes::Bytes;
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::client::ApiRequest;
 use crate::error::{Error, Result};
 use crate::gong::page::Page;
-use crate::gong::values::json_str;
+use crate::gong::values::{json_str, Fields};
 
 /// Adds `exposedFields.<field>: true` to `request`'s content selector; `false` when the request already
 /// asks for it (or selects no content, so there is nothing to add to).
@@ -47,32 +46,6 @@ pub fn without_field(request: &ApiRequest, field: &str) -> ApiRequest {
         exposed.insert(field.to_string(), false.into());
     }
     request
-}
-
-/// The top-level fields of a record, in order, each value as Gong sent it.
-struct Fields<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de> serde::Deserialize<'de> for Fields<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Fields<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Self::Value, A::Error> {
-                let mut fields = Vec::new();
-                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
-                    fields.push(entry);
-                }
-                Ok(Fields(fields))
-            }
-        }
-        d.deserialize_map(V)
-    }
 }
 
 /// Builds a page of the records `rebuild` returns for each record of `page` (`None`: unchanged), in a

@@ -2,6 +2,7 @@
 //! date-times go to Gong as `YYYY-MM-DDTHH:MM:SSZ` and dates as `YYYY-MM-DD`, always in UTC.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// A date-time as Gong takes it: `2025-01-01T00:00:00Z`.
@@ -46,4 +47,31 @@ pub fn closed_days_end(now: DateTime<Utc>, end: DateTime<Utc>) -> DateTime<Utc> 
             Duration::zero()
         };
     last.min(end_day)
+}
+
+/// An object's top-level fields in Gong's order, each value as Gong sent it (the per-day split and the
+/// riders rebuild records from them without touching the values).
+pub struct Fields<'a>(pub Vec<(String, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
+                    fields.push((k, v));
+                }
+                Ok(Fields(fields))
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
