@@ -190,7 +190,10 @@ fn refresh_persists_the_rotated_token_before_the_first_record_and_is_single_use(
 fn an_access_token_expiring_mid_sync_is_refreshed_and_the_sync_completes() {
     let sb = start_sandbox(SandboxConfig {
         access_token_ttl_secs: 1,
-        latency_ms: (40, 60),
+        // One request at a time, each 200-250 ms: the ~20 requests of this catalog (fewer as the
+        // planner gets cheaper: 40-60 ms once made the read shorter than one token's life) take
+        // several seconds, so several tokens expire mid-sync.
+        latency_ms: (200, 250),
         ..small_sandbox_config()
     });
     let base = sb.base_url();
@@ -199,12 +202,16 @@ fn an_access_token_expiring_mid_sync_is_refreshed_and_the_sync_completes() {
 
     let mut config = oauth_config(&base, "sandbox-refresh-token-0");
     config["max_concurrent_requests"] = json!(1);
+    let started = std::time::Instant::now();
     let oauth = read(dir.path(), "oauth.json", &config, &catalog);
+    let took = started.elapsed();
     assert_complete(&oauth);
     let configs = controls(&oauth);
+    let requests = sb.stats().api_requests;
     assert!(
         configs.len() >= 2,
-        "expected refreshes after the 1 s tokens expired, got {} CONTROL messages",
+        "expected refreshes after the 1 s tokens expired, got {} CONTROL messages \
+         ({requests} API requests in {took:?})",
         configs.len()
     );
     assert!(position(&oauth, "CONTROL") < position(&oauth, "RECORD"));

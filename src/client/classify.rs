@@ -157,7 +157,7 @@ pub fn status_error(what: &str, status: StatusCode, body: &[u8]) -> Error {
                 .unwrap_or_default();
             (
                 ErrorKind::Config,
-                format!("Gong denied access (HTTP 403) to {what}: the key or token lacks the scope{scope} or permission this stream needs. Grant it in Gong, or deselect the stream.{detail}"),
+                format!("Gong denied access (HTTP 403) to {what}: the key or token lacks the scope{scope} or permission it needs. Grant it in Gong (a sync can also deselect the stream that reads it).{detail}"),
             )
         }
         Reason::RateLimited => (
