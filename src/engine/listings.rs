@@ -283,14 +283,11 @@ mod tests {
     }
 
     fn window(from: &str) -> Slice {
-        Slice {
-            request: ep::CALLS.request().query("fromDateTime", from),
-            added: String::new(),
-            checkpoint: None,
-            shared: false,
-            extra: None,
-            first: None,
-        }
+        Slice::new(
+            ep::CALLS.request().query("fromDateTime", from),
+            String::new(),
+            None,
+        )
     }
 
     #[tokio::test]

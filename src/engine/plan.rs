@@ -39,6 +39,20 @@ pub struct Slice {
     pub first: Option<Arc<Probed>>,
 }
 
+impl Slice {
+    /// A slice of `request` as the plan builds it: not shared, no rider's field, no page read yet.
+    pub fn new(request: ApiRequest, added: String, checkpoint: Option<DateTime<Utc>>) -> Slice {
+        Slice {
+            request,
+            added,
+            checkpoint,
+            shared: false,
+            extra: None,
+            first: None,
+        }
+    }
+}
+
 /// The parent lists a plan is built from (see `streams::Parent`); only those the stream needs are set.
 #[derive(Debug, Clone, Default)]
 pub struct Parents {
@@ -107,25 +121,17 @@ pub fn slices(
     let end = cfg.end_or(now);
     let from_saved = from_saved(cfg, saved);
     let ep = def.endpoint;
-    let slice = |request, added: String, checkpoint| Slice {
-        request,
-        added,
-        checkpoint,
-        shared: false,
-        extra: None,
-        first: None,
-    };
     match def.plan {
         Plan::Single => {
             let req = with_workspace(def, cfg, ep.request());
-            vec![slice(req, String::new(), None)]
+            vec![Slice::new(req, String::new(), None)]
         }
         Plan::PerWorkspace => parents
             .workspaces
             .iter()
             .map(|ws| {
                 let req = ep.filter(ep.request(), WORKSPACE_FILTER, json!(ws));
-                slice(req, format!("\"workspaceId\":{}", json_str(ws)), None)
+                Slice::new(req, format!("\"workspaceId\":{}", json_str(ws)), None)
             })
             .collect(),
         Plan::PerFolder { param } => parents
@@ -134,7 +140,7 @@ pub fn slices(
             .map(|(id, name)| {
                 let req = ep.filter(ep.request(), param, json!(id));
                 let added = format!("\"folderId\":{},\"folderName\":{}", json_str(id), name);
-                slice(req, added, None)
+                Slice::new(req, added, None)
             })
             .collect(),
         Plan::CallWindows { .. } | Plan::CallIdBatches { .. } | Plan::TypedWindows { .. } => {
@@ -145,12 +151,12 @@ pub fn slices(
             .iter()
             .map(|id| {
                 let added = format!("\"userId\":{}", json_str(id));
-                slice(ep.request_for_id(id), added, None)
+                Slice::new(ep.request_for_id(id), added, None)
             })
             .collect(),
         Plan::Since { from } => {
             let req = ep.filter(ep.request(), from, json!(fmt_dt(from_saved)));
-            vec![slice(req, String::new(), Some(end))]
+            vec![Slice::new(req, String::new(), Some(end))]
         }
         Plan::Periods { period } => {
             let last_to = closed_days_end(now, end);
@@ -165,7 +171,7 @@ pub fn slices(
                 let (from, to) = (fmt_date(day), fmt_date(next));
                 let req = bounded(ep.request(), def, period, json!(from), json!(to));
                 let added = format!("\"fromDate\":\"{from}\",\"toDate\":\"{to}\"");
-                slices.push(slice(req, added, Some(next)));
+                slices.push(Slice::new(req, added, Some(next)));
                 day = next;
             }
             slices
@@ -184,7 +190,7 @@ pub fn slices(
                     b[name] = json!(value);
                 }
                 // Records carry their own day (`engine/per_day.rs`).
-                slices.push(slice(req, String::new(), Some(next)));
+                slices.push(Slice::new(req, String::new(), Some(next)));
                 day = next;
             }
             slices
@@ -216,7 +222,7 @@ pub fn slices(
                     );
                     // Months are re-read whole: the current month stays open until it ends.
                     let checkpoint = (i + 1 == count).then_some(if closed { to } else { month });
-                    slices.push(slice(req, added, checkpoint));
+                    slices.push(Slice::new(req, added, checkpoint));
                 }
             }
             slices
@@ -254,7 +260,7 @@ pub fn slices(
                         }
                         _ => req,
                     };
-                    slices.push(slice(with_workspace(def, cfg, req), added, None));
+                    slices.push(Slice::new(with_workspace(def, cfg, req), added, None));
                 }
             }
             slices
@@ -335,18 +341,10 @@ pub fn window_slices(
     to: DateTime<Utc>,
 ) -> Vec<Slice> {
     let ep = def.endpoint;
-    let slice = |request, added: String, checkpoint| Slice {
-        request,
-        added,
-        checkpoint,
-        shared: false,
-        extra: None,
-        first: None,
-    };
     match def.plan {
         Plan::CallWindows { window } | Plan::CallIdBatches { window, .. } => {
             let req = window_request(def, cfg, window, fmt_dt(from), fmt_dt(to));
-            vec![slice(req, String::new(), Some(to))]
+            vec![Slice::new(req, String::new(), Some(to))]
         }
         Plan::TypedWindows {
             param,
@@ -360,7 +358,7 @@ pub fn window_slices(
                 let req = bounded(req, def, window, json!(fmt_dt(from)), json!(fmt_dt(to)));
                 let added = format!("{}:{}", json_str(param), json_str(value));
                 let checkpoint = (i + 1 == values.len()).then_some(to);
-                slice(req, added, checkpoint)
+                Slice::new(req, added, checkpoint)
             })
             .collect(),
         Plan::ReviewWindows { window, .. } => {
@@ -373,7 +371,11 @@ pub fn window_slices(
                 json!(fmt_date(to)),
             );
             // Today is not over: the next sync reads it again.
-            vec![slice(req, String::new(), Some(to.min(today).max(from)))]
+            vec![Slice::new(
+                req,
+                String::new(),
+                Some(to.min(today).max(from)),
+            )]
         }
         _ => Vec::new(),
     }

@@ -158,12 +158,8 @@ mod tests {
     fn slices(n: usize, shared: bool) -> Vec<Slice> {
         (0..n)
             .map(|_| Slice {
-                request: ApiRequest::get("/v2/x"),
-                added: String::new(),
-                checkpoint: None,
                 shared,
-                extra: None,
-                first: None,
+                ..Slice::new(ApiRequest::get("/v2/x"), String::new(), None)
             })
             .collect()
     }
