@@ -335,8 +335,8 @@ fn fault_slow_past_the_timeout() {
 
 #[test]
 fn fault_expired_cursor() {
-    // Only requests that carry a cursor can get this fault (the sandbox decides it over those alone, so
-    // it lands the same way however the chains interleave): one window (four pages per call chain), a
+    // Only requests that carry a cursor can get this fault (the sandbox decides it per page and asking,
+    // so it lands the same way however the chains interleave): one window (four pages per call chain), a
     // higher rate, and one request at a time (a chain gives up after three restarts in a row). Since
     // call_transcripts takes its ids from the calls pages, fewer requests carry a cursor: 0.45 keeps
     // at least three faults.

@@ -50,9 +50,11 @@ pub(crate) struct AppState {
     pub stats: Mutex<RequestStats>,
     pub tokens: Mutex<TokenStore>,
     /// The fault config, the number of API requests since it was set, and of those that carried a cursor
-    /// (`expired-cursor` is decided over those alone, so where it lands does not depend on how requests
-    /// of other chains interleave).
+    /// (`fail_first_n` of `expired-cursor` counts those alone).
     faults: Mutex<(FaultConfig, u64, u64)>,
+    /// How often each page (request filter, offset) was asked for with a cursor since the fault config was
+    /// set (see `cursor_fault`).
+    cursor_asks: Mutex<HashMap<(u64, u64), u64>>,
     /// What the page-rewriting faults remember between requests.
     pager_faults: Mutex<PagerFaults>,
     bucket: Mutex<Bucket>,
@@ -88,6 +90,7 @@ impl AppState {
                 access: HashMap::new(),
             }),
             faults: Mutex::new((cfg.faults.clone(), 0, 0)),
+            cursor_asks: Mutex::new(HashMap::new()),
             pager_faults: Mutex::new(PagerFaults::default()),
             bucket: Mutex::new(Bucket {
                 tokens: cfg.rate_limit_per_sec.max(1.0),
@@ -103,6 +106,7 @@ impl AppState {
 
     pub fn set_faults(&self, f: FaultConfig) {
         *self.faults.lock().unwrap() = (f, 0, 0);
+        self.cursor_asks.lock().unwrap().clear();
         *self.pager_faults.lock().unwrap() = PagerFaults::default();
     }
 
@@ -144,13 +148,23 @@ impl AppState {
         )
     }
 
-    /// Whether this request, which carries a cursor, gets the `expired-cursor` fault: the fault config's
-    /// choice for the next number among cursor-carrying requests.
-    fn cursor_fault(&self) -> bool {
+    /// Whether this request, which carries a cursor to page `offset` of the request `filter` to
+    /// `endpoint`, gets the `expired-cursor` fault. The first `fail_first_n` cursor-carrying requests do;
+    /// after them the fault config's rate decides over (endpoint, offset, how often this page was asked
+    /// for), not over arrival order nor the filter (whose dates may follow the clock), so a read whose
+    /// chains interleave differently meets the same faults.
+    fn cursor_fault(&self, endpoint: &str, filter: u64, offset: u64) -> bool {
         let mut f = self.faults.lock().unwrap();
         let n = f.2;
         f.2 += 1;
-        f.0.decide(n) == Some(FaultKind::ExpiredCursor)
+        if n < f.0.fail_first_n {
+            return f.0.decide(n) == Some(FaultKind::ExpiredCursor);
+        }
+        let mut asks = self.cursor_asks.lock().unwrap();
+        let asked = asks.entry((filter, offset)).or_default();
+        let key = h3(hash_str(endpoint), offset, *asked) | 1 << 63; // never below fail_first_n
+        *asked += 1;
+        f.0.decide(key) == Some(FaultKind::ExpiredCursor)
     }
 
     fn record_fault(&self, k: FaultKind) {
@@ -799,14 +813,15 @@ fn page_offset(
     let Some(c) = cursor.filter(|c| !c.is_empty()) else {
         return Ok((0, fh));
     };
-    if st.cursor_fault() {
+    let offset = st
+        .cursors
+        .decode(c, fh, now_unix())
+        .map_err(|e| bad(st, e.message()))?;
+    if st.cursor_fault(endpoint, fh, offset) {
         st.record_fault(FaultKind::ExpiredCursor);
         return Err(bad(st, CursorError::Expired.message()));
     }
-    match st.cursors.decode(c, fh, now_unix()) {
-        Ok(o) => Ok((o as usize, fh)),
-        Err(e) => Err(bad(st, e.message())),
-    }
+    Ok((offset as usize, fh))
 }
 
 fn records(st: &AppState, total: usize, offset: usize, page_len: usize, fh: u64) -> Value {
