@@ -1,8 +1,8 @@
 //! What a stream's plan will cost in API requests, known before any of its slices is fetched.
 //!
 //! Gong sends no quota headers: the company's remaining quota is unknown, so the only cost a sync can
-//! plan against is its own estimate and the configured `requests_per_day`. [`Plan::estimate`] is the one
-//! place a plan variant says what it costs; a new variant adds its arm there.
+//! plan against is its own estimate and the configured `requests_per_day`. [`Plan::estimate`] (its
+//! `unprobed_cost`) is the one place a plan variant says what it costs; a new variant adds its arm there.
 //!
 //! How each shape is estimated: per-partition plans (one request per workspace, folder, or workspace ×
 //! manager × month, on endpoints Gong does not paginate) cost exactly their slices, and their partitions
@@ -31,6 +31,15 @@ pub struct Estimate {
 }
 
 impl Estimate {
+    /// `requests`, exact or a floor: every estimate but the users-costed stats windows' (`about`).
+    fn counted(requests: u64, exact: bool) -> Estimate {
+        Estimate {
+            requests,
+            exact,
+            about: false,
+        }
+    }
+
     pub fn plus(self, other: Estimate) -> Estimate {
         Estimate {
             requests: self.requests + other.requests,
@@ -68,34 +77,30 @@ impl Plan {
     pub fn estimate(&self, slices: &[Slice], known: Known) -> Estimate {
         let shared_list = slices.iter().any(|s| s.shared);
         if shared_list && known.list_fetched {
-            return Estimate {
-                requests: 0,
-                exact: true,
-                about: false,
-            };
+            return Estimate::counted(0, true);
         }
         // Windows whose first page the planner read (`windows.rs`) are costed from it.
         let (probed, unprobed): (Vec<&Slice>, Vec<&Slice>) =
             slices.iter().partition(|s| s.first.is_some());
-        let n = unprobed.len() as u64;
-        let rest = match self {
+        let rest = self.unprobed_cost(unprobed.len() as u64, known);
+        let batches = matches!(self, Plan::CallIdBatches { .. });
+        probed
+            .iter()
+            .fold(rest, |sum, slice| sum.plus(probed_cost(slice, batches)))
+    }
+
+    /// What `n` slices of this plan that the planner did not probe will send: the one place a plan
+    /// kind says what it costs.
+    fn unprobed_cost(&self, n: u64, known: Known) -> Estimate {
+        let taken = (known.taken as u64).min(n);
+        match self {
             // One request chain: at least one page.
-            Plan::Single | Plan::PerParent { .. } => Estimate {
-                requests: n,
-                exact: false,
-                about: false,
-            },
-            // Library folders and their content: one unpaginated request per partition.
-            Plan::PerWorkspace | Plan::PerFolder { .. } | Plan::PerUser => Estimate {
-                requests: n,
-                exact: true,
-                about: false,
-            },
-            Plan::CoachingMonths { .. } => Estimate {
-                requests: n,
-                exact: true,
-                about: false,
-            },
+            Plan::Single | Plan::PerParent { .. } => Estimate::counted(n, false),
+            // Library folders and their content, coaching: one unpaginated request per partition.
+            Plan::PerWorkspace
+            | Plan::PerFolder { .. }
+            | Plan::PerUser
+            | Plan::CoachingMonths { .. } => Estimate::counted(n, true),
             // A window's answer lists the users active in it, 100 a page: with the company's users
             // known, about ceil(users / 100) pages (fewer in a window where some were idle).
             Plan::DayRanges { .. } if n > 0 && known.users.is_some() => Estimate {
@@ -104,31 +109,15 @@ impl Plan {
                 about: true,
             },
             // A window a provider fetches costs nothing here.
-            Plan::CallWindows { .. } => Estimate {
-                requests: n - (known.taken as u64).min(n),
-                exact: n == 0,
-                about: false,
-            },
+            Plan::CallWindows { .. } => Estimate::counted(n - taken, n == 0),
             Plan::Periods { .. }
             | Plan::DayRanges { .. }
             | Plan::ReviewWindows { .. }
             | Plan::TypedWindows { .. }
-            | Plan::Since { .. } => Estimate {
-                requests: n,
-                exact: n == 0,
-                about: false,
-            },
+            | Plan::Since { .. } => Estimate::counted(n, n == 0),
             // A listing page per window (unless shared) and a batch of records per listing page.
-            Plan::CallIdBatches { .. } => Estimate {
-                requests: 2 * n - (known.taken as u64).min(n),
-                exact: n == 0,
-                about: false,
-            },
-        };
-        let batches = matches!(self, Plan::CallIdBatches { .. });
-        probed
-            .iter()
-            .fold(rest, |sum, slice| sum.plus(probed_cost(slice, batches)))
+            Plan::CallIdBatches { .. } => Estimate::counted(2 * n - taken, n == 0),
+        }
     }
 }
 
@@ -141,12 +130,8 @@ fn probed_cost(slice: &Slice, batches: bool) -> Estimate {
     };
     let more = u64::from(!first.complete());
     let batch = u64::from(batches && !first.page.records.is_empty());
-    Estimate {
-        requests: more + batch,
-        // A batch may come back in more pages; private calls may leave a listing page without a batch.
-        exact: more + batch == 0,
-        about: false,
-    }
+    // A batch may come back in more pages; private calls may leave a listing page without a batch.
+    Estimate::counted(more + batch, more + batch == 0)
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! The planner on its own: parent lists, config and checkpoint in, slices out.
 
-use chrono::TimeZone;
+use chrono::{Datelike, NaiveDate, TimeZone};
 
+use super::calendar::{month_start, next_month};
 use super::*;
+use crate::gong::values::fmt_dt;
 use crate::streams::{find, STREAMS};
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {

@@ -1,0 +1,58 @@
+//! Calendar arithmetic of the planner: the periods interaction stats are read in (days, weeks from
+//! Monday, months) and the months coaching reads. Pure functions of dates; every boundary is a UTC
+//! midnight.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+
+use crate::config::{Config, StatsPeriod};
+use crate::gong::values::midnight;
+use crate::state::Checkpoint;
+
+/// The calendar months coaching reads: (start, end, whether the month is over), the current one up to
+/// today (or the configured end), from the month of the saved cursor or of `start_date`.
+pub(super) fn months(
+    cfg: &Config,
+    now: DateTime<Utc>,
+    saved: Option<&Checkpoint>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>, bool)> {
+    let stop = midnight(now.date_naive()).min(cfg.end_or(now));
+    let mut month = month_start(saved.map(|c| c.cursor.max(cfg.start)).unwrap_or(cfg.start));
+    let mut months = Vec::new();
+    while month < stop {
+        let to = next_month(month).min(stop);
+        months.push((month, to, to == next_month(month)));
+        month = next_month(month);
+    }
+    months
+}
+
+/// The first day of the calendar period holding `d` (weeks start on Monday, as Gong's do).
+pub(super) fn period_start(kind: StatsPeriod, d: NaiveDate) -> NaiveDate {
+    match kind {
+        StatsPeriod::Day => d,
+        StatsPeriod::Week => d - Duration::days(d.weekday().num_days_from_monday().into()),
+        StatsPeriod::Month => d.with_day(1).unwrap_or(d),
+    }
+}
+
+/// The first day after the calendar period holding `d` (its exclusive end).
+pub(super) fn period_end(kind: StatsPeriod, d: NaiveDate) -> NaiveDate {
+    match kind {
+        StatsPeriod::Day => d + Duration::days(1),
+        StatsPeriod::Week => period_start(kind, d) + Duration::days(7),
+        StatsPeriod::Month => next_month(midnight(d)).date_naive(),
+    }
+}
+
+pub(super) fn month_start(t: DateTime<Utc>) -> DateTime<Utc> {
+    midnight(NaiveDate::from_ymd_opt(t.year(), t.month(), 1).unwrap_or(t.date_naive()))
+}
+
+pub(super) fn next_month(t: DateTime<Utc>) -> DateTime<Utc> {
+    let (y, m) = if t.month() == 12 {
+        (t.year() + 1, 1)
+    } else {
+        (t.year(), t.month() + 1)
+    };
+    midnight(NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(t.date_naive()))
+}
