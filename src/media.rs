@@ -303,6 +303,71 @@ struct Window {
     suffix: Option<u64>,
 }
 
+impl Window {
+    /// The window of `range` (the whole file when there is none), less the `skip` bytes at its start
+    /// that a partial file already holds.
+    fn new(range: Option<ByteRange>, skip: u64) -> Window {
+        match range {
+            None => Window {
+                next: Some(skip),
+                end: None,
+                suffix: None,
+            },
+            Some(ByteRange::From { start, end }) => Window {
+                next: Some(start + skip),
+                end: end.map(|e| e + 1),
+                suffix: None,
+            },
+            Some(ByteRange::Last(n)) => Window {
+                next: None,
+                end: None,
+                suffix: Some(n),
+            },
+        }
+    }
+
+    /// The `Range` header that asks for the bytes still missing: resolved suffix ranges and resumes
+    /// become absolute ranges; the whole file from its first byte needs none.
+    fn header(&self) -> Option<String> {
+        match (self.next, self.suffix) {
+            (None, Some(n)) => Some(ByteRange::Last(n).header()),
+            (Some(0), _) if self.end.is_none() => None,
+            (Some(next), _) => Some(
+                ByteRange::From {
+                    start: next,
+                    end: self.end.map(|e| e.saturating_sub(1)),
+                }
+                .header(),
+            ),
+            (None, None) => None,
+        }
+    }
+
+    /// Nothing is left to fetch: the next byte is at or past the known end.
+    fn is_complete(&self) -> bool {
+        matches!((self.next, self.end), (Some(next), Some(end)) if next >= end)
+    }
+
+    /// Resolves a suffix range against the file's real size, and clamps the end to that size (HTTP
+    /// semantics: a range that runs past the end of the file is clamped to the file, so the bytes after
+    /// the last one are never asked for).
+    fn fit_to(&mut self, total_size: Option<u64>) -> Result<()> {
+        if self.next.is_none() {
+            // A suffix range, now resolved against the real size.
+            let total = total_size.ok_or_else(|| {
+                Error::system("The media host did not say the file's size for a suffix range.")
+            })?;
+            let n = self.suffix.unwrap_or(0).min(total);
+            self.next = Some(total - n);
+            self.end = Some(total);
+        }
+        if let Some(total) = total_size {
+            self.end = Some(self.end.map_or(total, |e| e.min(total)));
+        }
+        Ok(())
+    }
+}
+
 /// Streams one media file (or a range of it) of a call to `out`.
 ///
 /// `known_url` is used first when given (e.g. a URL from an earlier calls/extensive list); otherwise a
@@ -317,160 +382,171 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
     skip: u64,
     out: &mut W,
 ) -> Result<DownloadInfo> {
-    let timeout = client.policy().request_timeout;
     let what = format!("the download of the {} of call {call_id}", kind.as_str());
-    let mut url = match known_url {
+    let url = match known_url {
         Some(u) => u,
         None => media_url(client, call_id, kind).await?,
     };
-    let mut win = match range {
-        None => Window {
-            next: Some(skip),
-            end: None,
-            suffix: None,
-        },
-        Some(ByteRange::From { start, end }) => Window {
-            next: Some(start + skip),
-            end: end.map(|e| e + 1),
-            suffix: None,
-        },
-        Some(ByteRange::Last(n)) => Window {
-            next: None,
-            end: None,
-            suffix: Some(n),
-        },
+    let download = Download {
+        client,
+        call_id,
+        kind,
+        what,
+        url,
+        win: Window::new(range, skip),
+        skip,
+        info: DownloadInfo::default(),
+        attempts: Attempts::default(),
+        first: true,
     };
-    let mut info = DownloadInfo::default();
-    let mut attempts = Attempts::default();
-    let mut first = true;
-    loop {
-        attempts.start();
-        // Resolved suffix ranges and resumes become absolute ranges.
-        let header = match (win.next, win.suffix) {
-            (None, Some(n)) => Some(ByteRange::Last(n).header()),
-            (Some(0), _) if win.end.is_none() => None,
-            (Some(next), _) => Some(
-                ByteRange::From {
-                    start: next,
-                    end: win.end.map(|e| e.saturating_sub(1)),
-                }
-                .header(),
-            ),
-            (None, None) => None,
-        };
-        if let (Some(next), Some(end)) = (win.next, win.end) {
-            if next >= end {
+    download.run(out).await
+}
+
+/// One download between its attempts: the URL (renewed when it expires), the window still to fetch,
+/// and what was written so far. The state the retry loop carries, so each step can be its own method.
+struct Download<'a> {
+    client: &'a GongClient,
+    call_id: &'a str,
+    kind: MediaKind,
+    /// "the download of the {kind} of call {id}", for the retry policy's messages.
+    what: String,
+    url: String,
+    win: Window,
+    /// Bytes at the start of the requested range that a partial file already holds.
+    skip: u64,
+    info: DownloadInfo,
+    attempts: Attempts,
+    /// No body has been received yet (the first one sets `info.first_byte`).
+    first: bool,
+}
+
+/// How one received body ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Body {
+    /// Every requested byte is written.
+    Whole,
+    /// It broke off or came up short; the retry policy has waited and the next attempt resumes.
+    BrokeOff,
+}
+
+impl Download<'_> {
+    /// The request and retry loop: one attempt per turn, until every requested byte is written or the
+    /// retry policy is spent.
+    async fn run<W: AsyncWrite + Unpin + ?Sized>(mut self, out: &mut W) -> Result<DownloadInfo> {
+        loop {
+            self.attempts.start();
+            let header = self.win.header();
+            if self.win.is_complete() {
                 // A skip that already covers the whole requested range.
-                info.already_complete = info.bytes_written == 0;
-                out.flush().await.map_err(write_error)?;
-                return Ok(info);
+                self.info.already_complete = self.info.bytes_written == 0;
+                return finish(self.info, out).await;
             }
-        }
-        let Some(response) = media_get(client, &url, header.as_deref(), &attempts, &what).await?
-        else {
-            continue;
-        };
-        let status = response.status();
-        let headers = response.headers().clone();
-        if status == StatusCode::RANGE_NOT_SATISFIABLE {
-            let (_, total) = content_range(&headers);
-            if let (Some(total), Some(next)) = (total, win.next) {
-                if skip > 0 && next == total {
-                    info.total_size = Some(total);
-                    info.first_byte = next;
-                    info.already_complete = true;
-                    out.flush().await.map_err(write_error)?;
-                    return Ok(info);
-                }
-            }
-            return Err(Error::config(format!(
-                "The {} of call {call_id} has {} bytes; the range {} is outside it.",
-                kind.as_str(),
-                total.map_or("an unknown number of".to_string(), |t| t.to_string()),
-                header.unwrap_or_default()
-            ))
-            .with_status(416));
-        }
-        if !status.is_success() {
-            let retry_after = parse_retry_after(&headers);
-            let body = match response.bytes().await {
-                Ok(body) => body,
-                Err(_) => {
-                    // An answer that broke off is a transport failure, whatever its status.
-                    let error = Error::transient(format!(
-                        "The media host's HTTP {} answer for {what} broke off.",
-                        status.as_u16()
-                    ))
-                    .with_reason(Reason::Transport);
-                    client
-                        .wait_after_failure(&what, &attempts, error, None)
-                        .await?;
-                    continue;
-                }
+            let Some(response) = media_get(
+                self.client,
+                &self.url,
+                header.as_deref(),
+                &self.attempts,
+                &self.what,
+            )
+            .await?
+            else {
+                continue;
             };
-            let text = host_message(&body);
-            if status == StatusCode::FORBIDDEN && info.renewed_urls < MAX_RENEWALS {
-                // Gong's media URLs expire after 8 hours (S3: 403 "Request has expired"); a fresh one
-                // comes from calls/extensive. Any 403 is worth one fresh URL: the host gives no other hint.
-                info.renewed_urls += 1;
-                url = media_url(client, call_id, kind).await?;
+            let status = response.status();
+            if status == StatusCode::RANGE_NOT_SATISFIABLE {
+                return self.outside_the_file(response.headers(), header, out).await;
+            }
+            if !status.is_success() {
+                self.after_refusal(response).await?;
                 continue;
             }
-            let error = host_error(
-                status,
-                &format!("the {} of call {call_id}", kind.as_str()),
-                &text,
-            );
-            match verdict_of(error.reason(), retry_after) {
-                Verdict::Retry(after) => {
-                    client
-                        .wait_after_failure(&what, &attempts, error, after)
-                        .await?;
-                    continue;
-                }
-                _ => return Err(error),
+            if self.receive(response, out).await? == Body::Whole {
+                return finish(self.info, out).await;
             }
         }
-        // 200 or 206: where does this body start, and how much of it is already written?
-        let (range_start, range_total) = content_range(&headers);
-        let length = headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let total = if status == StatusCode::PARTIAL_CONTENT {
-            range_total
-        } else {
-            length
+    }
+
+    /// A 416: a resume whose offset is the end of the file has nothing left to fetch; any other range
+    /// outside the file is the caller's mistake.
+    async fn outside_the_file<W: AsyncWrite + Unpin + ?Sized>(
+        mut self,
+        headers: &reqwest::header::HeaderMap,
+        header: Option<String>,
+        out: &mut W,
+    ) -> Result<DownloadInfo> {
+        let (_, total) = content_range(headers);
+        if let (Some(total), Some(next)) = (total, self.win.next) {
+            if self.skip > 0 && next == total {
+                self.info.total_size = Some(total);
+                self.info.first_byte = next;
+                self.info.already_complete = true;
+                return finish(self.info, out).await;
+            }
+        }
+        Err(Error::config(format!(
+            "The {} of call {} has {} bytes; the range {} is outside it.",
+            self.kind.as_str(),
+            self.call_id,
+            total.map_or("an unknown number of".to_string(), |t| t.to_string()),
+            header.unwrap_or_default()
+        ))
+        .with_status(416))
+    }
+
+    /// Any other non-success answer: a fresh URL for a 403 (while renewals last), the retry policy's
+    /// wait for what it retries, else the error. `Ok` means: try again.
+    async fn after_refusal(&mut self, response: reqwest::Response) -> Result<()> {
+        let status = response.status();
+        let retry_after = parse_retry_after(response.headers());
+        let Ok(body) = response.bytes().await else {
+            // An answer that broke off is a transport failure, whatever its status.
+            let error = Error::transient(format!(
+                "The media host's HTTP {} answer for {} broke off.",
+                status.as_u16(),
+                self.what
+            ))
+            .with_reason(Reason::Transport);
+            return self
+                .client
+                .wait_after_failure(&self.what, &self.attempts, error, None)
+                .await;
         };
-        if total.is_some() {
-            info.total_size = total;
+        let text = host_message(&body);
+        if status == StatusCode::FORBIDDEN && self.info.renewed_urls < MAX_RENEWALS {
+            // Gong's media URLs expire after 8 hours (S3: 403 "Request has expired"); a fresh one
+            // comes from calls/extensive. Any 403 is worth one fresh URL: the host gives no other hint.
+            self.info.renewed_urls += 1;
+            self.url = media_url(self.client, self.call_id, self.kind).await?;
+            return Ok(());
         }
-        if info.content_type.is_none() {
-            info.content_type = header_text(&headers, CONTENT_TYPE);
+        let error = host_error(
+            status,
+            &format!("the {} of call {}", self.kind.as_str(), self.call_id),
+            &text,
+        );
+        match verdict_of(error.reason(), retry_after) {
+            Verdict::Retry(after) => {
+                self.client
+                    .wait_after_failure(&self.what, &self.attempts, error, after)
+                    .await
+            }
+            _ => Err(error),
         }
-        let body_start = if status == StatusCode::PARTIAL_CONTENT {
-            range_start.unwrap_or(0)
-        } else {
-            0
-        };
-        if win.next.is_none() {
-            // A suffix range, now resolved against the real size.
-            let total = info.total_size.ok_or_else(|| {
-                Error::system("The media host did not say the file's size for a suffix range.")
-            })?;
-            let n = win.suffix.unwrap_or(0).min(total);
-            win.next = Some(total - n);
-            win.end = Some(total);
-        }
-        // HTTP semantics: a range that runs past the end of the file is clamped to the file, so the
-        // bytes after the last one are never asked for.
-        if let Some(total) = info.total_size {
-            win.end = Some(win.end.map_or(total, |e| e.min(total)));
-        }
-        let next = win.next.unwrap_or(0);
-        if first {
-            info.first_byte = next;
-            first = false;
+    }
+
+    /// A 200 or 206: learns the file's size and type, places the body within the window, and streams
+    /// it to `out`. A body that breaks off or comes up short waits (retry policy) before the resume.
+    async fn receive<W: AsyncWrite + Unpin + ?Sized>(
+        &mut self,
+        response: reqwest::Response,
+        out: &mut W,
+    ) -> Result<Body> {
+        let body_start = self.note_headers(response.status(), response.headers());
+        self.win.fit_to(self.info.total_size)?;
+        let next = self.win.next.unwrap_or(0);
+        if self.first {
+            self.info.first_byte = next;
+            self.first = false;
         }
         if body_start > next {
             return Err(Error::system(format!(
@@ -478,14 +554,69 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
             )));
         }
         // Bytes of this body before `next` (a host that ignored Range) are read and dropped.
-        let mut to_skip = next - body_start;
-        let mut pos = next;
-        let mut response = response;
-        let broke = loop {
+        let (pos, broke) = self
+            .stream_body(response, next - body_start, next, out)
+            .await?;
+        self.win.next = Some(pos);
+        let short = self.win.end.is_some_and(|e| pos < e);
+        if !broke && !short {
+            return Ok(Body::Whole);
+        }
+        // The body broke off: carry on from the last byte written.
+        let error = Error::transient(format!(
+            "The download of the {} of call {} kept breaking off ({} bytes written); run it again with --resume.",
+            self.kind.as_str(),
+            self.call_id,
+            self.info.bytes_written
+        ))
+        .with_reason(Reason::Transport);
+        self.client
+            .wait_after_failure(&self.what, &self.attempts, error, None)
+            .await?;
+        self.info.resumed += 1;
+        Ok(Body::BrokeOff)
+    }
+
+    /// Records the file's size and content type from a 200 or 206, and returns the offset within the
+    /// file of the body's first byte.
+    fn note_headers(&mut self, status: StatusCode, headers: &reqwest::header::HeaderMap) -> u64 {
+        // 200 or 206: where does this body start, and how much of it is already written?
+        let (range_start, range_total) = content_range(headers);
+        let length = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let partial = status == StatusCode::PARTIAL_CONTENT;
+        let total = if partial { range_total } else { length };
+        if total.is_some() {
+            self.info.total_size = total;
+        }
+        if self.info.content_type.is_none() {
+            self.info.content_type = header_text(headers, CONTENT_TYPE);
+        }
+        if partial {
+            range_start.unwrap_or(0)
+        } else {
+            0
+        }
+    }
+
+    /// Streams one body chunk by chunk to `out`, its first byte at offset `pos`: drops the first
+    /// `to_skip` bytes and anything past the window's end. Returns the offset after the last byte
+    /// written and whether the body broke off (a chunk failed or outlasted the request timeout).
+    async fn stream_body<W: AsyncWrite + Unpin + ?Sized>(
+        &mut self,
+        mut response: reqwest::Response,
+        mut to_skip: u64,
+        mut pos: u64,
+        out: &mut W,
+    ) -> Result<(u64, bool)> {
+        let timeout = self.client.policy().request_timeout;
+        loop {
             let chunk = match tokio::time::timeout(timeout, response.chunk()).await {
                 Ok(Ok(Some(c))) => c,
-                Ok(Ok(None)) => break false,
-                Ok(Err(_)) | Err(_) => break true,
+                Ok(Ok(None)) => return Ok((pos, false)),
+                Ok(Err(_)) | Err(_) => return Ok((pos, true)),
             };
             let mut data: &[u8] = &chunk;
             if to_skip > 0 {
@@ -493,38 +624,29 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
                 data = &data[n..];
                 to_skip -= n as u64;
             }
-            if let Some(end) = win.end {
+            if let Some(end) = self.win.end {
                 let room = end.saturating_sub(pos) as usize;
                 data = &data[..data.len().min(room)];
             }
             if !data.is_empty() {
                 out.write_all(data).await.map_err(write_error)?;
                 pos += data.len() as u64;
-                info.bytes_written += data.len() as u64;
+                self.info.bytes_written += data.len() as u64;
             }
-            if win.end.is_some_and(|e| pos >= e) {
-                break false;
+            if self.win.end.is_some_and(|e| pos >= e) {
+                return Ok((pos, false));
             }
-        };
-        win.next = Some(pos);
-        let short = win.end.is_some_and(|e| pos < e);
-        if broke || short {
-            // The body broke off: carry on from the last byte written.
-            let error = Error::transient(format!(
-                "The download of the {} of call {call_id} kept breaking off ({} bytes written); run it again with --resume.",
-                kind.as_str(),
-                info.bytes_written
-            ))
-            .with_reason(Reason::Transport);
-            client
-                .wait_after_failure(&what, &attempts, error, None)
-                .await?;
-            info.resumed += 1;
-            continue;
         }
-        out.flush().await.map_err(write_error)?;
-        return Ok(info);
     }
+}
+
+/// Flushes the writer: a download returns only once its bytes are out of the writer's buffer.
+async fn finish<W: AsyncWrite + Unpin + ?Sized>(
+    info: DownloadInfo,
+    out: &mut W,
+) -> Result<DownloadInfo> {
+    out.flush().await.map_err(write_error)?;
+    Ok(info)
 }
 
 fn write_error(e: std::io::Error) -> Error {
