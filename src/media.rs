@@ -680,49 +680,53 @@ pub(crate) async fn media_send(
         request = request.header(RANGE, h);
     }
     let timeout = client.policy().request_timeout;
-    let failure = match tokio::time::timeout(timeout, request.send()).await {
+    let error = match tokio::time::timeout(timeout, request.send()).await {
         Ok(Ok(r)) => return Ok(Some(r)),
-        Ok(Err(e)) if e.is_builder() || e.is_redirect() => {
-            return Err(Error::system(format!(
-                "Could not fetch {what} from {}: {}",
-                redact_url(url),
-                if e.is_redirect() {
-                    "the media host redirected to another host"
-                } else {
-                    "the request could not be built"
-                }
-            )))
-        }
-        Ok(Err(e)) if crate::client::unreachable(&e).is_some() => {
-            let error = Error::transient(format!(
-                "Could not fetch {what} from {}: nothing answers there (the host refused the connection or its name does not resolve).",
-                redact_url(url)
-            ))
-            .with_reason(Reason::Unreachable);
-            client
-                .wait_after_failure(what, attempts, error, None)
-                .await?;
-            return Ok(None);
-        }
-        Ok(Err(e)) => format!(
-            "Could not fetch {what} from {}: {}",
-            redact_url(url),
-            if e.is_connect() {
-                "could not connect"
-            } else {
-                "the connection failed"
-            }
-        ),
-        Err(_) => format!(
+        Ok(Err(e)) => send_failure(&e, url, what)?,
+        Err(_) => Error::transient(format!(
             "The media host did not answer within {} s for {what}.",
             timeout.as_secs()
-        ),
+        ))
+        .with_reason(Reason::Transport),
     };
-    let error = Error::transient(failure).with_reason(Reason::Transport);
     client
         .wait_after_failure(what, attempts, error, None)
         .await?;
     Ok(None)
+}
+
+/// The error of a request to a media URL that got no answer. `Err` when no retry can mend it (a
+/// redirect to another host, a request that cannot be built); otherwise the transient error the retry
+/// policy waits after: `Unreachable` when nothing answers there, `Transport` for any other failure.
+fn send_failure(e: &reqwest::Error, url: &str, what: &str) -> Result<Error> {
+    if e.is_builder() || e.is_redirect() {
+        return Err(Error::system(format!(
+            "Could not fetch {what} from {}: {}",
+            redact_url(url),
+            if e.is_redirect() {
+                "the media host redirected to another host"
+            } else {
+                "the request could not be built"
+            }
+        )));
+    }
+    if crate::client::unreachable(e).is_some() {
+        return Ok(Error::transient(format!(
+            "Could not fetch {what} from {}: nothing answers there (the host refused the connection or its name does not resolve).",
+            redact_url(url)
+        ))
+        .with_reason(Reason::Unreachable));
+    }
+    let failure = format!(
+        "Could not fetch {what} from {}: {}",
+        redact_url(url),
+        if e.is_connect() {
+            "could not connect"
+        } else {
+            "the connection failed"
+        }
+    );
+    Ok(Error::transient(failure).with_reason(Reason::Transport))
 }
 
 /// The error for a media host's non-success answer about `what`, with its typed reason.
@@ -816,6 +820,14 @@ struct Built {
     file_reference: Option<Value>,
 }
 
+/// One recording a page lists: a call and one media kind it has a URL for.
+struct Recording {
+    call_id: String,
+    kind: MediaKind,
+    url: String,
+    meta: CallMeta,
+}
+
 /// Turns one page of calls/extensive (media only) into a page of `call_media` records: one per call and
 /// media kind that has a URL. Without `files`, size and content type come from `probes`
 /// ([`crate::media_probe`]: a probe of the media host, or the URL alone when probes are off); with
@@ -829,7 +841,23 @@ pub async fn media_page(
 ) -> Result<(Page, Vec<String>)> {
     use futures_util::stream::{self, StreamExt, TryStreamExt};
     let now = Utc::now();
-    let mut jobs = Vec::new();
+    let recordings = recordings(calls)?;
+    // Probes bound themselves per read (`PROBE_CONCURRENCY`); without them nothing is awaited.
+    let width = match files {
+        Some(f) => f.concurrency,
+        None => PROBE_CONCURRENCY,
+    };
+    let built: Vec<Built> = stream::iter(recordings)
+        .map(|recording| build(client, recording, now, files, probes))
+        .buffered(width)
+        .try_collect()
+        .await?;
+    serialise(&built, files.is_some())
+}
+
+/// The recordings of a page of calls/extensive, in the page's order, audio before video.
+fn recordings(calls: &Page) -> Result<Vec<Recording>> {
+    let mut recordings = Vec::new();
     for i in 0..calls.len() {
         let call: ExtensiveCall = serde_json::from_str(calls.record(i)).map_err(|e| {
             Error::system(format!(
@@ -845,70 +873,86 @@ pub async fn media_page(
         let media = call.media.unwrap_or_default();
         for kind in [MediaKind::Audio, MediaKind::Video] {
             if let Some(url) = media.get(kind) {
-                jobs.push((call_id.clone(), kind, url.to_string(), meta.clone()));
+                recordings.push(Recording {
+                    call_id: call_id.clone(),
+                    kind,
+                    url: url.to_string(),
+                    meta: meta.clone(),
+                });
             }
         }
     }
-    // Probes bound themselves per read (`PROBE_CONCURRENCY`); without them nothing is awaited.
-    let width = match files {
-        Some(f) => f.concurrency,
-        None => PROBE_CONCURRENCY,
+    Ok(recordings)
+}
+
+/// The record of one recording. Its size and content type come from a probe, or, with file transfer,
+/// from its download to the staging directory, which also gives it a `file_reference`.
+async fn build(
+    client: &GongClient,
+    recording: Recording,
+    now: DateTime<Utc>,
+    files: Option<&FileStaging>,
+    probes: &Probes,
+) -> Result<Built> {
+    let Recording {
+        call_id,
+        kind,
+        url,
+        meta,
+    } = recording;
+    let mut record = CallMedia {
+        call_id: call_id.clone(),
+        kind,
+        url: Some(url.clone()),
+        started: meta.started.clone().map(GongDateTime),
+        workspace_id: id_text(&meta.workspace_id),
+        primary_user_id: id_text(&meta.primary_user_id),
+        content_type: None,
+        size_bytes: None,
+        url_expires_at: Some(GongDateTime(
+            url_expiry(&url, now)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+        )),
     };
-    let built: Vec<Built> = stream::iter(jobs)
-        .map(|(call_id, kind, url, meta)| async move {
-            let mut record = CallMedia {
-                call_id: call_id.clone(),
-                kind,
-                url: Some(url.clone()),
-                started: meta.started.clone().map(GongDateTime),
-                workspace_id: id_text(&meta.workspace_id),
-                primary_user_id: id_text(&meta.primary_user_id),
-                content_type: None,
-                size_bytes: None,
-                url_expires_at: Some(GongDateTime(
-                    url_expiry(&url, now)
-                        .format("%Y-%m-%dT%H:%M:%SZ")
-                        .to_string(),
-                )),
-            };
-            let file_reference = match files {
-                None => {
-                    let (size, ct) = probes.size_and_type(client, &url).await;
-                    record.size_bytes = size.map(|s| s as i64);
-                    record.content_type = ct;
-                    None
-                }
-                Some(staging) => {
-                    let (info, relative, path) =
-                        stage_file(client, staging, &call_id, kind, &url).await?;
-                    record.size_bytes = info.total_size.map(|s| s as i64);
-                    record.content_type = info.content_type.clone();
-                    Some(json!({
-                        "staging_file_url": path.to_string_lossy(),
-                        "source_file_relative_path": relative,
-                        "file_size_bytes": info.bytes_written,
-                    }))
-                }
-            };
-            Ok::<_, Error>(Built {
-                record,
-                file_reference,
-            })
-        })
-        .buffered(width)
-        .try_collect()
-        .await?;
+    let file_reference = match files {
+        None => {
+            let (size, ct) = probes.size_and_type(client, &url).await;
+            record.size_bytes = size.map(|s| s as i64);
+            record.content_type = ct;
+            None
+        }
+        Some(staging) => {
+            let (info, relative, path) = stage_file(client, staging, &call_id, kind, &url).await?;
+            record.size_bytes = info.total_size.map(|s| s as i64);
+            record.content_type = info.content_type.clone();
+            Some(json!({
+                "staging_file_url": path.to_string_lossy(),
+                "source_file_relative_path": relative,
+                "file_size_bytes": info.bytes_written,
+            }))
+        }
+    };
+    Ok(Built {
+        record,
+        file_reference,
+    })
+}
+
+/// The page of the built records (one body, one range per record) and their `file_reference`
+/// fragments: with file transfer one per record, empty for a record without one; otherwise none.
+fn serialise(built: &[Built], file_transfer: bool) -> Result<(Page, Vec<String>)> {
     let mut body = Vec::with_capacity(built.len() * 400);
     let mut ranges = Vec::with_capacity(built.len());
     let mut refs = Vec::new();
-    for b in &built {
+    for b in built {
         let start = body.len();
         serde_json::to_writer(&mut body, &b.record)
             .map_err(|e| Error::system(format!("Could not serialise a call_media record: {e}")))?;
         ranges.push(start..body.len());
         if let Some(r) = &b.file_reference {
             refs.push(format!("\"file_reference\":{r}"));
-        } else if files.is_some() {
+        } else if file_transfer {
             refs.push(String::new());
         }
     }
