@@ -202,7 +202,7 @@ pub enum Lift {
     /// `callStarted`: the start time of the record's call (call_transcripts).
     CallStarted,
     /// The connector builds the records: one per call and media kind, from calls/extensive's media URLs
-    /// (call_media, see `media.rs`); with file transfer, each recording is downloaded too.
+    /// (call_media, see `media/records.rs`); with file transfer, each recording is downloaded too.
     CallMedia,
     /// `entryId`: a hash of the record as Gong sent it, for records without an id (logs).
     EntryHash,
