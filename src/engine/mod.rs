@@ -437,26 +437,7 @@ impl Engine {
             page_size: run.page_size.clone(),
             sent_first: AtomicBool::new(false),
         };
-        let key = listings::key(&slice.request);
-        let tap = (run.sharing.ids.get(&key)).map(|&n| self.listings.open(key.clone(), n));
-        let carry = match (run.sharing.pages.get(&key), run.sharing.ride) {
-            (Some(&n), Some(ride)) => Some((self.carried.open(key, n), ride)),
-            _ => None,
-        };
-        let ctx = Producer {
-            client: self.client.clone(),
-            shared: self.shared.clone(),
-            listings: self.listings.clone(),
-            carried: self.carried.clone(),
-            tap: std::sync::Mutex::new(tap),
-            carry: std::sync::Mutex::new(carry),
-            refused: self.refused.clone(),
-            sent: AtomicBool::new(false),
-            def: run.sel.def,
-            files: run.files.clone(),
-            probes: run.probes.clone(),
-            exclude_private: self.config.exclude_private_calls,
-        };
+        let ctx = self.producer(run, &slice);
         let done = run.tx.clone();
         let name = run.sel.def.name;
         running.fetch_add(1, Ordering::Relaxed);
@@ -477,5 +458,30 @@ impl Engine {
         // count against its stream (`client::TALLY`).
         let task = crate::client::TALLY.scope(run.tally.clone(), task);
         tokio::spawn(crate::client::PRIORITY.scope(seq, task)).abort_handle()
+    }
+
+    /// The producer of one slice of `run`, with the engine's shared lists; when the slice reads a window
+    /// other streams take (`listings.rs`), the window's tap is opened here, before the slice runs.
+    fn producer(&self, run: &Run, slice: &Slice) -> Producer {
+        let key = listings::key(&slice.request);
+        let tap = (run.sharing.ids.get(&key)).map(|&n| self.listings.open(key.clone(), n));
+        let carry = match (run.sharing.pages.get(&key), run.sharing.ride) {
+            (Some(&n), Some(ride)) => Some((self.carried.open(key, n), ride)),
+            _ => None,
+        };
+        Producer {
+            client: self.client.clone(),
+            shared: self.shared.clone(),
+            listings: self.listings.clone(),
+            carried: self.carried.clone(),
+            tap: std::sync::Mutex::new(tap),
+            carry: std::sync::Mutex::new(carry),
+            refused: self.refused.clone(),
+            sent: AtomicBool::new(false),
+            def: run.sel.def,
+            files: run.files.clone(),
+            probes: run.probes.clone(),
+            exclude_private: self.config.exclude_private_calls,
+        }
     }
 }
