@@ -10,11 +10,13 @@
 //! a slice only once it and every slice before it are written, so a STATE never claims data that was not
 //! emitted.
 //!
-//! The parts: `plan.rs` turns a stream into slices, `producer.rs` fetches a slice (with `pager.rs`, which
-//! follows one request chain, `shared.rs`, the parent lists fetched once, and `listings.rs` with
-//! `riders.rs`, the windows several streams need, fetched once), `link.rs` carries its pages
-//! to the writer through `gate.rs`, and `writer.rs` and `checkpoints.rs` write records and STATEs. This
-//! file holds the read loop that ties them together.
+//! The parts: `planning.rs` plans every stream before the first record and logs what it will cost (with
+//! `plan.rs`, which turns a stream into slices, and `costs.rs`), `producer.rs` fetches a slice (with
+//! `pager.rs`, which follows one request chain, `shared.rs`, the parent lists fetched once, and
+//! `listings.rs` with `riders.rs`, the windows several streams need, fetched once), `link.rs` carries its
+//! pages to the writer through `gate.rs`, and `writer.rs` and `checkpoints.rs` write records and STATEs.
+//! This file holds the read loop that ties them together: plan, start slices, write one stream at a
+//! time, log the end.
 
 pub mod checkpoints;
 pub mod costs;
@@ -24,6 +26,7 @@ pub mod listings;
 pub mod pager;
 pub mod per_day;
 pub mod plan;
+mod planning;
 mod private;
 pub mod producer;
 pub mod riders;
@@ -44,13 +47,14 @@ use crate::client::GongClient;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::protocol::{LogLevel, Message, Output, StreamStatus, SyncMode};
-use crate::state::{checkpoint_for, Checkpoint, Selected};
+use crate::state::{Checkpoint, Selected};
 use crate::streams::Lift;
 
 use gate::{Gate, PageSize};
 use link::{Event, SliceLink};
 pub use pager::{Pager, Part, PART_BYTES, STREAM_ABOVE};
 pub use plan::Slice;
+use planning::Planned;
 use producer::Producer;
 use shared::{Needs, SharedLists};
 
@@ -104,6 +108,74 @@ struct Run<'s> {
     tally: Arc<AtomicU64>,
     /// The windows the stream fetches for other streams, and those it takes from them (`listings.rs`).
     sharing: listings::Sharing,
+}
+
+impl<'s> Run<'s> {
+    /// A selected stream before its plan: nothing written, nothing started.
+    fn new(sel: &'s Selected, concurrency: usize, call_media_probe: bool) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Run {
+            sel,
+            incremental: sel.sync_mode == SyncMode::Incremental,
+            date_only: sel.def.plan.dates_only(),
+            last_checkpoint: None,
+            since_state: 0,
+            total: 0,
+            estimate: 0,
+            states_emitted: 0,
+            running: false,
+            failed: false,
+            // Airbyte file transfer: the catalog asks for the files of a stream of file records.
+            files: (sel.include_files && sel.def.lift == Lift::CallMedia)
+                .then(|| Arc::new(crate::media::FileStaging::from_env(concurrency))),
+            probes: Arc::new(crate::media_probe::Probes::new(call_media_probe)),
+            seen: sel.def.unique.then(Default::default),
+            page_size: Arc::new(PageSize::new()),
+            tx,
+            rx,
+            open: VecDeque::new(),
+            tasks: Vec::new(),
+            planned: false,
+            plan_error: None,
+            tally: Arc::new(AtomicU64::new(0)),
+            sharing: listings::Sharing::default(),
+        }
+    }
+
+    /// Stops the stream's slices after it failed.
+    fn stop(&mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+        self.open.clear();
+        // Pages already sent hold room in the gate: drop them, or the next stream waits forever.
+        self.rx.close();
+        while self.rx.try_recv().is_ok() {}
+    }
+}
+
+/// Where the read loop stands: the stream being written, and the next stream whose slices are being
+/// started with the rest of its plan.
+#[derive(Default)]
+struct Schedule {
+    /// The stream being written.
+    current: usize,
+    /// The stream whose slices are being started (the current one or a later one).
+    next_plan: usize,
+    /// The slices of `next_plan` not started yet.
+    slices: Option<std::vec::IntoIter<Slice>>,
+    /// The number of the next slice started: slices are numbered in output order (`gate.rs`).
+    seq: u64,
+    /// The stream being written has had its STARTED status.
+    began: bool,
+}
+
+impl Schedule {
+    /// The stream being written is done with (finished or failed): the next one is written.
+    fn next_stream(&mut self) {
+        self.current += 1;
+        self.began = false;
+    }
 }
 
 /// Decrements the count of running slices however a producer ends (finished, failed or aborted).
@@ -185,169 +257,166 @@ impl Engine {
         let _ = self.rides.set(listings::rides(&selected));
         let mut runs: Vec<Run> = selected
             .iter()
-            .map(|&sel| {
-                let (tx, rx) = mpsc::unbounded_channel();
-                Run {
-                    sel,
-                    incremental: sel.sync_mode == SyncMode::Incremental,
-                    date_only: sel.def.plan.dates_only(),
-                    last_checkpoint: None,
-                    since_state: 0,
-                    total: 0,
-                    estimate: 0,
-                    states_emitted: 0,
-                    running: false,
-                    failed: false,
-                    // Airbyte file transfer: the catalog asks for the files of a stream of file records.
-                    files: (sel.include_files && sel.def.lift == Lift::CallMedia)
-                        .then(|| Arc::new(crate::media::FileStaging::from_env(concurrency))),
-                    probes: Arc::new(crate::media_probe::Probes::new(
-                        self.config.call_media_probe,
-                    )),
-                    seen: sel.def.unique.then(Default::default),
-                    page_size: Arc::new(PageSize::new()),
-                    tx,
-                    rx,
-                    open: VecDeque::new(),
-                    tasks: Vec::new(),
-                    planned: false,
-                    plan_error: None,
-                    tally: Arc::new(AtomicU64::new(0)),
-                    sharing: listings::Sharing::default(),
-                }
-            })
+            .map(|&sel| Run::new(sel, concurrency, self.config.call_media_probe))
             .collect();
-        let mut plans = self.plan_all(&mut runs, states).await;
-        share(&mut runs, &mut plans);
-        self.probes.clear();
-        let costs = self.log_plan(&runs, &plans);
+        let (plans, costs) = self.prepare(&mut runs, states).await;
+        let outcome = self.drive(&mut runs, plans, &gate).await;
+        self.log_end(&costs, &outcome, selected.len());
+        outcome
+    }
 
+    /// Writes the runs one after another until every one has finished or failed (or stdout closed),
+    /// starting their slices as the lookahead allows; then stops every slice still running.
+    async fn drive(
+        &self,
+        runs: &mut [Run<'_>],
+        mut plans: Vec<Planned>,
+        gate: &Arc<Gate>,
+    ) -> ReadOutcome {
         let running = Arc::new(AtomicUsize::new(0));
-        let n = runs.len();
-        // The stream being written, and the next stream whose slices are being started.
-        let mut current = 0;
-        let mut next_plan = 0;
-        let mut slices: Option<std::vec::IntoIter<Slice>> = None;
-        let mut seq = 0u64;
-        let mut began = false;
+        let mut at = Schedule::default();
         let mut outcome = ReadOutcome::default();
-        while current < n {
-            // Start slices: all of the stream being written, and later ones while few enough run.
-            while next_plan < n {
-                let i = next_plan;
-                if slices.is_none() {
-                    let Some(plan) = plans[i].take() else {
-                        next_plan += 1;
-                        continue;
-                    };
-                    match plan {
-                        Ok(planned) => slices = Some(planned.into_iter()),
-                        Err(e) => runs[i].plan_error = Some(e),
-                    }
-                }
-                let ahead = i != current && running.load(Ordering::Relaxed) >= LOOKAHEAD_SLICES;
-                if ahead {
-                    break;
-                }
-                match slices.as_mut().and_then(Iterator::next) {
-                    Some(slice) => {
-                        let checkpoint = slice.checkpoint;
-                        let task = self.start(&runs[i], slice, seq, &gate, &running);
-                        runs[i].open.push_back((seq, checkpoint, false));
-                        runs[i].tasks.push(task);
-                        if i == current {
-                            gate.set_front(seq);
-                        }
-                        seq += 1;
-                    }
-                    None => {
-                        runs[i].planned = true;
-                        slices = None;
-                        next_plan += 1;
-                    }
-                }
-            }
-
-            let run = &mut runs[current];
-            if !began {
-                began = true;
-                self.status(run.sel.def.name, StreamStatus::Started);
-                // Slices of this stream started ahead may now use the front's lane.
-                if let Some(&(last, _, _)) = run.open.back() {
-                    gate.set_front(last);
-                }
-            }
-            if let Some(e) = run.plan_error.take() {
-                self.fail(run, e, &mut outcome);
-                current += 1;
-                began = false;
-                continue;
-            }
-            if run.open.is_empty() {
-                if run.planned {
-                    self.finish(run);
-                    outcome.records += run.total;
-                    current += 1;
-                    began = false;
-                }
-                // Otherwise the loop above starts the stream's next slice.
-                continue;
-            }
-            let result = match run.rx.recv().await {
-                Some(Event::Page(buffered)) => self.write_page(run, &buffered),
-                Some(Event::Done(done, Ok(()))) => {
-                    self.close_slice(run, done);
-                    Ok(())
-                }
-                Some(Event::Done(_, Err(e))) => Err(e),
-                None => Err(Error::system(format!(
-                    "The readers of stream `{}` stopped without finishing.",
-                    run.sel.def.name
-                ))),
-            };
-            if let Err(e) = result {
-                // The stream's other slices stop now; the other streams go on.
-                for task in run.tasks.drain(..) {
-                    task.abort();
-                }
-                run.open.clear();
-                // Pages already sent hold room in the gate: drop them, or the next stream waits forever.
-                run.rx.close();
-                while run.rx.try_recv().is_ok() {}
-                if next_plan == current {
-                    slices = None;
-                    next_plan += 1;
-                }
-                self.fail(run, e, &mut outcome);
-                current += 1;
-                began = false;
-            }
-            if crate::protocol::stdout_closed() {
+        while at.current < runs.len() {
+            self.start_slices(runs, &mut plans, &mut at, gate, &running);
+            let waited = self.turn(runs, &mut at, gate, &mut outcome).await;
+            if waited && crate::protocol::stdout_closed() {
                 break;
             }
         }
-        for run in &mut runs {
+        for run in runs.iter_mut() {
             for task in run.tasks.drain(..) {
                 task.abort();
             }
         }
+        outcome
+    }
+
+    /// Starts slices: all of the stream being written, and later ones while fewer than
+    /// [`LOOKAHEAD_SLICES`] run. A plan that failed is left on its run for [`Engine::turn`] to report.
+    fn start_slices(
+        &self,
+        runs: &mut [Run<'_>],
+        plans: &mut [Planned],
+        at: &mut Schedule,
+        gate: &Arc<Gate>,
+        running: &Arc<AtomicUsize>,
+    ) {
+        while at.next_plan < runs.len() {
+            let i = at.next_plan;
+            if at.slices.is_none() {
+                let Some(plan) = plans[i].take() else {
+                    at.next_plan += 1;
+                    continue;
+                };
+                match plan {
+                    Ok(planned) => at.slices = Some(planned.into_iter()),
+                    Err(e) => runs[i].plan_error = Some(e),
+                }
+            }
+            let ahead = i != at.current && running.load(Ordering::Relaxed) >= LOOKAHEAD_SLICES;
+            if ahead {
+                break;
+            }
+            match at.slices.as_mut().and_then(Iterator::next) {
+                Some(slice) => {
+                    let checkpoint = slice.checkpoint;
+                    let task = self.start(&runs[i], slice, at.seq, gate, running);
+                    runs[i].open.push_back((at.seq, checkpoint, false));
+                    runs[i].tasks.push(task);
+                    if i == at.current {
+                        gate.set_front(at.seq);
+                    }
+                    at.seq += 1;
+                }
+                None => {
+                    runs[i].planned = true;
+                    at.slices = None;
+                    at.next_plan += 1;
+                }
+            }
+        }
+    }
+
+    /// One step of writing the stream being written: its STARTED status on its first step, then its
+    /// plan's failure, its end, or its next event (a page, or a slice's end and the STATE it completes).
+    /// Returns whether it waited for an event: a step that only moved on needs no look at stdout.
+    async fn turn(
+        &self,
+        runs: &mut [Run<'_>],
+        at: &mut Schedule,
+        gate: &Gate,
+        outcome: &mut ReadOutcome,
+    ) -> bool {
+        let run = &mut runs[at.current];
+        if !at.began {
+            at.began = true;
+            self.status(run.sel.def.name, StreamStatus::Started);
+            // Slices of this stream started ahead may now use the front's lane.
+            if let Some(&(last, _, _)) = run.open.back() {
+                gate.set_front(last);
+            }
+        }
+        if let Some(e) = run.plan_error.take() {
+            self.fail(run, e, outcome);
+            at.next_stream();
+            return false;
+        }
+        if run.open.is_empty() {
+            if run.planned {
+                self.finish(run);
+                outcome.records += run.total;
+                at.next_stream();
+            }
+            // Otherwise `start_slices` starts the stream's next slice.
+            return false;
+        }
+        if let Err(e) = self.write_next(run).await {
+            // The stream's other slices stop now; the other streams go on.
+            run.stop();
+            if at.next_plan == at.current {
+                at.slices = None;
+                at.next_plan += 1;
+            }
+            self.fail(run, e, outcome);
+            at.next_stream();
+        }
+        true
+    }
+
+    /// Writes the stream's next event: a page, or a slice's end (and any STATE it completes).
+    async fn write_next(&self, run: &mut Run<'_>) -> Result<()> {
+        match run.rx.recv().await {
+            Some(Event::Page(buffered)) => self.write_page(run, &buffered),
+            Some(Event::Done(done, Ok(()))) => {
+                self.close_slice(run, done);
+                Ok(())
+            }
+            Some(Event::Done(_, Err(e))) => Err(e),
+            None => Err(Error::system(format!(
+                "The readers of stream `{}` stopped without finishing.",
+                run.sel.def.name
+            ))),
+        }
+    }
+
+    /// The end's LOG lines: requests per stream against the plan, then the read's totals.
+    fn log_end(&self, costs: &costs::Costs, outcome: &ReadOutcome, streams: usize) {
         self.log(
             LogLevel::Info,
-            costs::end_line(&costs, self.client.requests_sent()),
+            costs::end_line(costs, self.client.requests_sent()),
         );
         self.log(
             LogLevel::Info,
             format!(
                 "Read {} records from {} streams with {} requests ({} retried, {} rate-limited, {} pages resumed after breaking off).",
                 outcome.records,
-                selected.len(),
+                streams,
                 self.client.requests_sent(),
                 self.client.stats.retries.load(Ordering::Relaxed),
                 self.client.stats.rate_limited.load(Ordering::Relaxed),
                 self.client.stats.resumed_pages.load(Ordering::Relaxed)
             ),
         );
-        outcome
     }
 
     /// Spawns the producer of one slice; it reports to the stream's channel, and its end (even a panic)
@@ -368,26 +437,7 @@ impl Engine {
             page_size: run.page_size.clone(),
             sent_first: AtomicBool::new(false),
         };
-        let key = listings::key(&slice.request);
-        let tap = (run.sharing.ids.get(&key)).map(|&n| self.listings.open(key.clone(), n));
-        let carry = match (run.sharing.pages.get(&key), run.sharing.ride) {
-            (Some(&n), Some(ride)) => Some((self.carried.open(key, n), ride)),
-            _ => None,
-        };
-        let ctx = Producer {
-            client: self.client.clone(),
-            shared: self.shared.clone(),
-            listings: self.listings.clone(),
-            carried: self.carried.clone(),
-            tap: std::sync::Mutex::new(tap),
-            carry: std::sync::Mutex::new(carry),
-            refused: self.refused.clone(),
-            sent: AtomicBool::new(false),
-            def: run.sel.def,
-            files: run.files.clone(),
-            probes: run.probes.clone(),
-            exclude_private: self.config.exclude_private_calls,
-        };
+        let ctx = self.producer(run, &slice);
         let done = run.tx.clone();
         let name = run.sel.def.name;
         running.fetch_add(1, Ordering::Relaxed);
@@ -410,141 +460,28 @@ impl Engine {
         tokio::spawn(crate::client::PRIORITY.scope(seq, task)).abort_handle()
     }
 
-    /// Plans every selected stream at once (plans that need a parent list fetch it concurrently), each
-    /// with its stream's request tally, and waits for all: the cost of the sync is known before it
-    /// starts. Streams taking ids from another selected stream's listing are planned once the others are.
-    async fn plan_all(
-        self: &Arc<Self>,
-        runs: &mut [Run<'_>],
-        states: &HashMap<String, Value>,
-    ) -> Vec<Option<Result<Vec<Slice>>>> {
-        // A stream taking its windows from another selected stream is planned after it: its windows'
-        // first pages are then the provider's (`windows.rs`), which pays for them.
-        let order: Vec<&Selected> = runs.iter().map(|r| r.sel).collect();
-        let follows: Vec<bool> = (0..runs.len())
-            .map(|i| listings::provider_of(&order, i).is_some())
-            .collect();
-        let mut plans: Vec<Option<Result<Vec<Slice>>>> = runs.iter().map(|_| None).collect();
-        for phase in [false, true] {
-            let mut handles = Vec::new();
-            for (i, run) in runs.iter_mut().enumerate() {
-                if follows[i] != phase {
-                    continue;
-                }
-                let def = run.sel.def;
-                let saved = if run.incremental {
-                    checkpoint_for(def.name, states.get(def.name))
-                } else {
-                    Ok(None)
-                };
-                if let Ok(saved) = &saved {
-                    run.last_checkpoint = saved.clone();
-                }
-                let engine = self.clone();
-                let task = async move {
-                    let saved = saved?;
-                    engine.plan(def, saved.as_ref()).await
-                };
-                let task = crate::client::TALLY.scope(run.tally.clone(), task);
-                handles.push((i, def.name, tokio::spawn(task)));
-            }
-            for (i, name, handle) in handles {
-                plans[i] = Some(handle.await.unwrap_or_else(|join| {
-                    Err(Error::system(format!(
-                        "Planning stream `{name}` crashed: {join}"
-                    )))
-                }));
-            }
-        }
-        plans
-    }
-
-    /// Logs the planned requests (see `costs.rs`) and returns the rows the end's line reads.
-    fn log_plan(&self, runs: &[Run<'_>], plans: &[Option<Result<Vec<Slice>>>]) -> costs::Costs {
-        let estimates: Vec<Option<plan::cost::Estimate>> = runs
-            .iter()
-            .zip(plans)
-            .map(|(run, plan)| match plan {
-                // A rider's windows taken from its provider cost it nothing, probed or not.
-                Some(Ok(slices)) if run.sel.def.rides.is_some() => {
-                    let own: Vec<Slice> = slices
-                        .iter()
-                        .filter(|s| !run.sharing.takes.contains(&listings::key(&s.request)))
-                        .cloned()
-                        .collect();
-                    let known = self.known(&own, &listings::Sharing::default());
-                    Some(run.sel.def.plan.estimate(&own, known))
-                }
-                Some(Ok(slices)) => {
-                    let known = self.known(slices, &run.sharing);
-                    Some(run.sel.def.plan.estimate(slices, known))
-                }
-                _ => None,
-            })
-            .collect();
-        let rows = cost_rows(runs, &estimates);
-        for (level, line) in costs::plan_lines(&rows, self.config.requests_per_day) {
-            self.log(level, line);
-        }
-        costs::Costs {
-            planned: costs::planned_total(&rows),
-            rows,
-        }
-    }
-
-    /// What the estimate of a stream's slices needs to know beyond them.
-    fn known(&self, slices: &[Slice], sharing: &listings::Sharing) -> plan::cost::Known {
-        plan::cost::Known {
-            list_fetched: slices
-                .iter()
-                .any(|s| s.shared && self.shared.fetched(&s.request)),
-            taken: slices
-                .iter()
-                .filter(|s| s.first.is_none() && sharing.takes.contains(&listings::key(&s.request)))
-                .count(),
-            users: self
-                .shared
-                .records(&crate::gong::endpoints::USERS.request()),
-        }
-    }
-}
-
-/// Plans which windows the runs fetch for each other (`listings.rs`), and makes the requests of windows
-/// a rider takes ask for its field too (`riders.rs`).
-fn share(runs: &mut [Run<'_>], plans: &mut [Option<Result<Vec<Slice>>>]) {
-    let order: Vec<&Selected> = runs.iter().map(|r| r.sel).collect();
-    let views: Vec<Option<&[Slice]>> = plans
-        .iter()
-        .map(|p| p.as_ref()?.as_ref().ok().map(Vec::as_slice))
-        .collect();
-    let sharing = listings::plan(&order, &views);
-    for ((run, sharing), plan) in runs.iter_mut().zip(sharing).zip(plans.iter_mut()) {
-        run.sharing = sharing;
-        let (Some(ride), Some(Ok(slices))) = (run.sharing.ride, plan.as_mut()) else {
-            continue;
+    /// The producer of one slice of `run`, with the engine's shared lists; when the slice reads a window
+    /// other streams take (`listings.rs`), the window's tap is opened here, before the slice runs.
+    fn producer(&self, run: &Run, slice: &Slice) -> Producer {
+        let key = listings::key(&slice.request);
+        let tap = (run.sharing.ids.get(&key)).map(|&n| self.listings.open(key.clone(), n));
+        let carry = match (run.sharing.pages.get(&key), run.sharing.ride) {
+            (Some(&n), Some(ride)) => Some((self.carried.open(key, n), ride)),
+            _ => None,
         };
-        for slice in slices {
-            let key = listings::key(&slice.request);
-            if run.sharing.pages.contains_key(&key)
-                && riders::ask_for(&mut slice.request, ride.exposed)
-            {
-                slice.extra = Some(ride.exposed);
-            }
+        Producer {
+            client: self.client.clone(),
+            shared: self.shared.clone(),
+            listings: self.listings.clone(),
+            carried: self.carried.clone(),
+            tap: std::sync::Mutex::new(tap),
+            carry: std::sync::Mutex::new(carry),
+            refused: self.refused.clone(),
+            sent: AtomicBool::new(false),
+            def: run.sel.def,
+            files: run.files.clone(),
+            probes: run.probes.clone(),
+            exclude_private: self.config.exclude_private_calls,
         }
     }
-}
-
-/// The cost rows of the runs: their tallies and, when given, their estimates.
-fn cost_rows(
-    runs: &[Run<'_>],
-    estimates: &[Option<plan::cost::Estimate>],
-) -> Vec<costs::StreamCost> {
-    runs.iter()
-        .enumerate()
-        .map(|(i, run)| costs::StreamCost {
-            name: run.sel.def.name,
-            estimate: estimates.get(i).copied().flatten(),
-            tally: run.tally.clone(),
-        })
-        .collect()
 }

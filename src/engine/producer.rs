@@ -443,68 +443,80 @@ pub(super) fn lift(
             })
             .collect()),
         Lift::MetaData => (0..page.len())
-            .map(|i| {
-                let record = page.record(i);
-                let malformed = |e: serde_json::Error| {
-                    Error::system(format!(
-                        "A record of {} is malformed: {e}",
-                        def.endpoint.path
-                    ))
-                };
-                let meta = match leading_field(record, "metaData") {
-                    Some(raw) => serde_json::from_str::<Option<MetaIds>>(raw).map_err(malformed)?,
-                    None => {
-                        serde_json::from_str::<MetaOnly>(record)
-                            .map_err(malformed)?
-                            .meta
-                    }
-                };
-                let meta = meta.ok_or_else(|| {
-                    Error::system(format!(
-                        "A record of {} has no metaData, so it has no id.",
-                        def.endpoint.path
-                    ))
-                })?;
-                let id = meta.id.filter(|r| r.get() != "null").ok_or_else(|| {
-                    Error::system(format!(
-                        "A record of {} has no metaData.id.",
-                        def.endpoint.path
-                    ))
-                })?;
-                let started = meta.started.map(RawValue::get).unwrap_or("null");
-                Ok(join_fields(
-                    fixed,
-                    &format!("\"id\":{},\"started\":{}", quote_raw_id(id.get()), started),
-                ))
-            })
+            .map(|i| meta_data_fields(def, page.record(i), fixed))
             .collect(),
         Lift::CallStarted => (0..page.len())
-            .map(|i| {
-                let record = page.record(i);
-                let raw_id = match leading_field(record, "callId") {
-                    Some(raw) => Some(raw),
-                    None => serde_json::from_str::<CallIdOnly>(record)
-                        .map_err(|e| {
-                            Error::system(format!(
-                                "A record of {} is malformed: {e}",
-                                def.endpoint.path
-                            ))
-                        })?
-                        .call_id
-                        .map(RawValue::get),
-                };
-                let id = raw_id
-                    .and_then(|r| serde_json::from_str::<Value>(r).ok())
-                    .and_then(|v| id_string(Some(&v)));
-                let value = id
-                    .and_then(|id| started.and_then(|m| m.get(&id)))
-                    .filter(|s| !s.is_empty())
-                    .map(|s| json_str(s))
-                    .unwrap_or_else(|| "null".into());
-                Ok(join_fields(fixed, &format!("\"callStarted\":{value}")))
-            })
+            .map(|i| call_started_fields(def, page.record(i), fixed, started))
             .collect(),
     }
+}
+
+/// `Lift::MetaData`: a record's `metaData.id` (quoted) and `metaData.started`, after the fixed fields.
+/// `metaData` is read alone when it is the record's first field (`leading_field`), the whole record
+/// parsed otherwise; a record without an id is an error, as it could not be keyed.
+fn meta_data_fields(def: &StreamDef, record: &str, fixed: &str) -> Result<String> {
+    let malformed = |e: serde_json::Error| {
+        Error::system(format!(
+            "A record of {} is malformed: {e}",
+            def.endpoint.path
+        ))
+    };
+    let meta = match leading_field(record, "metaData") {
+        Some(raw) => serde_json::from_str::<Option<MetaIds>>(raw).map_err(malformed)?,
+        None => {
+            serde_json::from_str::<MetaOnly>(record)
+                .map_err(malformed)?
+                .meta
+        }
+    };
+    let meta = meta.ok_or_else(|| {
+        Error::system(format!(
+            "A record of {} has no metaData, so it has no id.",
+            def.endpoint.path
+        ))
+    })?;
+    let id = meta.id.filter(|r| r.get() != "null").ok_or_else(|| {
+        Error::system(format!(
+            "A record of {} has no metaData.id.",
+            def.endpoint.path
+        ))
+    })?;
+    let started = meta.started.map(RawValue::get).unwrap_or("null");
+    Ok(join_fields(
+        fixed,
+        &format!("\"id\":{},\"started\":{}", quote_raw_id(id.get()), started),
+    ))
+}
+
+/// `Lift::CallStarted`: the `started` of the record's call (`callId`) from the slice's map, or null
+/// when the call is unknown, after the fixed fields.
+fn call_started_fields(
+    def: &StreamDef,
+    record: &str,
+    fixed: &str,
+    started: Option<&HashMap<String, String>>,
+) -> Result<String> {
+    let raw_id = match leading_field(record, "callId") {
+        Some(raw) => Some(raw),
+        None => serde_json::from_str::<CallIdOnly>(record)
+            .map_err(|e| {
+                Error::system(format!(
+                    "A record of {} is malformed: {e}",
+                    def.endpoint.path
+                ))
+            })?
+            .call_id
+            .map(RawValue::get),
+    };
+    let id = raw_id
+        .and_then(|r| serde_json::from_str::<Value>(r).ok())
+        .and_then(|v| id_string(Some(&v)));
+    let value = id
+        .and_then(|id| started.and_then(|m| m.get(&id)))
+        .filter(|s| !s.is_empty())
+        .map(|s| json_str(s))
+        .unwrap_or_else(|| "null".into());
+    Ok(join_fields(fixed, &format!("\"callStarted\":{value}")))
 }
 
 /// FNV-1a, 64 bits: a stable hash (the same on every platform and version) of a record's bytes.
