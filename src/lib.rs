@@ -13,7 +13,6 @@ pub mod execute;
 pub mod gong;
 pub mod mcp;
 pub mod media;
-pub mod media_probe;
 pub mod models;
 pub mod protocol;
 pub mod readable;

@@ -647,7 +647,7 @@ fn a_media_host_that_refuses_head_is_probed_with_ranged_gets() {
     let (heads, gets) = media_requests(&sandbox);
     assert_eq!(gets, records.len() as u64, "one ranged GET per recording");
     // HEAD is tried until the first refusal is known: at most by the probes already in flight.
-    let bound = source_gong::media_probe::PROBE_CONCURRENCY as u64;
+    let bound = source_gong::media::probe::PROBE_CONCURRENCY as u64;
     assert!(records.len() as u64 > bound);
     assert!((1..=bound).contains(&heads), "{heads} HEADs");
 }

@@ -203,7 +203,7 @@ impl GongClient {
             // Idle connections kept per host: Gong's API uses at most `max_concurrent_requests` (≤ 32)
             // at once, the media host up to `PROBE_CONCURRENCY` probes; a smaller pool closes and reopens
             // the probes' connections (measured: ~470 closes per 2,360 probes at 64 in flight, 32 idle).
-            .pool_max_idle_per_host(crate::media_probe::PROBE_CONCURRENCY.max(32))
+            .pool_max_idle_per_host(crate::media::probe::PROBE_CONCURRENCY.max(32))
             .redirect(same_origin_redirects())
             .https_only(false) // enforced by config validation: https, or http to loopback only
             .build()

@@ -91,7 +91,7 @@ struct Run<'s> {
     failed: bool,
     files: Option<Arc<crate::media::FileStaging>>,
     /// call_media's size probes (one per stream and read: the HEAD verdict and in-flight bound).
-    probes: Arc<crate::media_probe::Probes>,
+    probes: Arc<crate::media::probe::Probes>,
     /// Keys written so far, for a stream whose slices overlap (`StreamDef::unique`).
     seen: Option<std::collections::HashSet<String>>,
     page_size: Arc<PageSize>,
@@ -128,7 +128,7 @@ impl<'s> Run<'s> {
             // Airbyte file transfer: the catalog asks for the files of a stream of file records.
             files: (sel.include_files && sel.def.lift == Lift::CallMedia)
                 .then(|| Arc::new(crate::media::FileStaging::from_env(concurrency))),
-            probes: Arc::new(crate::media_probe::Probes::new(call_media_probe)),
+            probes: Arc::new(crate::media::probe::Probes::new(call_media_probe)),
             seen: sel.def.unique.then(Default::default),
             page_size: Arc::new(PageSize::new()),
             tx,

@@ -42,8 +42,8 @@ pub(super) struct Producer {
     pub(super) sent: AtomicBool,
     pub(super) def: &'static StreamDef,
     pub(super) files: Option<Arc<crate::media::FileStaging>>,
-    /// call_media's size probes of this read (`media_probe.rs`).
-    pub(super) probes: Arc<crate::media_probe::Probes>,
+    /// call_media's size probes of this read (`media/probe.rs`).
+    pub(super) probes: Arc<crate::media::probe::Probes>,
     /// `exclude_private_calls`: drop the calls the stream's `private_flag` marks private.
     pub(super) exclude_private: bool,
 }

@@ -8,6 +8,7 @@
 //! - `download`: one recording streamed to a writer (Range, resume, expired-URL renewal).
 //! - `staging`: file transfer: one recording downloaded into the staging directory.
 //! - `records`: a page of calls/extensive turned into `call_media` records.
+//! - `probe`: the size and content type of those records' recordings (a HEAD per URL, or none).
 //!
 //! Invariants: Gong credentials never go to the media host; media requests are outside Gong's request
 //! budget but under the client's one retry policy; a download's memory stays flat whatever the file
@@ -18,6 +19,7 @@
 
 mod download;
 mod host;
+pub mod probe;
 mod range;
 mod records;
 mod staging;

@@ -1,6 +1,6 @@
 //! The records of the `call_media` stream: a page of calls/extensive (media only) turned into one
 //! record per call and media kind that has a URL, with its size and content type from a probe
-//! ([`crate::media_probe`]) or, with file transfer, from its download ([`super::staging`]).
+//! ([`super::probe`]) or, with file transfer, from its download ([`super::staging`]).
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::client::GongClient;
 use crate::error::{Error, Result};
 use crate::gong::page::Page;
-use crate::media_probe::{Probes, PROBE_CONCURRENCY};
+use crate::media::probe::{Probes, PROBE_CONCURRENCY};
 use crate::models::media::{CallMedia, MediaKind};
 use crate::models::types::DateTime as GongDateTime;
 
@@ -31,7 +31,7 @@ struct Recording {
 
 /// Turns one page of calls/extensive (media only) into a page of `call_media` records: one per call and
 /// media kind that has a URL. Without `files`, size and content type come from `probes`
-/// ([`crate::media_probe`]: a probe of the media host, or the URL alone when probes are off); with
+/// ([`super::probe`]: a probe of the media host, or the URL alone when probes are off); with
 /// `files` (file transfer), each recording is downloaded to the staging directory and its record gets a
 /// `file_reference` (returned per record as a pre-serialised `"file_reference":{…}` fragment).
 pub async fn media_page(
