@@ -39,13 +39,7 @@ fn read(
     let catalog = configured_catalog(&discovered, &selected);
     let catalog = write_json(dir.path(), "catalog.json", &catalog);
     sandbox.reset_stats();
-    let run = run(&[
-        "read",
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-    ]);
+    let run = run_read(&config, &catalog, None);
     assert_eq!(run.code, 0, "{:?} {}", run.errors(), run.stderr);
     (run, sandbox.stats().by_path.into_iter().collect())
 }

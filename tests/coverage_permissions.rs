@@ -21,26 +21,6 @@ const NEW: [&str; 5] = [
     "crm_entity_schema",
 ];
 
-/// A GET of the sandbox's API (access key) or of its test routes, as JSON.
-fn get(base: &str, path: &str, query: &[(&str, &str)]) -> Value {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        reqwest::Client::new()
-            .get(format!("{base}{path}"))
-            .query(query)
-            .basic_auth("sandbox-access-key", Some("sandbox-secret"))
-            .send()
-            .await
-            .expect("the sandbox answers")
-            .json::<Value>()
-            .await
-            .expect("JSON")
-    })
-}
-
 /// Ids (as text) of the items of `list`'s `key` field.
 fn ids(list: &Value, key: &str) -> Vec<String> {
     list.as_array()
@@ -62,7 +42,7 @@ fn all_pages(base: &str, path: &str, query: &[(&str, &str)], key: &str) -> Vec<V
         if let Some(c) = &cursor {
             q.push(("cursor", c));
         }
-        let page = get(base, path, &q);
+        let page = sandbox_json(base, path, &q, None);
         out.extend(page[key].as_array().cloned().unwrap_or_default());
         match page["records"]["cursor"].as_str() {
             Some(c) if !c.is_empty() => cursor = Some(c.to_string()),
@@ -101,13 +81,7 @@ fn setup(base: &str, credentials: Option<Value>, streams: &[&str]) -> Setup {
 }
 
 fn read(s: &Setup) -> Run {
-    run(&[
-        "read",
-        "--config",
-        s.config.to_str().unwrap(),
-        "--catalog",
-        s.catalog.to_str().unwrap(),
-    ])
+    run_read(&s.config, &s.catalog, None)
 }
 
 /// The records of `stream` as key strings (its discovered primary key), checked against its schema and
@@ -141,16 +115,29 @@ fn new_streams_full_refresh_match_the_sandbox() {
     let s = setup(&base, None, &NEW);
     let run = read(&s);
     assert_eq!(run.code, 0, "{:?}\n{}", run.errors(), run.stderr);
-    let counts = get(&base, "/sandbox/dataset/counts", &[]);
+    let counts = sandbox_json(&base, "/sandbox/dataset/counts", &[], None);
 
     // Permission profiles: every workspace's, with the workspace added.
-    let workspaces = ids(&get(&base, "/v2/workspaces", &[])["workspaces"], "id");
+    let workspaces = ids(
+        &sandbox_json(&base, "/v2/workspaces", &[], None)["workspaces"],
+        "id",
+    );
     let mut profiles = BTreeSet::new();
     let mut members = BTreeSet::new();
     for ws in &workspaces {
-        let listed = get(&base, "/v2/all-permission-profiles", &[("workspaceId", ws)]);
+        let listed = sandbox_json(
+            &base,
+            "/v2/all-permission-profiles",
+            &[("workspaceId", ws)],
+            None,
+        );
         for id in ids(&listed["profiles"], "id") {
-            let users = get(&base, "/v2/permission-profile/users", &[("profileId", &id)]);
+            let users = sandbox_json(
+                &base,
+                "/v2/permission-profile/users",
+                &[("profileId", &id)],
+                None,
+            );
             for user in ids(&users["users"], "id") {
                 members.insert(key(&[&id, &user]));
             }
@@ -184,7 +171,8 @@ fn new_streams_full_refresh_match_the_sandbox() {
     assert_eq!(keys_of(&s, &run, "flows"), flows);
 
     // CRM: the integration, and every object type's fields.
-    let integrations = get(&base, "/v2/crm/integrations", &[])["integrations"].clone();
+    let integrations =
+        sandbox_json(&base, "/v2/crm/integrations", &[], None)["integrations"].clone();
     let integration_ids = ids(&integrations, "integrationId");
     assert_eq!(integration_ids.len() as u64, counts["crm_integrations"]);
     let got = keys_of(&s, &run, "crm_integrations");
@@ -193,7 +181,7 @@ fn new_streams_full_refresh_match_the_sandbox() {
     for id in &integration_ids {
         for t in ["ACCOUNT", "CONTACT", "DEAL", "LEAD"] {
             let q = [("integrationId", id.as_str()), ("objectType", t)];
-            let listed = get(&base, "/v2/crm/entity-schema", &q);
+            let listed = sandbox_json(&base, "/v2/crm/entity-schema", &q, None);
             for name in ids(&listed["objectTypeToSelectedFields"][t], "uniqueName") {
                 // integrationId: Gong's number, written as a string like every id.
                 fields.insert(format!("{}|{}|{}", json!(id), json!(t), json!(name)));

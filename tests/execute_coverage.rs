@@ -53,31 +53,6 @@ fn all(config: &Path, entity: &str, params: &Value) -> (Vec<Value>, usize) {
     }
 }
 
-/// A request to the sandbox's API (access key), as JSON; `body` makes it a POST.
-fn gong(base: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Value {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let client = reqwest::Client::new();
-        let url = format!("{base}{path}");
-        let request = match body {
-            Some(b) => client.post(url).json(&b),
-            None => client.get(url),
-        };
-        request
-            .query(query)
-            .basic_auth("sandbox-access-key", Some("sandbox-secret"))
-            .send()
-            .await
-            .expect("the sandbox answers")
-            .json::<Value>()
-            .await
-            .expect("JSON")
-    })
-}
-
 /// Every page of a sandbox GET listing, following its query cursor.
 fn gong_all(base: &str, path: &str, query: &[(&str, &str)], key: &str) -> Vec<Value> {
     let mut out = Vec::new();
@@ -87,7 +62,7 @@ fn gong_all(base: &str, path: &str, query: &[(&str, &str)], key: &str) -> Vec<Va
         if let Some(c) = &cursor {
             q.push(("cursor", c));
         }
-        let body = gong(base, path, &q, None);
+        let body = sandbox_json(base, path, &q, None);
         out.extend(body[key].as_array().cloned().unwrap_or_default());
         match body["records"]["cursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
@@ -163,7 +138,7 @@ fn setup(cfg: SandboxConfig, credentials: Option<Value>) -> Setup {
         config["credentials"] = c;
     }
     let config = write_json(dir.path(), "config.json", &config);
-    let counts = gong(&sandbox.base_url(), "/sandbox/dataset/counts", &[], None);
+    let counts = sandbox_json(&sandbox.base_url(), "/sandbox/dataset/counts", &[], None);
     Setup {
         sandbox,
         _dir: dir,
@@ -235,7 +210,7 @@ fn every_new_entity_lists_the_sandboxs_records() {
         let id = text(user, "id");
         let records = all(c, "user_settings_history", &json!({"id": id})).0;
         let path = format!("/v2/users/{id}/settings-history");
-        let expected = gong(&base, &path, &[], None)["userSettingsHistory"].clone();
+        let expected = sandbox_json(&base, &path, &[], None)["userSettingsHistory"].clone();
         assert_same(
             "user_settings_history",
             &records,
@@ -258,7 +233,7 @@ fn every_new_entity_lists_the_sandboxs_records() {
         &json!({"filter": {"callIds": calls}}),
     )
     .0;
-    let expected = gong(
+    let expected = sandbox_json(
         &base,
         "/v2/calls/users-access",
         &[],
@@ -300,7 +275,7 @@ fn every_new_entity_lists_the_sandboxs_records() {
     for ws in all(c, "workspaces", &json!({})).0 {
         let ws = text(&ws, "id");
         let list = all(c, "permission_profiles", &json!({"workspaceId": ws})).0;
-        let expected = gong(
+        let expected = sandbox_json(
             &base,
             "/v2/all-permission-profiles",
             &[("workspaceId", &ws)],
@@ -319,7 +294,7 @@ fn every_new_entity_lists_the_sandboxs_records() {
             assert_eq!(code, 0, "{one}");
             assert_eq!(&one["data"], profile);
             let users = all(c, "permission_profile_users", &json!({"profileId": id})).0;
-            let expected = gong(
+            let expected = sandbox_json(
                 &base,
                 "/v2/permission-profile/users",
                 &[("profileId", &id)],
@@ -352,7 +327,7 @@ fn every_new_entity_lists_the_sandboxs_records() {
 
     // CRM: the integrations, then each object type's fields (Gong's map of lists, flattened).
     let integrations = all(c, "crm_integrations", &json!({})).0;
-    let expected = gong(&base, "/v2/crm/integrations", &[], None);
+    let expected = sandbox_json(&base, "/v2/crm/integrations", &[], None);
     assert_same(
         "crm_integrations",
         &integrations,
@@ -365,7 +340,7 @@ fn every_new_entity_lists_the_sandboxs_records() {
         let params = json!({"integrationId": id, "objectType": object_type});
         let fields = all(c, "crm_entity_schema", &params).0;
         let query = [("integrationId", id.as_str()), ("objectType", *object_type)];
-        let expected = gong(&base, "/v2/crm/entity-schema", &query, None);
+        let expected = sandbox_json(&base, "/v2/crm/entity-schema", &query, None);
         let expected = &expected["objectTypeToSelectedFields"][*object_type];
         assert_same(
             "crm_entity_schema",

@@ -80,13 +80,7 @@ fn every_stream_full_refresh_matches_the_sandbox() {
         "catalog.json",
         &configured_catalog(&discovered, &selected),
     );
-    let run = run(&[
-        "read",
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-    ]);
+    let run = run_read(&config, &catalog, None);
     assert_eq!(
         run.code,
         0,
@@ -304,13 +298,7 @@ fn records_keep_every_field_gong_sends() {
             &[("calls", "full_refresh"), ("users", "full_refresh")],
         ),
     );
-    let run = run(&[
-        "read",
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-    ]);
+    let run = run_read(&config, &catalog, None);
     assert_eq!(run.code, 0);
     let ds = sandbox.dataset().read().unwrap();
     for user in &ds.users {

@@ -129,13 +129,7 @@ fn second_sync_reads_only_from_the_cursor_minus_lookback_and_picks_up_late_data(
     let dir = tempfile::tempdir().unwrap();
     let (config, catalog, discovered) =
         setup(dir.path(), &sandbox.base_url(), json!({"lookback_days": 2}));
-    let first = run(&[
-        "read",
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-    ]);
+    let first = run_read(&config, &catalog, None);
     assert_eq!(first.code, 0, "{:?}", first.errors());
     assert_counts_match(&first.messages);
     let first_calls = first.records("calls").len();
@@ -162,15 +156,7 @@ fn second_sync_reads_only_from_the_cursor_minus_lookback_and_picks_up_late_data(
         s["sourceStats"] = json!({"recordCount": 3.0});
     }
     let state_path = write_json(dir.path(), "state.json", &pyairbyte_state);
-    let second = run(&[
-        "read",
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-        "--state",
-        state_path.to_str().unwrap(),
-    ]);
+    let second = run_read(&config, &catalog, Some(&state_path));
     assert_eq!(second.code, 0, "{:?}", second.errors());
     assert_counts_match(&second.messages);
 
@@ -255,15 +241,7 @@ fn a_state_from_the_future_reads_nothing_and_fails_nothing() {
         .map(|s| json!({"type": "STREAM", "stream": {"stream_descriptor": {"name": s}, "stream_state": {"state_version": 1, "cursor": future}}}))
         .collect();
     let state_path = write_json(dir.path(), "state.json", &Value::Array(state));
-    let run = run(&[
-        "read",
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-        "--state",
-        state_path.to_str().unwrap(),
-    ]);
+    let run = run_read(&config, &catalog, Some(&state_path));
     assert_eq!(run.code, 0, "{:?}", run.errors());
     assert_eq!(run.of_type("RECORD").count(), 0);
     for stream in INCREMENTAL {
@@ -291,15 +269,7 @@ fn states_of_unknown_streams_and_legacy_forms_are_accepted() {
         json!([{"type": "STREAM", "stream": {"stream_descriptor": {"name": "calls", "namespace": null}, "stream_state": null}}]),
     ] {
         let path = write_json(dir.path(), "state.json", &state);
-        let run = run(&[
-            "read",
-            "--config",
-            config.to_str().unwrap(),
-            "--catalog",
-            catalog.to_str().unwrap(),
-            "--state",
-            path.to_str().unwrap(),
-        ]);
+        let run = run_read(&config, &catalog, Some(&path));
         assert_eq!(run.code, 0, "state {state}: {:?}", run.errors());
     }
     let bad = write_json(
@@ -307,15 +277,7 @@ fn states_of_unknown_streams_and_legacy_forms_are_accepted() {
         "bad.json",
         &json!({"calls": {"cursor": "not a date"}}),
     );
-    let run = run(&[
-        "read",
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-        "--state",
-        bad.to_str().unwrap(),
-    ]);
+    let run = run_read(&config, &catalog, Some(&bad));
     assert_ne!(run.code, 0);
     let errors = run.errors();
     let e = errors
@@ -377,13 +339,7 @@ fn sigkill_at_random_points_then_resume_loses_nothing() {
         &sandbox.base_url(),
         json!({"window_days": 2, "lookback_days": 1}),
     );
-    let clean = run(&[
-        "read",
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-    ]);
+    let clean = run_read(&config, &catalog, None);
     assert_eq!(clean.code, 0);
     let clean_keys = key_set(&clean.messages, &discovered);
     let total_lines = clean.messages.len();

@@ -48,13 +48,7 @@ fn catalog(dir: &Path, base_url: &str) -> std::path::PathBuf {
 
 fn read(dir: &Path, name: &str, config: &Value, catalog: &Path) -> Run {
     let config = write_json(dir, name, config);
-    run(&[
-        "read",
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-    ])
+    run_read(&config, catalog, None)
 }
 
 fn controls(run: &Run) -> Vec<Value> {

@@ -48,13 +48,7 @@ fn read_with(kind: FaultKind, stream: &str, mode: &str) -> Outcome {
         kinds: vec![kind],
         ..FaultConfig::none()
     });
-    let run = run(&[
-        "read",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-    ]);
+    let run = run_read(&cfg, &catalog, None);
     let stats = sandbox.stats();
     Outcome {
         run,

@@ -46,13 +46,7 @@ fn read_from(
         &configured_catalog(&discovered, &selected),
     );
     sandbox.reset_stats();
-    let run = run(&[
-        "read",
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-    ]);
+    let run = run_read(&config, &catalog, None);
     let by_path = sandbox.stats().by_path.into_iter().collect();
     (run, by_path)
 }

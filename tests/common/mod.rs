@@ -130,6 +130,46 @@ pub fn run(args: &[&str]) -> Run {
     }
 }
 
+/// Runs `read` with a config file, a catalog file and, when given, a state file.
+pub fn run_read(config: &Path, catalog: &Path, state: Option<&Path>) -> Run {
+    let mut args = vec![
+        "read",
+        "--config",
+        config.to_str().unwrap(),
+        "--catalog",
+        catalog.to_str().unwrap(),
+    ];
+    if let Some(state) = state {
+        args.extend(["--state", state.to_str().unwrap()]);
+    }
+    run(&args)
+}
+
+/// A request to the sandbox's API (access key) or its test routes, as JSON; `body` makes it a POST.
+pub fn sandbox_json(base: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Value {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::new();
+        let url = format!("{base}{path}");
+        let request = match body {
+            Some(b) => client.post(url).json(&b),
+            None => client.get(url),
+        };
+        request
+            .query(query)
+            .basic_auth("sandbox-access-key", Some("sandbox-secret"))
+            .send()
+            .await
+            .expect("the sandbox answers")
+            .json::<Value>()
+            .await
+            .expect("JSON")
+    })
+}
+
 pub fn write_json(dir: &Path, name: &str, value: &Value) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, serde_json::to_string_pretty(value).unwrap()).unwrap();
