@@ -296,16 +296,7 @@ fn read_until_killed(
     kill_after: usize,
 ) -> (Vec<Value>, bool) {
     let mut cmd = Command::new(BIN);
-    cmd.args([
-        "read",
-        "--config",
-        config.to_str().unwrap(),
-        "--catalog",
-        catalog.to_str().unwrap(),
-    ]);
-    if let Some(s) = state {
-        cmd.args(["--state", s.to_str().unwrap()]);
-    }
+    cmd.args(read_args(config, catalog, state));
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

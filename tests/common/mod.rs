@@ -130,8 +130,8 @@ pub fn run(args: &[&str]) -> Run {
     }
 }
 
-/// Runs `read` with a config file, a catalog file and, when given, a state file.
-pub fn run_read(config: &Path, catalog: &Path, state: Option<&Path>) -> Run {
+/// The arguments of `read` with a config file, a catalog file and, when given, a state file.
+pub fn read_args<'a>(config: &'a Path, catalog: &'a Path, state: Option<&'a Path>) -> Vec<&'a str> {
     let mut args = vec![
         "read",
         "--config",
@@ -142,7 +142,12 @@ pub fn run_read(config: &Path, catalog: &Path, state: Option<&Path>) -> Run {
     if let Some(state) = state {
         args.extend(["--state", state.to_str().unwrap()]);
     }
-    run(&args)
+    args
+}
+
+/// Runs `read` with a config file, a catalog file and, when given, a state file.
+pub fn run_read(config: &Path, catalog: &Path, state: Option<&Path>) -> Run {
+    run(&read_args(config, catalog, state))
 }
 
 /// A request to the sandbox's API (access key) or its test routes, as JSON; `body` makes it a POST.
