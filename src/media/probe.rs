@@ -230,11 +230,17 @@ mod tests {
         GongClient::new(&config).unwrap()
     }
 
-    #[tokio::test]
-    async fn a_host_that_refuses_head_gets_ranged_gets_and_no_more_heads() {
+    /// A HEAD-refusing host that counts its HEADs and GETs, and a client for it.
+    async fn counted_host() -> (Arc<AtomicUsize>, Arc<AtomicUsize>, String, GongClient) {
         let (heads, gets) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let base = head_refusing_host(heads.clone(), gets.clone()).await;
         let client = client_for(&base);
+        (heads, gets, base, client)
+    }
+
+    #[tokio::test]
+    async fn a_host_that_refuses_head_gets_ranged_gets_and_no_more_heads() {
+        let (heads, gets, base, client) = counted_host().await;
         let probes = Probes::new(true);
         for i in 0..5 {
             let url = format!("{base}/media/{i}/audio?signature=s");
@@ -247,9 +253,7 @@ mod tests {
 
     #[tokio::test]
     async fn probes_off_send_nothing() {
-        let (heads, gets) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let base = head_refusing_host(heads.clone(), gets.clone()).await;
-        let client = client_for(&base);
+        let (heads, gets, base, client) = counted_host().await;
         let probes = Probes::new(false);
         let got = probes
             .size_and_type(&client, &format!("{base}/m/rec.m4a?sig=s"))
