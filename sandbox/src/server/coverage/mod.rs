@@ -1,7 +1,7 @@
-//! The read endpoints of Gong's spec beyond the seed's entities (issue 17): audit logs, user settings
-//! history, individual call access, manual CRM associations, permission profiles, Engage flows and the
-//! generic CRM integration. One child module per endpoint family; this file holds what they share:
-//! their routes, their OAuth scopes, their record counts and the GET paging helper.
+//! The other read endpoints of Gong's spec: audit logs, user settings history, individual call access,
+//! manual CRM associations, permission profiles, Engage flows and the generic CRM integration. One
+//! child module per endpoint family; this file holds what they share: their routes, their record
+//! counts and the GET paging helper (their OAuth scopes are in `server/scopes.rs`).
 //!
 //! Invariants: every record is derived from the dataset (its users, calls, workspaces and seed) by
 //! hashing, never stored, so the same seed and anchor give the same answers and `counts` agrees with
@@ -22,10 +22,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Map, Value};
 
-use super::{
-    bad, canonical_query, not_found, ok, page_offset, parse_body, parse_dt, records, str_list,
-    AppState, HResult, St, PAGE_SIZE,
-};
+use super::paging::{canonical_query, page_offset, records, PAGE_SIZE};
+use super::parse::{parse_body, parse_dt, str_list};
+use super::reply::{bad, not_found, ok, HResult};
+use super::state::{AppState, St};
 use crate::data::Dataset;
 
 /// Routes of this module; the server adds them before its gate, so auth, scopes, faults and rate
@@ -48,25 +48,6 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
         .route("/v2/flows", get(flows::list))
         .route("/v2/crm/integrations", get(crm::integrations))
         .route("/v2/crm/entity-schema", get(crm::entity_schema))
-}
-
-/// The scope a Bearer token needs for one of this module's endpoints (from each operation's
-/// description in the spec). The spec names none for the two permission-profile reads; the sandbox
-/// assumes `api:permission-profile:read` for them, so a denied scope can be tested there too.
-pub(super) fn scope_for(path: &str) -> Option<&'static str> {
-    let s = match path {
-        "/v2/logs" => "api:logs:read",
-        "/v2/calls/users-access" => "api:call-user-access:read",
-        "/v2/calls/manual-crm-associations" => "api:crm-calls:manual-association:read",
-        "/v2/all-permission-profiles" | "/v2/permission-profile" => "api:permission-profile:read",
-        "/v2/permission-profile/users" => "api:users:read",
-        "/v2/flows" => "api:flows:read",
-        "/v2/crm/integrations" => "api:crm:integrations:read",
-        "/v2/crm/entity-schema" => "api:crm:schema",
-        p if p.starts_with("/v2/users/") && p.ends_with("/settings-history") => "api:users:read",
-        _ => return None,
-    };
-    Some(s)
 }
 
 /// The period the dataset's events lie in: `[anchor - days, anchor)` in unix seconds.
