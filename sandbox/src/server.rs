@@ -28,6 +28,7 @@ use crate::rng::{h2, h3, hash_str};
 use crate::{RequestStats, SandboxConfig, ALL_SCOPES};
 
 mod coverage;
+mod erase;
 
 /// Fixed page size, like Gong's.
 pub const PAGE_SIZE: usize = 100;
@@ -266,6 +267,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/sandbox/dataset/counts", get(admin_counts))
         .route("/sandbox/expire-tokens", post(admin_expire_tokens))
         .merge(coverage::routes())
+        .merge(erase::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), gate));
     api.with_state(state)
@@ -286,7 +288,7 @@ async fn fallback(State(st): St, method: Method, uri: Uri) -> Response {
 }
 
 fn scope_for(method: &Method, path: &str) -> Option<&'static str> {
-    if let Some(s) = coverage::scope_for(path) {
+    if let Some(s) = coverage::scope_for(path).or_else(|| erase::scope_for(path)) {
         return Some(s);
     }
     let s = match (method.as_str(), path) {
