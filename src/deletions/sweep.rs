@@ -67,11 +67,11 @@ pub fn due(
         due.weeks.push(monday);
     }
     // About 1/N of the history a day: what today's earlier syncs listed counts against it.
+    let listed_today = history.iter().filter(|(swept, _)| *swept == today).count();
     let allowance = match sweep_days {
-        0 => history.len(),
+        0 => history.len() + listed_today,
         n => history.len().div_ceil(n as usize),
     };
-    let listed_today = history.iter().filter(|(swept, _)| *swept == today).count();
     let ready =
         |swept: NaiveDate| sweep_days == 0 || swept + Duration::days(sweep_days.into()) <= today;
     history.retain(|&(swept, _)| ready(swept));
