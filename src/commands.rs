@@ -143,6 +143,36 @@ async fn check_workspaces(cfg: &Config, client: &GongClient) -> Result<()> {
     Ok(())
 }
 
+/// The deletion sweep before the read (`deletions/`), and the WARN for audit logs Gong has forgotten;
+/// their LOG lines go out first.
+async fn sweep_deletions(
+    engine: &Engine,
+    selected: &[crate::state::Selected],
+    states: &std::collections::HashMap<String, Value>,
+    out: &SharedOutput,
+) -> Option<Arc<crate::deletions::Pending>> {
+    let order = crate::engine::listings::provider_first(selected);
+    let mut logs: crate::deletions::Logs =
+        crate::deletions::forgotten::warnings(selected, states, engine.now)
+            .into_iter()
+            .map(|w| (LogLevel::Warn, w))
+            .collect();
+    let pending = crate::deletions::prepare(
+        &engine.client,
+        &engine.config,
+        &order,
+        states,
+        engine.now,
+        &mut logs,
+    )
+    .await;
+    let mut o = out.lock().unwrap_or_else(|p| p.into_inner());
+    for (level, message) in logs {
+        let _ = o.emit(&Message::Log { level, message });
+    }
+    pending.map(Arc::new)
+}
+
 pub async fn read(config: &Path, catalog: &Path, state: Option<&Path>) -> u8 {
     let out: SharedOutput = Arc::new(Mutex::new(Output::stdout()));
     let fail = |e: &Error| {
@@ -168,7 +198,9 @@ pub async fn read(config: &Path, catalog: &Path, state: Option<&Path>) -> u8 {
         Err(e) => return fail(&e),
     };
     client.set_output(out.clone());
-    let engine = Arc::new(Engine::new(client, Arc::new(cfg), out.clone()));
+    let mut engine = Engine::new(client.clone(), Arc::new(cfg), out.clone());
+    engine.deletions = sweep_deletions(&engine, &selected, &states, &out).await;
+    let engine = Arc::new(engine);
     let outcome = engine.read(&selected, &states).await;
     let mut o = out.lock().unwrap_or_else(|p| p.into_inner());
     let _ = o.flush();

@@ -6,6 +6,7 @@ pub mod api;
 pub mod client;
 pub mod commands;
 pub mod config;
+pub mod deletions;
 pub mod download_file;
 pub mod engine;
 pub mod error;

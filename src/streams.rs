@@ -208,6 +208,21 @@ pub enum Lift {
     EntryHash,
 }
 
+/// How a call Gong deleted reaches a stream (`deletions/`, with `propagate_deletes`, incremental syncs
+/// only): not at all, as one record per call (the key's first field holds the call id), or one per call
+/// and each value of the key's next field (call_media's `kind`). Such a stream's schema declares
+/// [`DELETED_AT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletes {
+    Never,
+    PerCall,
+    PerCallAnd(&'static [&'static str]),
+}
+
+/// The column that marks a deletion record (Airbyte's CDC convention: append + dedup destinations delete
+/// the row of a key whose winning record has it set).
+pub const DELETED_AT: &str = "_ab_cdc_deleted_at";
+
 #[derive(Debug)]
 pub struct StreamDef {
     pub name: &'static str,
@@ -235,6 +250,8 @@ pub struct StreamDef {
     pub unique: bool,
     /// The stream can be read from another selected stream's pages (see [`Ride`]).
     pub rides: Option<Ride>,
+    /// Calls Gong deleted reach this stream as deletion records (see [`Deletes`]).
+    pub deletes: Deletes,
 }
 
 impl StreamDef {
@@ -259,6 +276,24 @@ impl StreamDef {
         self.cursor.is_some()
     }
 
+    /// The JSON Schema of the stream's records: its model's, with [`DELETED_AT`] where deletions reach it.
+    pub fn json_schema(&self) -> Value {
+        let mut schema = (self.schema)();
+        if self.deletes != Deletes::Never {
+            if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+                props.insert(
+                    DELETED_AT.into(),
+                    serde_json::json!({
+                        "description": "Added by the connector: when the connector found that Gong deleted this call (a data-privacy erasure or the retention purge); set only on deletion records, which carry the key and cursor alone.",
+                        "type": ["null", "string"],
+                        "format": "date-time"
+                    }),
+                );
+            }
+        }
+        schema
+    }
+
     /// The catalog entry `discover` prints.
     pub fn catalog_entry(&self) -> CatalogStream {
         let mut modes = vec![SyncMode::FullRefresh];
@@ -267,7 +302,7 @@ impl StreamDef {
         }
         CatalogStream {
             name: self.name.to_string(),
-            json_schema: (self.schema)(),
+            json_schema: self.json_schema(),
             supported_sync_modes: modes,
             source_defined_cursor: self.cursor.map(|_| true),
             default_cursor_field: self.cursor.map(|c| vec![c.to_string()]).unwrap_or_default(),
@@ -305,6 +340,7 @@ const fn stream(
 
         unique: false,
         rides: None,
+        deletes: Deletes::Never,
     }
 }
 
@@ -344,6 +380,7 @@ const fn by_call_ids(
         workspace_filter: true,
         lift: Lift::CallStarted,
         private_flag: TOP_PRIVATE,
+        deletes: Deletes::PerCall,
         ..stream(name, endpoint, &["callId"], schema)
     }
 }
@@ -360,6 +397,7 @@ pub const STREAMS: &[StreamDef] = &[
         },
         workspace_filter: true,
         private_flag: TOP_PRIVATE,
+        deletes: Deletes::PerCall,
         ..stream("calls", &ep::CALLS, &["id"], schema_for::<CallsRecord>)
     },
     StreamDef {
@@ -371,6 +409,7 @@ pub const STREAMS: &[StreamDef] = &[
         workspace_filter: true,
         lift: Lift::MetaData,
         private_flag: META_PRIVATE,
+        deletes: Deletes::PerCall,
         ..stream(
             "calls_extensive",
             &ep::CALLS_EXTENSIVE,
@@ -524,6 +563,7 @@ pub const STREAMS: &[StreamDef] = &[
             keep: &["metaData", "media"],
         }),
         private_flag: META_PRIVATE,
+        deletes: Deletes::PerCallAnd(&["audio", "video"]),
         ..stream(
             "call_media",
             &ep::CALLS_EXTENSIVE,

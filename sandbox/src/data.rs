@@ -576,6 +576,23 @@ impl Dataset {
         id.to_string()
     }
 
+    /// Removes every call `erase` picks, with all that derives from it (extensive data, transcript, media,
+    /// access list, CRM associations, logs: the sandbox generates them from the call), as Gong's
+    /// data-privacy erasure and retention purge do. Returns the ids removed (see `server/erase.rs`).
+    pub fn remove_calls(&mut self, erase: impl Fn(&Dataset, &CallRec) -> bool) -> Vec<String> {
+        let (gone, kept): (Vec<CallRec>, Vec<CallRec>) = std::mem::take(&mut self.calls)
+            .into_iter()
+            .partition(|c| erase(self, c));
+        self.calls = kept;
+        self.call_index = self
+            .calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect();
+        gone.iter().map(CallRec::id_str).collect()
+    }
+
     /// Index of a call by id.
     pub fn call_by_id(&self, id: &str) -> Option<&CallRec> {
         id.trim()

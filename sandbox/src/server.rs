@@ -22,6 +22,7 @@ mod admin;
 mod calls;
 mod coaching;
 mod coverage;
+mod erase;
 mod fault_answers;
 mod gate;
 mod library;
@@ -92,6 +93,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/sandbox/dataset/counts", get(admin_counts))
         .route("/sandbox/expire-tokens", post(admin_expire_tokens))
         .merge(coverage::routes())
+        .merge(erase::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), gate));
     api.with_state(state)

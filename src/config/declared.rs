@@ -68,6 +68,16 @@ pub const STATS_WINDOW_DAYS: Bound<u32> = Bound {
     max: 366,
     hint: "",
 };
+/// Days in which the deletion sweep re-lists the whole synced history of calls (`deletion_sweep_days`):
+/// each day it lists about 1/N of the history's weeks, besides the recent weeks on every sync
+/// (`deletions/sweep.rs`). 0 re-lists the whole history on every sync.
+pub const DELETION_SWEEP_DAYS: Bound<u32> = Bound {
+    field: "deletion_sweep_days",
+    default: 7,
+    min: 0,
+    max: 90,
+    hint: "",
+};
 /// The minimum keeps one request's interval (1 / rate) at 100 s, far inside a `Duration`.
 pub const REQUESTS_PER_SECOND: Bound<f64> = Bound {
     field: "requests_per_second",
@@ -261,7 +271,7 @@ impl Declared for DateField {
 }
 
 /// Every declared field the spec shows (top-level properties), in no particular order.
-pub fn visible() -> [&'static dyn Declared; 11] {
+pub fn visible() -> [&'static dyn Declared; 12] {
     [
         &START_DATE,
         &END_DATE,
@@ -274,6 +284,7 @@ pub fn visible() -> [&'static dyn Declared; 11] {
         &MAX_RATE_LIMIT_WAIT_SECONDS,
         &MAX_CONCURRENT_REQUESTS,
         &REQUEST_TIMEOUT_SECONDS,
+        &DELETION_SWEEP_DAYS,
     ]
 }
 
@@ -285,6 +296,8 @@ pub const BASE_URL_EXAMPLE: &str = "https://us-12345.api.gong.io";
 pub const DEFAULT_EXCLUDE_PRIVATE_CALLS: bool = false;
 /// On: existing connections keep getting `sizeBytes` and `contentType` of their recordings.
 pub const DEFAULT_CALL_MEDIA_PROBE: bool = true;
+/// On: a call Gong deleted (erasure, retention purge) is deleted in the warehouse too (`deletions/`).
+pub const DEFAULT_PROPAGATE_DELETES: bool = true;
 
 /// Schema keywords of the fields declared only by a default or an example.
 pub fn plain_keywords(field: &str) -> Option<Value> {
@@ -293,6 +306,7 @@ pub fn plain_keywords(field: &str) -> Option<Value> {
         "oauth_token_url" => Some(json!({"default": DEFAULT_TOKEN_URL})),
         "exclude_private_calls" => Some(json!({"default": DEFAULT_EXCLUDE_PRIVATE_CALLS})),
         "call_media_probe" => Some(json!({"default": DEFAULT_CALL_MEDIA_PROBE})),
+        "propagate_deletes" => Some(json!({"default": DEFAULT_PROPAGATE_DELETES})),
         _ => None,
     }
 }

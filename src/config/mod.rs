@@ -110,6 +110,10 @@ pub struct Config {
     pub exclude_private_calls: bool,
     /// call_media: probe each recording's size and content type on the media host (`call_media_probe`).
     pub call_media_probe: bool,
+    /// Deletion records for calls Gong no longer lists (`propagate_deletes`, `deletions/`).
+    pub propagate_deletes: bool,
+    /// The whole history is re-listed in this many days (`deletion_sweep_days`; 0: every sync).
+    pub deletion_sweep_days: u32,
     pub requests_per_second: f64,
     pub requests_per_day: u64,
     pub max_rate_limit_wait: Duration,
@@ -138,6 +142,8 @@ impl fmt::Debug for Config {
             .field("extensive", &self.extensive)
             .field("exclude_private_calls", &self.exclude_private_calls)
             .field("call_media_probe", &self.call_media_probe)
+            .field("propagate_deletes", &self.propagate_deletes)
+            .field("deletion_sweep_days", &self.deletion_sweep_days)
             .field("requests_per_second", &self.requests_per_second)
             .field("requests_per_day", &self.requests_per_day)
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
@@ -208,6 +214,10 @@ impl Config {
             call_media_probe: raw
                 .call_media_probe
                 .unwrap_or(declared::DEFAULT_CALL_MEDIA_PROBE),
+            propagate_deletes: raw
+                .propagate_deletes
+                .unwrap_or(declared::DEFAULT_PROPAGATE_DELETES),
+            deletion_sweep_days: declared::DELETION_SWEEP_DAYS.check(raw.deletion_sweep_days)?,
             requests_per_second: declared::REQUESTS_PER_SECOND.check(raw.requests_per_second)?,
             requests_per_day: declared::REQUESTS_PER_DAY.check(raw.requests_per_day)?,
             max_rate_limit_wait: Duration::from_secs(

@@ -254,6 +254,17 @@ pub struct RawConfig {
     /// null). On by default. File transfer (include_files) always reports the downloaded size.
     #[schemars(title = "Probe recordings' size and type (call_media)")]
     pub call_media_probe: Option<bool>,
+    /// Deleted in Gong, deleted in the warehouse: a call Gong no longer lists (a data-privacy erasure, the
+    /// retention purge) gets a record with `_ab_cdc_deleted_at` set in calls, calls_extensive,
+    /// call_transcripts, call_users_access and call_media (incremental syncs), which append + dedup
+    /// destinations apply as a delete. Finding them costs a re-listing of the synced history's call ids
+    /// (100 per request), spread over `deletion_sweep_days`. Off: every synced call stays. On by default.
+    #[schemars(title = "Propagate deletions")]
+    pub propagate_deletes: Option<bool>,
+    /// Days over which the deletion sweep re-lists the whole synced history (about 1/N of it per day);
+    /// the recent weeks are re-listed on every sync. 0: the whole history on every sync.
+    #[schemars(title = "Deletion sweep period (days)")]
+    pub deletion_sweep_days: Option<u32>,
     /// OAuth token endpoint. Only change it for testing.
     #[schemars(title = "OAuth token URL")]
     pub oauth_token_url: Option<String>,

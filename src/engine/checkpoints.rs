@@ -54,12 +54,16 @@ impl Engine {
                 json!({"__ab_no_cursor_state_message": true}),
                 run.since_state,
             );
-        } else if run.since_state > 0 || run.states_emitted == 0 {
-            let state = match &run.last_checkpoint {
-                Some(cp) => cp.to_state(run.date_only),
-                None => json!({}),
-            };
-            self.emit_state(name, state, run.since_state);
+        } else {
+            // Calls Gong deleted, then the STATE that may carry the new deletion memory (`deletes.rs`).
+            let carrier = self.write_deletions(run);
+            if run.since_state > 0 || run.states_emitted == 0 || carrier {
+                let state = match &run.last_checkpoint {
+                    Some(cp) => cp.to_state(run.date_only),
+                    None => json!({}),
+                };
+                self.emit_state_with(name, state, run.since_state, true);
+            }
         }
         self.status(name, StreamStatus::Complete);
     }
@@ -69,6 +73,9 @@ impl Engine {
     pub(super) fn fail(&self, run: &mut Run, e: Error, outcome: &mut ReadOutcome) {
         let name = run.sel.def.name;
         run.failed = true;
+        if let Some(pending) = &self.deletions {
+            pending.target_failed(name);
+        }
         if run.since_state > 0 || run.states_emitted == 0 {
             if let (true, Some(cp)) = (run.incremental, &run.last_checkpoint) {
                 self.emit_state(name, cp.to_state(run.date_only), run.since_state);
@@ -86,6 +93,14 @@ impl Engine {
     }
 
     pub(super) fn emit_state(&self, stream: &str, state: Value, count: u64) {
+        self.emit_state_with(stream, state, count, false);
+    }
+
+    /// A STATE; the deletion carrier's carries the deletion memory, the new one only in its `last`.
+    pub(super) fn emit_state_with(&self, stream: &str, mut state: Value, count: u64, last: bool) {
+        if let Some(pending) = &self.deletions {
+            pending.carry(stream, &mut state, last);
+        }
         self.emit(&Message::StreamState {
             stream: stream.to_string(),
             state,

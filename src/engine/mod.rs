@@ -20,6 +20,7 @@
 
 pub mod checkpoints;
 pub mod costs;
+mod deletes;
 pub mod gate;
 pub mod link;
 pub mod listings;
@@ -201,6 +202,8 @@ pub struct Engine {
     needs: std::sync::OnceLock<Needs>,
     /// Per provider stream, the field a selected rider of its pages needs (`listings::rides`).
     rides: std::sync::OnceLock<HashMap<&'static str, &'static str>>,
+    /// What this sync's deletion sweep found (`deletions/`, written by `deletes.rs`).
+    pub deletions: Option<Arc<crate::deletions::Pending>>,
 }
 
 impl Engine {
@@ -217,6 +220,7 @@ impl Engine {
             probes: windows::Probes::default(),
             needs: std::sync::OnceLock::new(),
             rides: std::sync::OnceLock::new(),
+            deletions: None,
         }
     }
 

@@ -45,6 +45,14 @@ const SCOPES: &[(&str, &str)] = &[
     ("/v2/flows", "api:flows:read"),
     ("/v2/crm/integrations", "api:crm:integrations:read"),
     ("/v2/crm/entity-schema", "api:crm:schema"),
+    (
+        "/v2/data-privacy/erase-data-for-email-address",
+        "api:data-privacy:delete",
+    ),
+    (
+        "/v2/data-privacy/erase-data-for-phone-number",
+        "api:data-privacy:delete",
+    ),
 ];
 
 /// The scope a Bearer token needs for `route` (the matched route template, e.g. `/v2/users/{id}`).

@@ -1,0 +1,181 @@
+//! Deleted in Gong, deleted in the warehouse (`propagate_deletes`). Gong has no deletion feed: an erased
+//! or purged call simply stops being listed. Before the streams are read, [`prepare`] lists the weeks of
+//! the synced history that are due (`sweep.rs`) and compares them with the memory of what was listed
+//! before (`memory.rs`); the engine then writes, at the end of each incremental call-keyed stream, a
+//! deletion record per call that disappeared (`records.rs`), and the new memory in the final STATE of
+//! the last of those streams (the *carrier*).
+//!
+//! Invariants: the new memory is saved only after every target stream wrote its deletion records, so a
+//! sync killed or failing anywhere before keeps the old memory and the next sync finds the same
+//! deletions again (duplicates, never a loss); until then every STATE of the carrier carries the old
+//! memory. Full-refresh streams get no deletion records: a deleted call is simply absent.
+//! `forgotten.rs` warns of the audit logs Gong itself no longer holds.
+
+pub mod forgotten;
+pub mod memory;
+pub mod records;
+pub mod sweep;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::client::GongClient;
+use crate::config::Config;
+use crate::protocol::SyncMode;
+use crate::state::Selected;
+use crate::streams::{Deletes, StreamDef};
+use memory::Memory;
+use sweep::Deleted;
+
+/// What one sync's sweep found, for the engine to write.
+#[derive(Debug)]
+pub struct Pending {
+    /// The stream whose STATE carries the memory: the last target in write order.
+    carrier: &'static str,
+    /// Incremental streams selected that deletions reach.
+    targets: Vec<&'static str>,
+    /// The memory as it was read (carried until the new one may be saved).
+    old: Option<Value>,
+    new: Value,
+    deleted: Vec<Deleted>,
+    found_at: DateTime<Utc>,
+    /// A target failed: its deletion records may be missing, so the old memory stays.
+    failed: AtomicBool,
+}
+
+impl Pending {
+    pub fn carrier(&self) -> &'static str {
+        self.carrier
+    }
+
+    /// Calls found deleted on this sync.
+    pub fn deleted(&self) -> usize {
+        self.deleted.len()
+    }
+
+    /// The deletion records of `def` (none unless it is a target).
+    pub fn records(&self, def: &StreamDef) -> Vec<String> {
+        if !self.targets.contains(&def.name) {
+            return Vec::new();
+        }
+        records::records(def, &self.deleted, self.found_at)
+    }
+
+    /// A target stream failed: the new memory is not saved on this sync.
+    pub fn target_failed(&self, stream: &str) {
+        if self.targets.contains(&stream) {
+            self.failed.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Adds the memory to a STATE of the carrier: the new one in its final STATE (`last`) when every
+    /// target wrote its deletion records, the old one otherwise.
+    pub fn carry(&self, stream: &str, state: &mut Value, last: bool) {
+        if stream != self.carrier {
+            return;
+        }
+        let fresh = last && !self.failed.load(Ordering::Relaxed);
+        let memory = if fresh {
+            Some(&self.new)
+        } else {
+            self.old.as_ref()
+        };
+        if let (Some(map), Some(memory)) = (state.as_object_mut(), memory) {
+            map.insert(memory::KEY.into(), memory.clone());
+        }
+    }
+}
+
+/// Log lines for the caller to write (the sweep runs before the engine and its output).
+pub type Logs = Vec<(crate::protocol::LogLevel, String)>;
+
+/// Runs this sync's sweep. `order` is the selected streams in the order the engine writes them. `None`
+/// when `propagate_deletes` is off or no incremental stream that deletions reach is selected.
+pub async fn prepare(
+    client: &GongClient,
+    cfg: &Config,
+    order: &[&Selected],
+    states: &HashMap<String, Value>,
+    now: DateTime<Utc>,
+    logs: &mut Logs,
+) -> Option<Pending> {
+    use crate::protocol::LogLevel::{Info, Warn};
+    let targets: Vec<&'static str> = order
+        .iter()
+        .filter(|s| s.sync_mode == SyncMode::Incremental && s.def.deletes != Deletes::Never)
+        .map(|s| s.def.name)
+        .collect();
+    let carrier = *targets.last()?;
+    if !cfg.propagate_deletes {
+        return None;
+    }
+    let (old, old_value) = read_memory(&targets, states, cfg, logs);
+    let end = cfg.end_or(now);
+    let due = sweep::due(&old, cfg.start, end, cfg.lookback, cfg.deletion_sweep_days);
+    logs.push((Info, format!(
+        "Planned requests: deletion sweep (propagate_deletes) lists {} weeks of calls with GET /v2/calls, at least {} requests (one per 100 calls of a week): {} recent, {} of the history due today (all of it every {} days), {} never listed (they only build the memory). The memory holds {} calls in {} weeks.",
+        due.weeks.len(), due.weeks.len(), due.recent, due.history, cfg.deletion_sweep_days, due.new, old.calls(), old.weeks.len()
+    )));
+    let sent = client.requests_sent();
+    let (listed, failed) = sweep::list_weeks(client, cfg, &due.weeks, end).await;
+    if let Some((monday, e)) = failed.first() {
+        logs.push((Warn, format!(
+            "The deletion sweep could not list {} of {} weeks (the week of {monday}: {}); their calls are checked on a later sync, and no deletion is announced for them now.",
+            failed.len(), due.weeks.len(), e.message
+        )));
+    }
+    let (new, deleted) = sweep::apply(&old, listed, cfg, now);
+    logs.push((Info, format!(
+        "Deletion sweep: {} weeks listed with {} requests; {} calls synced before are no longer in Gong and are deleted in {}.",
+        due.weeks.len() - failed.len(), client.requests_sent() - sent, deleted.len(), targets.join(", ")
+    )));
+    Some(Pending {
+        carrier,
+        targets,
+        old: old_value,
+        new: new.to_value(),
+        deleted,
+        found_at: now,
+        failed: AtomicBool::new(false),
+    })
+}
+
+/// The freshest memory in the targets' states (the carrier may have changed with the catalog), and its
+/// state form to carry; an empty memory when there is none, it cannot be read, or it was listed with
+/// another workspace filter (each said in a WARN: those weeks are listed again without announcing).
+fn read_memory(
+    targets: &[&str],
+    states: &HashMap<String, Value>,
+    cfg: &Config,
+    logs: &mut Logs,
+) -> (Memory, Option<Value>) {
+    use crate::protocol::LogLevel::Warn;
+    let mut best: Option<(Memory, Value)> = None;
+    for name in targets {
+        let Some(value) = states.get(*name).and_then(|s| s.get(memory::KEY)) else {
+            continue;
+        };
+        match Memory::from_value(value) {
+            Ok((m, warnings)) => {
+                for w in warnings {
+                    logs.push((Warn, format!("The deletion memory in the state of `{name}`: {w}; that week is listed again without announcing deletions.")));
+                }
+                if best.as_ref().is_none_or(|(b, _)| m.at > b.at) {
+                    best = Some((m, value.clone()));
+                }
+            }
+            Err(why) => logs.push((Warn, format!("The deletion memory in the state of `{name}` is not readable ({why}); it is built again without announcing deletions."))),
+        }
+    }
+    match best {
+        Some((m, _)) if m.workspace != cfg.workspace_id => {
+            logs.push((Warn, "workspace_id changed since the deletion memory was built: it is built again for the new workspace, without announcing deletions.".into()));
+            (Memory::default(), None)
+        }
+        Some((m, v)) => (m, Some(v)),
+        None => (Memory::default(), None),
+    }
+}
