@@ -25,7 +25,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::Utc;
 use reqwest::header::AUTHORIZATION;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::Value;
 use url::Url;
 
@@ -38,46 +38,8 @@ pub use classify::{
     classify_status, classify_transport, gong_errors, reason_of, unreachable, verdict_of, Verdict,
 };
 pub use retry::{parse_retry_after, Attempts, Profile, RateLimitWait, RetryPolicy};
-
-/// A request to Gong's API, relative to the base URL.
-#[derive(Debug, Clone)]
-pub struct ApiRequest {
-    pub method: Method,
-    /// Path starting with `/v2/`.
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub body: Option<Value>,
-}
-
-impl ApiRequest {
-    pub fn get(path: impl Into<String>) -> Self {
-        ApiRequest {
-            method: Method::GET,
-            path: path.into(),
-            query: Vec::new(),
-            body: None,
-        }
-    }
-
-    pub fn post(path: impl Into<String>, body: Value) -> Self {
-        ApiRequest {
-            method: Method::POST,
-            path: path.into(),
-            query: Vec::new(),
-            body: Some(body),
-        }
-    }
-
-    pub fn query(mut self, key: &str, value: impl Into<String>) -> Self {
-        self.query.push((key.to_string(), value.into()));
-        self
-    }
-
-    /// `METHOD /path`, for messages (never includes query values, which may carry ids only, or bodies).
-    pub fn describe(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
-}
+/// The request value the client sends; it lives with the endpoint table that builds it.
+pub use crate::gong::request::ApiRequest;
 
 /// What Gong answered, once retries are done.
 #[derive(Debug)]
@@ -147,6 +109,12 @@ pub type LogSink = Arc<dyn Fn(LogLevel, String) + Send + Sync>;
 /// Waits at least this long are logged before they start.
 const LONG_WAIT: Duration = Duration::from_secs(5);
 
+/// Idle connections kept per host. Gong's API takes at most `max_concurrent_requests` (≤ 32) at once;
+/// the media host takes up to `media::probe::PROBE_CONCURRENCY` size probes at once, which that module
+/// checks is at most this (a smaller pool closes and reopens the probes' connections: measured ~470
+/// closes per 2,360 probes at 64 in flight, 32 idle).
+pub const IDLE_CONNECTIONS_PER_HOST: usize = 64;
+
 /// Same-origin redirects followed at most (Gong's API sends none; a proxy might).
 const MAX_REDIRECTS: usize = 5;
 
@@ -200,10 +168,7 @@ impl GongClient {
         let http = reqwest::Client::builder()
             .user_agent(concat!("source-gong/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(policy.connect_timeout)
-            // Idle connections kept per host: Gong's API uses at most `max_concurrent_requests` (≤ 32)
-            // at once, the media host up to `PROBE_CONCURRENCY` probes; a smaller pool closes and reopens
-            // the probes' connections (measured: ~470 closes per 2,360 probes at 64 in flight, 32 idle).
-            .pool_max_idle_per_host(crate::media::probe::PROBE_CONCURRENCY.max(32))
+            .pool_max_idle_per_host(IDLE_CONNECTIONS_PER_HOST)
             .redirect(same_origin_redirects())
             .https_only(false) // enforced by config validation: https, or http to loopback only
             .build()

@@ -11,7 +11,7 @@
 
 use serde_json::{json, Value};
 
-use crate::client::ApiRequest;
+use super::request::ApiRequest;
 
 /// How an endpoint is called; it decides where the page cursor and the filters go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! What the connector knows about Gong's API v2 itself, shared by the sync engine, the entity/action
-//! interface and `check`: the layout of a page of records, and how Gong writes ids and dates.
+//! interface and `check`: its endpoints and the requests they take, the layout of a page of records, and
+//! how Gong writes ids and dates.
 //!
 //! Nothing here sends a request or knows about streams' scheduling; the engine (`engine/`) and the
 //! entity/action interface (`api.rs`) both build on it, and it imports neither.
@@ -7,4 +8,5 @@
 pub mod endpoints;
 pub mod ids;
 pub mod page;
+pub mod request;
 pub mod values;

@@ -25,6 +25,9 @@ use crate::media::{content_range, header_text, host_error, media_send, redact_ur
 /// number of connections. Probes are independent of `max_concurrent_requests` (Gong's requests).
 pub const PROBE_CONCURRENCY: usize = 64;
 
+// The client keeps this many connections idle per host, or probes would close and reopen theirs.
+const _: () = assert!(PROBE_CONCURRENCY <= crate::client::IDLE_CONNECTIONS_PER_HOST);
+
 /// The probes of one read: on or off, whether the media host refused `HEAD`, and the in-flight bound.
 #[derive(Debug)]
 pub struct Probes {
