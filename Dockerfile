@@ -22,7 +22,7 @@ ENV PATH=/bin:/airbyte/bin \
     AIRBYTE_ENTRYPOINT=/airbyte/bin/source-gong
 WORKDIR /airbyte
 USER airbyte
-LABEL io.airbyte.name=airbyte/source-gong \
+LABEL io.airbyte.name=source-gong-rs/source-gong \
       io.airbyte.version=1.0.0 \
       org.opencontainers.image.title="Airbyte source-gong" \
       org.opencontainers.image.description="Airbyte source connector for the Gong API v2, written in Rust" \

@@ -92,7 +92,7 @@ def test_metadata_values():
     uuid.UUID(data["definitionId"])
     assert urlparse(data["documentationUrl"]).scheme == "https"
     assert data["connectorType"] == "source" and data["connectorSubtype"] == "api"
-    assert data["dockerRepository"] == "airbyte/source-gong"
+    assert data["dockerRepository"] == "source-gong-rs/source-gong"
     assert "language:rust" in data["tags"]
     assert data["releaseStage"] == "alpha"
     assert {"${base_url}", "api.gong.io", "*.api.gong.io", "app.gong.io"} <= set(

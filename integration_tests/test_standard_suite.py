@@ -3,7 +3,7 @@
     # the binary (target/release/source-gong): every test not marked image_tests
     pytest integration_tests/test_standard_suite.py -m "not image_tests"
     # the image: the image_tests, on the image scripts/docker-build.sh built
-    pytest integration_tests/test_standard_suite.py -m image_tests --connector-image airbyte/source-gong:dev
+    pytest integration_tests/test_standard_suite.py -m image_tests --connector-image source-gong-rs/source-gong:dev
 
 The scenarios come from acceptance-test-config.yml; conftest.py starts the sandbox they read from.
 """

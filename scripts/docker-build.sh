@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Builds the connector image airbyte/source-gong:dev (and the sandbox image gong-sandbox:dev) without
+# Builds the connector image source-gong-rs/source-gong:dev (and the sandbox image gong-sandbox:dev) without
 # pulling anything: the release binaries are built on the host, a root filesystem is assembled in
 # target/docker-rootfs/ (binary, the shared libraries ldd lists, a static busybox for /bin/sh and sleep,
 # /etc/passwd and /etc/group with user airbyte), and the Dockerfile copies it into an image FROM scratch.
 #
 #   ./scripts/docker-build.sh            # both images
-#   IMAGE=airbyte/source-gong:1.0.0 ./scripts/docker-build.sh
+#   IMAGE=source-gong-rs/source-gong:1.0.0 ./scripts/docker-build.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-IMAGE="${IMAGE:-airbyte/source-gong:dev}"
+IMAGE="${IMAGE:-source-gong-rs/source-gong:dev}"
 SANDBOX_IMAGE="${SANDBOX_IMAGE:-gong-sandbox:dev}"
 ROOTFS=target/docker-rootfs
 

@@ -38,7 +38,7 @@ if ! docker info >/dev/null 2>&1; then
     exit 1
 fi
 
-step "docker: build airbyte/source-gong:dev and gong-sandbox:dev (nothing is pulled)"
+step "docker: build source-gong-rs/source-gong:dev and gong-sandbox:dev (nothing is pulled)"
 ./scripts/docker-build.sh
 
 step "container tests (testcontainers: spec, check, discover, read of every stream, the platform's sh -c form)"
@@ -89,7 +89,7 @@ step "airbyte-cdk standard source tests on the binary"
 # own (different) source-gong. It is deselected here.
 step "airbyte-cdk standard source tests on the image"
 (cd integration_tests && "${PYTEST[@]}" test_standard_suite.py -m image_tests \
-    --connector-image airbyte/source-gong:dev --read-from-streams=all \
+    --connector-image source-gong-rs/source-gong:dev --read-from-streams=all \
     --deselect test_standard_suite.py::TestSourceGong::test_docker_image_spec_backward_compatibility)
 
 step "PyAirbyte: every stream into DuckDB, counts, second read from the saved state"

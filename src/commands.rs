@@ -14,7 +14,7 @@ use crate::gong::endpoints::WORKSPACES;
 use crate::gong::values::id_string;
 use crate::protocol::{ConnectionStatus, LogLevel, Message, Output};
 use crate::readable::Readable;
-use crate::state::{parse_catalog, parse_state};
+use crate::state::{parse_catalog, parse_state, state_warnings};
 use crate::streams::STREAMS;
 
 fn read_file(what: &str, path: &Path) -> Result<String> {
@@ -71,11 +71,13 @@ pub fn discover(config: &Path) -> u8 {
 /// `check`: one real request. FAILED with an actionable message on any problem; the exit code is 0
 /// whenever the status was reported, as the platform expects.
 pub async fn check(config: &Path) -> u8 {
-    let mut out = Output::stdout();
-    let result = match load_config(config, &mut out) {
-        Ok(cfg) => check_connection(&cfg).await,
+    let out: SharedOutput = Arc::new(Mutex::new(Output::stdout()));
+    let loaded = load_config(config, &mut out.lock().unwrap_or_else(|p| p.into_inner()));
+    let result = match loaded {
+        Ok(cfg) => check_connection(&cfg, config, &out).await,
         Err(e) => Err(e),
     };
+    let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
     let message = match result {
         Ok(readable) => {
             let summary = readable.summary();
@@ -101,10 +103,39 @@ pub async fn check(config: &Path) -> u8 {
 
 /// Lists workspaces: cheap, needs only read access, and proves host, credentials and the workspace filter.
 /// Then probes which streams the credentials can read (`readable.rs`: one request per scope).
-pub async fn check_connection(cfg: &Config) -> Result<Readable> {
+/// A rotated OAuth config goes to `out` (CONTROL) and back to `config_file`, like every command's.
+pub async fn check_connection(
+    cfg: &Config,
+    config_file: &Path,
+    out: &SharedOutput,
+) -> Result<Readable> {
     let client = GongClient::with_profile(cfg, Profile::FailFast)?;
-    check_workspaces(cfg, &client).await?;
-    Ok(crate::readable::probe(&client).await)
+    client.set_output(out.clone(), Some(config_file));
+    let result = match check_workspaces(cfg, &client).await {
+        Ok(()) => Ok(crate::readable::probe(&client).await),
+        Err(e) => Err(e),
+    };
+    if client.oauth_refreshes() > 0 {
+        let _ = out
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .emit(&Message::Log {
+                level: LogLevel::Warn,
+                message: spent_refresh_token_note(config_file),
+            });
+    }
+    result
+}
+
+/// What a `check` that had to refresh the OAuth token tells the user.
+fn spent_refresh_token_note(config_file: &Path) -> String {
+    format!(
+        "check refreshed the OAuth access token: the config has no access_token, or its token_expiry_date has passed. \
+         Gong's refresh tokens are single-use: the new one is in the CONTROL message above and written back to {} (unless a warning above says otherwise). \
+         When the Airbyte platform checks a source it is creating, it keeps the config as entered, whose refresh token is now spent: \
+         enter the access token and its token_expiry_date together with the refresh token, or re-authenticate the source once it exists.",
+        config_file.display()
+    )
 }
 
 async fn check_workspaces(cfg: &Config, client: &GongClient) -> Result<()> {
@@ -184,7 +215,18 @@ pub async fn read(config: &Path, catalog: &Path, state: Option<&Path>) -> u8 {
         let cfg = load_config(config, &mut out.lock().unwrap_or_else(|p| p.into_inner()))?;
         let selected = parse_catalog(&read_file("catalog", catalog)?)?;
         let states = match state {
-            Some(path) => parse_state(&read_file("state", path)?)?,
+            Some(path) => {
+                let text = read_file("state", path)?;
+                let states = parse_state(&text)?;
+                let mut o = out.lock().unwrap_or_else(|p| p.into_inner());
+                for message in state_warnings(&text, &states, &selected) {
+                    let _ = o.emit(&Message::Log {
+                        level: LogLevel::Warn,
+                        message,
+                    });
+                }
+                states
+            }
             None => Default::default(),
         };
         Ok((cfg, selected, states))
@@ -197,7 +239,7 @@ pub async fn read(config: &Path, catalog: &Path, state: Option<&Path>) -> u8 {
         Ok(c) => Arc::new(c),
         Err(e) => return fail(&e),
     };
-    client.set_output(out.clone());
+    client.set_output(out.clone(), Some(config));
     let mut engine = Engine::new(client.clone(), Arc::new(cfg), out.clone());
     engine.deletions = sweep_deletions(&engine, &selected, &states, &out).await;
     let engine = Arc::new(engine);

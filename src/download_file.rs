@@ -83,10 +83,14 @@ pub async fn download(
         .await?;
     let written =
         |e: std::io::Error| Error::system(format!("Could not write {}: {e}", target.display()));
-    file.sync_all().await.map_err(written)?;
-    drop(file);
     if path != target {
-        tokio::fs::rename(&path, target).await.map_err(written)?;
+        drop(file);
+        // Synced, renamed over FILE, directory synced: the one way a file is put in place.
+        crate::atomic::commit(&path, target)
+            .await
+            .map_err(written)?;
+    } else {
+        file.sync_all().await.map_err(written)?;
     }
     let kind = if entity == Entity::CallVideo {
         "video"

@@ -247,14 +247,10 @@ async fn run(args: &ExecuteArgs, wrote: &mut bool) -> Result<Option<String>> {
         std::sync::Arc::new(config),
     );
     // Gong's OAuth refresh tokens are single-use: a rotated one is written back to the config file
-    // (a sync would send a CONTROL message; this command's stdout is the answer only).
-    if args.config.as_os_str() != "-" {
-        let path = args.config.clone();
-        gong.client()
-            .set_config_sink(std::sync::Arc::new(move |new: Value| {
-                save_config(&path, &new)
-            }));
-    }
+    // (`client::rotation`; this command's stdout is the answer only, so no CONTROL message).
+    let file = (args.config.as_os_str() != "-").then_some(args.config.as_path());
+    gong.client()
+        .set_config_sink(crate::client::rotation::config_sink(file, None));
     match request.action {
         Action::List => {
             let page = gong.list(request.entity, &request.params).await?;
@@ -265,20 +261,6 @@ async fn run(args: &ExecuteArgs, wrote: &mut bool) -> Result<Option<String>> {
             Ok(Some(format!("{{\"data\":{}}}", record.get())))
         }
         Action::Download => download(&gong, &request, args, wrote).await,
-    }
-}
-
-/// Replaces the config file with `config` (write to a temporary file, then rename). A failure is reported
-/// on stderr: the command's answer still goes to stdout.
-fn save_config(path: &Path, config: &Value) {
-    let tmp = path.with_extension("json.tmp");
-    let text = serde_json::to_string_pretty(config).unwrap_or_default();
-    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        eprintln!(
-            "source-gong: could not save the rotated OAuth refresh token to {}: {e}",
-            path.display()
-        );
     }
 }
 

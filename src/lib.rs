@@ -3,6 +3,7 @@
 //! `main.rs` is a thin CLI over [`commands`]; see `docs/ARCHITECTURE.md` for the module map.
 
 pub mod api;
+pub mod atomic;
 pub mod client;
 pub mod commands;
 pub mod config;

@@ -27,25 +27,36 @@ enum Command {
     },
     /// Check that the config can connect to Gong.
     Check {
+        /// The config JSON file (credentials, base_url, dates; `source-gong spec` lists every field).
+        /// A rotated OAuth refresh token is written back to it.
         #[arg(long)]
         config: PathBuf,
     },
     /// Print the catalog of streams.
     Discover {
+        /// The config JSON file (checked; discover sends no request to Gong).
         #[arg(long)]
         config: PathBuf,
     },
     /// Read the configured streams.
     Read {
+        /// The config JSON file (credentials, base_url, dates; `source-gong spec` lists every field).
+        /// A rotated OAuth refresh token is written back to it.
         #[arg(long)]
         config: PathBuf,
+        /// The configured catalog JSON file: `{"streams": [{"stream": <a stream of discover>,
+        /// "sync_mode": "full_refresh"|"incremental", "destination_sync_mode": ...}]}`.
         #[arg(long)]
         catalog: PathBuf,
+        /// A state JSON file to resume incremental streams from: the array of the STATE messages'
+        /// `state` objects of a previous read (the last one per stream). Without it, every stream starts
+        /// from `start_date`.
         #[arg(long)]
         state: Option<PathBuf>,
     },
     /// Run one action of the entity/action interface: list, get or download (see README).
     Execute {
+        /// The config JSON file (as for `read`); a rotated OAuth refresh token is written back to it.
         #[arg(long, required_unless_present = "describe")]
         config: Option<PathBuf>,
         /// Print the entities, actions, parameters and record schemas as JSON (all, or ENTITY's).
@@ -70,6 +81,7 @@ enum Command {
     },
     /// Serve the entity/action interface to AI agents over MCP (stdio); see README.
     Mcp {
+        /// The config JSON file (as for `read`); a rotated OAuth refresh token is written back to it.
         #[arg(long)]
         config: PathBuf,
         /// The only directory the download tools write into (downloads are off without it).

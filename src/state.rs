@@ -20,6 +20,9 @@ use crate::error::{Error, Result};
 use crate::protocol::SyncMode;
 use crate::streams::{self, StreamDef};
 
+mod warnings;
+pub use warnings::state_warnings;
+
 pub const STATE_VERSION: u64 = 1;
 
 /// A stream's saved position: everything before it was read.

@@ -2,7 +2,7 @@
 //! against the sandbox, also in the platform's `sh -c 'cd … && eval "$AIRBYTE_ENTRYPOINT read …"'` form,
 //! as user airbyte, with a read-only root filesystem.
 //!
-//! The images are built by `scripts/docker-build.sh`: the connector `airbyte/source-gong:dev` and the
+//! The images are built by `scripts/docker-build.sh`: the connector `source-gong-rs/source-gong:dev` and the
 //! sandbox `gong-sandbox:dev`. If one is missing the tests run that script first; nothing is pulled, and
 //! an image that still is missing fails the tests.
 //!
@@ -21,7 +21,7 @@ use testcontainers::core::{AccessMode, IntoContainerPort, Mount, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 
-const IMAGE: (&str, &str) = ("airbyte/source-gong", "dev");
+const IMAGE: (&str, &str) = ("source-gong-rs/source-gong", "dev");
 const SANDBOX_IMAGE: (&str, &str) = ("gong-sandbox", "dev");
 const NETWORK: &str = "source-gong-container-tests";
 
@@ -215,7 +215,10 @@ async fn image_follows_airbytes_conventions() {
     assert_eq!(config["User"], "airbyte");
     assert_eq!(config["WorkingDir"], "/airbyte");
     assert_eq!(config["Entrypoint"], json!(["/airbyte/bin/source-gong"]));
-    assert_eq!(config["Labels"]["io.airbyte.name"], "airbyte/source-gong");
+    assert_eq!(
+        config["Labels"]["io.airbyte.name"],
+        "source-gong-rs/source-gong"
+    );
     assert_eq!(
         config["Labels"]["io.airbyte.version"],
         env!("CARGO_PKG_VERSION")

@@ -17,6 +17,7 @@ mod budget;
 mod classify;
 mod oauth;
 mod retry;
+pub mod rotation;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -213,17 +214,19 @@ impl GongClient {
         *self.log_sink.lock().unwrap_or_else(|p| p.into_inner()) = Some(sink);
     }
 
-    /// Sends rotated configs (CONTROL) and the client's log lines (LOG) to a protocol output.
-    pub fn set_output(&self, out: Arc<Mutex<Output>>) {
-        let control = out.clone();
-        self.set_config_sink(Arc::new(move |config: Value| {
-            let mut o = control.lock().unwrap_or_else(|p| p.into_inner());
-            let _ = o.emit(&Message::ConnectorConfig(config));
-        }));
+    /// Sends rotated configs to a protocol output (CONTROL) and back to the config file `config_file`
+    /// ([`rotation`]), and the client's log lines to the output (LOG).
+    pub fn set_output(&self, out: Arc<Mutex<Output>>, config_file: Option<&std::path::Path>) {
+        self.set_config_sink(rotation::config_sink(config_file, Some(out.clone())));
         self.set_log_sink(Arc::new(move |level, message| {
             let mut o = out.lock().unwrap_or_else(|p| p.into_inner());
             let _ = o.emit(&Message::Log { level, message });
         }));
+    }
+
+    /// How many times this client traded the refresh token for a new access token.
+    pub fn oauth_refreshes(&self) -> u64 {
+        self.token_generation.load(Ordering::SeqCst)
     }
 
     /// Logs a line of the client's own (scrubbed like every error text).

@@ -3,7 +3,12 @@
 //! Accepted forms: `credentials` with `auth_type` `access_key` or `oauth2.0` (an access token, or client
 //! id, client secret and refresh token), and the legacy top-level `access_key`/`access_key_secret` or
 //! `access_token`. Every credential given must be non-empty.
+//!
+//! With a refresh token, the config's access token is used while it is valid: until its
+//! `token_expiry_date` (less a minute), or until Gong refuses it when the date is absent or unreadable.
+//! An expired one is dropped here, so the first request refreshes at once instead of failing first.
 
+use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::raw::{RawConfig, RawCredentials, Secret};
@@ -36,7 +41,21 @@ fn nonempty(field: &str, secret: &Secret) -> Result<()> {
     }
 }
 
-pub fn validate_auth(raw: &RawConfig, token_url: Url) -> Result<Auth> {
+/// An access token is taken for expired this long before its expiry date (a request takes time).
+const EXPIRY_MARGIN_SECS: i64 = 60;
+
+/// Whether an access token with this expiry date is still worth sending at `now`.
+fn still_valid(expiry: Option<&str>, now: DateTime<Utc>) -> bool {
+    match expiry.map(|e| DateTime::parse_from_rfc3339(e.trim())) {
+        Some(Ok(at)) => {
+            at.with_timezone(&Utc) - chrono::Duration::seconds(EXPIRY_MARGIN_SECS) > now
+        }
+        // No date, or one that does not parse: let Gong decide (a 401 refreshes).
+        _ => true,
+    }
+}
+
+pub fn validate_auth(raw: &RawConfig, token_url: Url, now: DateTime<Utc>) -> Result<Auth> {
     match (&raw.credentials, &raw.access_key, &raw.access_key_secret, &raw.access_token) {
         (Some(RawCredentials::AccessKey { access_key, access_key_secret }), _, _, _)
         | (None, Some(access_key), Some(access_key_secret), _) => {
@@ -58,13 +77,20 @@ pub fn validate_auth(raw: &RawConfig, token_url: Url) -> Result<Auth> {
                 client_secret,
                 refresh_token,
                 access_token,
-                ..
+                token_expiry_date,
             }),
             _,
             _,
             _,
         ) => {
             let access_token = access_token.clone().filter(|t| !t.expose().trim().is_empty());
+            let current = access_token
+                .clone()
+                .filter(|_| still_valid(token_expiry_date.as_deref(), now));
+            if let (Some(expired), None) = (&access_token, &current) {
+                // Not sent, but still a credential: never in an error text.
+                crate::error::register_secret(expired.expose());
+            }
             match (client_id, client_secret, refresh_token) {
                 (Some(id), Some(secret), Some(refresh)) => {
                     nonempty("client_id", id)?;
@@ -74,7 +100,7 @@ pub fn validate_auth(raw: &RawConfig, token_url: Url) -> Result<Auth> {
                         client_id: id.clone(),
                         client_secret: secret.clone(),
                         refresh_token: refresh.clone(),
-                        access_token,
+                        access_token: current,
                         token_url,
                     })
                 }

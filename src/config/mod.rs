@@ -172,7 +172,7 @@ impl Config {
             "oauth_token_url",
             raw.oauth_token_url.as_deref().unwrap_or(DEFAULT_TOKEN_URL),
         )?;
-        let auth = auth::validate_auth(&raw, token_url)?;
+        let auth = auth::validate_auth(&raw, token_url, now)?;
         let base_url = values::parse_url(
             "base_url",
             raw.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),

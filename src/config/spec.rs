@@ -12,7 +12,8 @@ use super::declared;
 use super::raw::RawConfig;
 use crate::models::airbyte_schema;
 
-pub const DOCUMENTATION_URL: &str = "https://docs.airbyte.com/integrations/sources/gong";
+pub const DOCUMENTATION_URL: &str =
+    "https://github.com/source-gong-rs/source-gong/blob/main/docs/gong.md";
 
 /// The `connectionSpecification` of `spec`.
 pub fn connection_specification() -> Value {

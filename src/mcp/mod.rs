@@ -14,15 +14,15 @@
 //!   continuation token when more remain ([`pages`]); one tool call sends at most one Gong request
 //!   (downloads: one, plus the media host);
 //! * downloads write only inside `--download-dir` ([`files`]);
-//! * a rotated OAuth refresh token is written back to the config file at once, atomically: there is no
-//!   Airbyte platform to hand a CONTROL message to, and Gong's refresh tokens are single-use.
+//! * a rotated OAuth refresh token is written back to the config file at once (`client::rotation`, the
+//!   rule of every command): there is no Airbyte platform to hand a CONTROL message to.
 
 pub mod catalog;
 pub mod files;
 pub mod pages;
 mod tools;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rmcp::model::{
@@ -100,9 +100,11 @@ impl GongServer {
         let client =
             crate::client::GongClient::with_profile(&config, crate::client::Profile::FailFast)?;
         let gong = Gong::with_client(Arc::new(client), Arc::new(config));
-        let path = args.config.clone();
         gong.client()
-            .set_config_sink(Arc::new(move |new: Value| save_config(&path, &new)));
+            .set_config_sink(crate::client::rotation::config_sink(
+                Some(&args.config),
+                None,
+            ));
         let downloads = args
             .download_dir
             .as_deref()
@@ -271,30 +273,5 @@ impl ServerHandler for GongServer {
             Err(e) => CallToolResult::structured_error(crate::execute::error_json(&e).0),
         };
         Ok(result.into())
-    }
-}
-
-/// Replaces the config file with `config` atomically (a temporary file beside it, synced, with the
-/// file's permissions, then renamed over it). A failure is reported on stderr.
-fn save_config(path: &Path, config: &Value) {
-    let mut tmp_name = path.as_os_str().to_owned();
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = PathBuf::from(tmp_name);
-    let result = (|| -> std::io::Result<()> {
-        let text = serde_json::to_string_pretty(config).unwrap_or_default();
-        let mut file = std::fs::File::create(&tmp)?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            file.set_permissions(meta.permissions())?;
-        }
-        std::io::Write::write_all(&mut file, text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        eprintln!(
-            "source-gong mcp: could not save the rotated OAuth refresh token to {}: {e}",
-            path.display()
-        );
     }
 }

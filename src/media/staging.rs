@@ -115,7 +115,7 @@ async fn fill_part_file(
     let ext = extension(info.content_type.as_deref(), kind);
     let relative = format!("call_media/{call_id}/{}.{ext}", kind.as_str());
     let path = staging.dir.join(&relative);
-    tokio::fs::rename(partial, &path).await.map_err(|e| {
+    crate::atomic::commit(partial, &path).await.map_err(|e| {
         Error::system(format!(
             "Could not move {} into place: {e}",
             partial.display()

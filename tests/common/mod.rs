@@ -2,6 +2,8 @@
 //! checks every stdout line is an Airbyte message.
 #![allow(dead_code)]
 
+pub mod oauth;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
