@@ -11,6 +11,8 @@ use serde_json::Value;
 
 use crate::api::{download_target, DownloadOptions, Entity, Gong};
 use crate::error::{Error, Result};
+use crate::gong::content::RANGE;
+use crate::models::media::MediaKind;
 
 /// Where a download's bytes go until it is whole: `NAME.part`.
 pub fn part_of(target: &Path) -> PathBuf {
@@ -92,11 +94,10 @@ pub async fn download(
     } else {
         file.sync_all().await.map_err(written)?;
     }
-    let kind = if entity == Entity::CallVideo {
-        "video"
-    } else {
-        "audio"
+    let kind = match entity.media_kind() {
+        Some(MediaKind::Video) => "video",
+        _ => "audio",
     };
-    let range_header = range.is_some().then(|| &params["range_header"]);
+    let range_header = range.is_some().then(|| &params[RANGE.name]);
     Ok(info.summary(&call_id, kind, target, existing, range_header, resume))
 }

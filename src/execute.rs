@@ -19,9 +19,9 @@ use std::task::{Context, Poll};
 use serde_json::{json, Value};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use crate::api::{is_not_found, Action, DownloadOptions, Entity, Gong, ENTITIES};
+use crate::api::{catalog, entities, error_answer, Action, DownloadOptions, Entity, Gong};
 use crate::config::Config;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// The `execute` command's arguments (see `main.rs`).
 #[derive(Debug, Clone, Default)]
@@ -50,7 +50,7 @@ pub struct Request {
 }
 
 fn entity_names() -> String {
-    ENTITIES
+    entities()
         .iter()
         .map(|e| e.name())
         .collect::<Vec<_>>()
@@ -166,20 +166,6 @@ fn request_of(args: &ExecuteArgs) -> Result<Request> {
     parse_request(value)
 }
 
-/// The error object and exit code.
-pub fn error_json(e: &Error) -> (Value, u8) {
-    let (kind, code) = if is_not_found(e) {
-        ("not_found", 1)
-    } else {
-        match e.kind {
-            ErrorKind::Config => ("config_error", 2),
-            ErrorKind::Transient => ("transient_error", 1),
-            ErrorKind::System => ("system_error", 1),
-        }
-    };
-    (json!({"error": {"kind": kind, "message": e.message}}), code)
-}
-
 fn print_line(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
@@ -188,18 +174,18 @@ fn print_line(text: &str) {
 }
 
 /// `execute --describe [ENTITY]`: prints the entities (or one), their actions, parameters and record
-/// schemas as one JSON object (see `mcp::catalog`); returns the exit code.
+/// schemas as one JSON object (see `api::catalog`); returns the exit code.
 pub fn describe(entity: Option<&str>) -> u8 {
     let value = match entity {
-        None => crate::mcp::catalog::describe_all(),
+        None => catalog::describe_all(),
         Some(name) => match Entity::parse(name) {
-            Some(entity) => crate::mcp::catalog::describe_entity(entity),
+            Some(entity) => catalog::describe_entity(entity),
             None => {
                 let e = Error::config(format!(
                     "Unknown entity `{name}`; entities: {}.",
                     entity_names()
                 ));
-                let (value, code) = error_json(&e);
+                let (value, code) = error_answer(&e);
                 print_line(&value.to_string());
                 return code;
             }
@@ -219,7 +205,7 @@ pub async fn execute(args: ExecuteArgs) -> u8 {
         }
         Ok(None) => 0,
         Err(e) => {
-            let (value, code) = error_json(&e);
+            let (value, code) = error_answer(&e);
             if wrote_bytes_to_stdout {
                 // The bytes already on stdout are the (partial) recording: the error goes to stderr.
                 eprintln!("{value}");

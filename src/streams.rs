@@ -25,8 +25,8 @@ pub struct Bounds {
 
 /// Call-start windows of calls/list and calls/extensive.
 pub const CALL_WINDOW: Bounds = Bounds {
-    from: "fromDateTime",
-    to: "toDateTime",
+    from: ep::FROM_DATE_TIME.name,
+    to: ep::TO_DATE_TIME.name,
 };
 
 /// How a stream's requests are laid out: the partitions and time slices it is read in, and the names of
@@ -294,6 +294,41 @@ impl StreamDef {
         schema
     }
 
+    /// The top-level fields a sync adds to Gong's records (from the plan's partitions and periods and the
+    /// lift), which a list of the entity/action interface, reading Gong's records, does not have. The
+    /// planner (`engine/plan/`) and the producer write them; `discover`'s schema has them, the record
+    /// schema `execute --describe` gives has not (`api/catalog.rs`).
+    pub fn added_fields(&self) -> Vec<&'static str> {
+        let mut fields = match self.plan {
+            Plan::PerWorkspace => vec![ep::WORKSPACE_FILTER],
+            Plan::PerFolder { .. } => vec!["folderId", "folderName"],
+            Plan::Periods { period } | Plan::DayRanges { period, .. } => {
+                vec![period.from, period.to]
+            }
+            Plan::CoachingMonths { period, .. } => {
+                vec!["workspaceId", "managerId", period.from, period.to]
+            }
+            Plan::TypedWindows { param, .. } => vec![param],
+            Plan::PerUser => vec!["userId"],
+            Plan::PerParent { field, cross, .. } => field
+                .into_iter()
+                .chain(cross.map(|(name, _)| name))
+                .collect(),
+            Plan::Single
+            | Plan::CallWindows { .. }
+            | Plan::CallIdBatches { .. }
+            | Plan::ReviewWindows { .. }
+            | Plan::Since { .. } => Vec::new(),
+        };
+        match self.lift {
+            Lift::MetaData => fields.extend(["id", "started"]),
+            Lift::CallStarted => fields.push("callStarted"),
+            Lift::EntryHash => fields.push("entryId"),
+            Lift::None | Lift::CallMedia => {}
+        }
+        fields
+    }
+
     /// The catalog entry `discover` prints.
     pub fn catalog_entry(&self) -> CatalogStream {
         let mut modes = vec![SyncMode::FullRefresh];
@@ -349,18 +384,12 @@ const TOP_PRIVATE: Option<&str> = Some("/isPrivate");
 const META_PRIVATE: Option<&str> = Some("/metaData/isPrivate");
 
 /// Gong's `logType` values (GET /v2/logs), in its spec's order.
-pub const LOG_TYPES: &[&str] = &[
-    "AccessLog",
-    "UserActivityLog",
-    "UserCallPlay",
-    "ExternallySharedCallAccess",
-    "ExternallySharedCallPlay",
-];
+pub const LOG_TYPES: &[&str] = ep::LOG_TYPES;
 
 /// The date filters of the stats endpoints.
 const STATS_DATES: Bounds = Bounds {
-    from: "fromDate",
-    to: "toDate",
+    from: ep::FROM_DATE.name,
+    to: ep::TO_DATE.name,
 };
 
 /// A stream read by call id for the calls of each call window (listed by GET /v2/calls, 100 ids per
@@ -375,7 +404,7 @@ const fn by_call_ids(
         plan: Plan::CallIdBatches {
             listing: &ep::CALLS,
             window: CALL_WINDOW,
-            ids: "callIds",
+            ids: ep::CALL_IDS.name,
         },
         workspace_filter: true,
         lift: Lift::CallStarted,
@@ -436,7 +465,7 @@ pub const STREAMS: &[StreamDef] = &[
         plan: Plan::DayRanges {
             source: &ep::STATS_AGGREGATE_BY_PERIOD,
             period: STATS_DATES,
-            body: Some(("aggregationPeriod", "DAY")),
+            body: Some((ep::AGGREGATION_PERIOD.name, "DAY")),
             split: PerDay {
                 items: "userAggregateActivity",
                 into: "userAggregateActivityStats",
@@ -507,7 +536,9 @@ pub const STREAMS: &[StreamDef] = &[
         )
     },
     StreamDef {
-        plan: Plan::PerFolder { param: "folderId" },
+        plan: Plan::PerFolder {
+            param: ep::FOLDER_ID.name,
+        },
         ..stream(
             "library_folder_content",
             &ep::LIBRARY_FOLDER_CONTENT,
@@ -518,11 +549,11 @@ pub const STREAMS: &[StreamDef] = &[
     StreamDef {
         cursor: Some("from"),
         plan: Plan::CoachingMonths {
-            workspace: "workspace-id",
-            manager: "manager-id",
+            workspace: ep::COACHING_WORKSPACE.name,
+            manager: ep::COACHING_MANAGER.name,
             period: Bounds {
-                from: "from",
-                to: "to",
+                from: ep::COACHING_FROM.name,
+                to: ep::COACHING_TO.name,
             },
         },
         ..stream(
@@ -536,8 +567,8 @@ pub const STREAMS: &[StreamDef] = &[
         cursor: Some("reviewTime"),
         plan: Plan::ReviewWindows {
             window: Bounds {
-                from: "reviewFromDate",
-                to: "reviewToDate",
+                from: ep::REVIEW_FROM.name,
+                to: ep::REVIEW_TO.name,
             },
             // 28 days by default: 88 requests against a minimum of 83 on the mid-size company, where
             // 7-day windows cost 104 (bench/RESULTS.md, "Adaptive windows").
@@ -575,7 +606,7 @@ pub const STREAMS: &[StreamDef] = &[
     StreamDef {
         cursor: Some("eventTime"),
         plan: Plan::TypedWindows {
-            param: "logType",
+            param: ep::LOG_TYPE.name,
             values: LOG_TYPES,
             window: CALL_WINDOW,
         },
@@ -604,7 +635,7 @@ pub const STREAMS: &[StreamDef] = &[
     StreamDef {
         cursor: Some("created"),
         plan: Plan::Since {
-            from: "fromDateTime",
+            from: ep::FROM_DATE_TIME.name,
         },
         ..stream(
             "calls_manual_crm_associations",
@@ -627,8 +658,8 @@ pub const STREAMS: &[StreamDef] = &[
     StreamDef {
         plan: Plan::PerParent {
             parent: Parent::Profiles,
-            param: "profileId",
-            field: Some("profileId"),
+            param: ep::PROFILE_ID.name,
+            field: Some(ep::PROFILE_ID.name),
             cross: None,
         },
         ..stream(
@@ -641,7 +672,7 @@ pub const STREAMS: &[StreamDef] = &[
     StreamDef {
         plan: Plan::PerParent {
             parent: Parent::Users,
-            param: "flowOwnerEmail",
+            param: ep::FLOW_OWNER.name,
             field: None,
             cross: None,
         },
@@ -661,9 +692,9 @@ pub const STREAMS: &[StreamDef] = &[
     StreamDef {
         plan: Plan::PerParent {
             parent: Parent::CrmIntegrations,
-            param: "integrationId",
-            field: Some("integrationId"),
-            cross: Some(("objectType", ep::CRM_OBJECT_TYPES)),
+            param: ep::INTEGRATION_ID.name,
+            field: Some(ep::INTEGRATION_ID.name),
+            cross: Some((ep::OBJECT_TYPE.name, ep::CRM_OBJECT_TYPES)),
         },
         ..stream(
             "crm_entity_schema",
@@ -678,6 +709,16 @@ pub fn find(name: &str) -> Option<&'static StreamDef> {
     STREAMS.iter().find(|s| s.name == name)
 }
 
+/// Every stream's name, in catalog order.
+pub fn stream_names() -> Vec<&'static str> {
+    STREAMS.iter().map(|s| s.name).collect()
+}
+
+/// The draft-07 JSON Schema of the records of `stream` (its model's), or `None` for an unknown name.
+pub fn stream_schema(stream: &str) -> Option<Value> {
+    find(stream).map(|def| (def.schema)())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,8 +730,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
-        assert_eq!(names.len(), crate::models::STREAM_NAMES.len());
-        assert_eq!(names, crate::models::STREAM_NAMES);
         assert_eq!(names.len(), 24);
         assert!(STREAMS.iter().all(|s| s.endpoint.path.starts_with("/v2/")));
     }

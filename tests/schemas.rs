@@ -11,7 +11,8 @@
 
 use serde_json::{json, Value};
 use source_gong::gong::ids::{is_id_key, quote_ids};
-use source_gong::models::{audit, records, stream_schema, STREAM_NAMES};
+use source_gong::models::{audit, records};
+use source_gong::streams::{stream_names, stream_schema};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -673,7 +674,7 @@ fn checked_in_schemas_match_the_models() {
         std::fs::create_dir_all(&dir).expect("create schemas/");
     }
     let mut stale = Vec::new();
-    for stream in STREAM_NAMES {
+    for stream in &stream_names() {
         let path = dir.join(format!("{stream}.json"));
         let expected = render(&generated(stream));
         let actual = std::fs::read_to_string(&path).ok();
@@ -686,7 +687,7 @@ fn checked_in_schemas_match_the_models() {
             stale.push(path.display().to_string());
         }
     }
-    let known: BTreeSet<String> = STREAM_NAMES.iter().map(|s| format!("{s}.json")).collect();
+    let known: BTreeSet<String> = stream_names().iter().map(|s| format!("{s}.json")).collect();
     for entry in std::fs::read_dir(&dir).expect("read schemas/") {
         let entry = entry.expect("schemas/ entry");
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -707,13 +708,13 @@ fn checked_in_schemas_match_the_models() {
 
 #[test]
 fn every_stream_has_a_schema_and_every_table_covers_every_stream() {
-    assert_eq!(STREAM_NAMES.len(), 24);
+    assert_eq!(stream_names().len(), 24);
     assert_eq!(
-        STREAM_NAMES.iter().collect::<BTreeSet<_>>().len(),
-        STREAM_NAMES.len()
+        stream_names().iter().collect::<BTreeSet<_>>().len(),
+        stream_names().len()
     );
     assert!(stream_schema("no_such_stream").is_none());
-    for stream in STREAM_NAMES {
+    for stream in &stream_names() {
         generated(stream);
         lookup(PRIMARY_KEYS, stream);
         assert!(sample(stream).is_object());
@@ -776,7 +777,7 @@ fn every_field_the_seed_lists_is_modelled() {
 
 #[test]
 fn schemas_are_self_contained_valid_draft_07() {
-    for stream in STREAM_NAMES {
+    for stream in &stream_names() {
         let schema = generated(stream);
         assert_eq!(
             schema["$schema"], "http://json-schema.org/draft-07/schema#",
@@ -800,7 +801,7 @@ fn schemas_are_self_contained_valid_draft_07() {
 
 #[test]
 fn objects_allow_additional_properties_everywhere() {
-    for stream in STREAM_NAMES {
+    for stream in &stream_names() {
         walk(&generated(stream), stream, &mut |path, node| {
             let is_object = types_of(node).is_some_and(|types| types.contains("object"));
             if is_object {
@@ -822,7 +823,7 @@ fn objects_allow_additional_properties_everywhere() {
 /// not Airbyte's and must not reach the catalog.
 #[test]
 fn formats_are_only_the_ones_airbyte_defines() {
-    for stream in STREAM_NAMES {
+    for stream in &stream_names() {
         walk(&generated(stream), stream, &mut |path, node| {
             if let Some(format) = node.get("format") {
                 assert!(
@@ -836,7 +837,7 @@ fn formats_are_only_the_ones_airbyte_defines() {
 
 #[test]
 fn only_primary_keys_are_required_and_non_null() {
-    for stream in STREAM_NAMES {
+    for stream in &stream_names() {
         let schema = generated(stream);
         let keys: BTreeSet<&str> = lookup(PRIMARY_KEYS, stream).iter().copied().collect();
         let required: BTreeSet<&str> = schema["required"]
@@ -896,7 +897,7 @@ fn cursor_fields_are_top_level_dates() {
 
 #[test]
 fn added_fields_are_top_level_and_explained_in_the_description() {
-    for stream in STREAM_NAMES {
+    for stream in &stream_names() {
         let schema = generated(stream);
         let description = schema["description"]
             .as_str()
@@ -953,7 +954,7 @@ fn gong_enums_are_open_strings_with_their_values_described() {
         .as_str()
         .unwrap()
         .contains("'Conference'"));
-    for stream in STREAM_NAMES.iter().filter(|s| **s != "call_media") {
+    for stream in stream_names().iter().filter(|s| **s != "call_media") {
         let mut keys = BTreeSet::new();
         keys_anywhere(&schema_of_without_descriptions(stream), &mut keys);
         assert!(
@@ -1007,7 +1008,7 @@ fn validation_errors(validator: &jsonschema::Validator, record: &Value) -> Vec<S
 
 #[test]
 fn realistic_records_are_accepted() {
-    for stream in STREAM_NAMES {
+    for stream in &stream_names() {
         let errors = validation_errors(&validator(stream), &sample(stream));
         assert!(errors.is_empty(), "{stream}: sample rejected: {errors:#?}");
     }
@@ -1015,7 +1016,7 @@ fn realistic_records_are_accepted() {
 
 #[test]
 fn records_without_a_primary_key_field_are_rejected() {
-    for stream in STREAM_NAMES {
+    for stream in &stream_names() {
         let validator = validator(stream);
         for key in lookup(PRIMARY_KEYS, stream) {
             let mut missing = sample(stream);
@@ -1130,7 +1131,7 @@ fn ids_are_strings_everywhere() {
         assert!(errors.is_empty(), "{stream}: {errors:#?}");
     }
     let mut ids = 0;
-    for stream in STREAM_NAMES {
+    for stream in &stream_names() {
         walk(&generated(stream), stream, &mut |path, schema| {
             let name = path.rsplit('.').next().unwrap_or(path);
             if !is_id_key(name.trim_end_matches("[]")) || schema.get("type").is_none() {

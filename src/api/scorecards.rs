@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
-use super::{lookup, lookup_str};
+use super::validate::{lookup, lookup_str};
 use crate::error::{Error, Result};
 use crate::gong::values::{fmt_date, id_string};
 

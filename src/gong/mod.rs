@@ -5,8 +5,10 @@
 //! Nothing here sends a request or knows about streams' scheduling; the engine (`engine/`) and the
 //! entity/action interface (`api.rs`) both build on it, and it imports neither.
 
+pub mod content;
 pub mod endpoints;
 pub mod ids;
 pub mod page;
+pub mod params;
 pub mod request;
 pub mod values;

@@ -11,6 +11,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::api::Entity;
 use crate::error::{Error, Result};
+use crate::models::media::MediaKind;
 
 /// The directory downloads are confined to (resolved once, at start).
 #[derive(Debug, Clone)]
@@ -104,8 +105,8 @@ pub use crate::download_file::part_of;
 
 /// The file name a download gets when the caller names none: `CALLID-audio.mp3`, `CALLID-video.mp4`.
 pub fn default_name(call_id: &str, entity: Entity) -> String {
-    match entity {
-        Entity::CallVideo => format!("{call_id}-video.mp4"),
+    match entity.media_kind() {
+        Some(MediaKind::Video) => format!("{call_id}-video.mp4"),
         _ => format!("{call_id}-audio.mp3"),
     }
 }

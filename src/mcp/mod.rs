@@ -6,7 +6,7 @@
 //! ```
 //!
 //! One tool per entity and action (`users_list`, `users_get`, `call_audio_download`, …), generated from
-//! the API's tables ([`catalog`]). Invariants:
+//! the API's tables (`api::catalog`). Invariants:
 //! * stdout carries JSON-RPC only (rmcp writes it); anything for people goes to stderr;
 //! * a tool answers with JSON structured content (`{"data", "meta"}`), or with a tool error
 //!   (`isError: true`) holding `{"error": {"kind", "message"}}`, the kinds and messages of `execute`;
@@ -17,10 +17,9 @@
 //! * a rotated OAuth refresh token is written back to the config file at once (`client::rotation`, the
 //!   rule of every command): there is no Airbyte platform to hand a CONTROL message to.
 
-pub mod catalog;
 pub mod files;
 pub mod pages;
-mod tools;
+pub mod tools;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -123,7 +122,7 @@ impl GongServer {
 
     /// One tool call: the answer's JSON, or the error `execute` would print.
     async fn call(&self, name: &str, args: Map<String, Value>) -> Result<Value> {
-        let (entity, action) = catalog::parse_tool_name(name).ok_or_else(|| {
+        let (entity, action) = tools::parse_tool_name(name).ok_or_else(|| {
             Error::config(format!(
                 "Unknown tool `{name}`; the tools are listed by tools/list."
             ))
@@ -143,7 +142,7 @@ impl GongServer {
     }
 
     async fn list(&self, entity: Entity, mut args: Map<String, Value>) -> Result<Value> {
-        let at = match args.remove(catalog::CONTINUATION) {
+        let at = match args.remove(tools::CONTINUATION) {
             None | Some(Value::Null) => {
                 let cursor = match args.remove("cursor") {
                     None | Some(Value::Null) => None,
@@ -217,7 +216,7 @@ impl GongServer {
                 "Downloads are off: this server was started without --download-dir. Restart it with `source-gong mcp --config FILE --download-dir DIR` to let it write recordings into DIR.",
             ));
         };
-        let path = match args.remove(catalog::PATH) {
+        let path = match args.remove(tools::PATH) {
             None | Some(Value::Null) => None,
             Some(Value::String(p)) => Some(p),
             Some(_) => return Err(Error::config("`path` must be a string.")),
@@ -270,7 +269,7 @@ impl ServerHandler for GongServer {
         let args = request.arguments.unwrap_or_default();
         let result = match self.call(&request.name, args).await {
             Ok(value) => CallToolResult::structured(value),
-            Err(e) => CallToolResult::structured_error(crate::execute::error_json(&e).0),
+            Err(e) => CallToolResult::structured_error(crate::api::error_answer(&e).0),
         };
         Ok(result.into())
     }

@@ -7,8 +7,28 @@ use std::sync::Arc;
 use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::{json, Map, Value};
 
-use super::catalog::{self, CONTINUATION, PATH};
-use crate::api::{Action, Entity, ENTITIES};
+use crate::api::{catalog, entities, Action, Entity};
+
+/// The argument of every MCP list tool that is ours, not the seed's.
+pub const CONTINUATION: &str = "continuation_token";
+/// The argument of the MCP download tools naming the file inside the download directory.
+pub const PATH: &str = "path";
+
+/// The MCP tool name of an entity's action: `users_list`, `call_audio_download`.
+pub fn tool_name(entity: Entity, action: Action) -> String {
+    format!("{}_{}", entity.name(), action.name())
+}
+
+/// The entity and action a tool name stands for.
+pub fn parse_tool_name(name: &str) -> Option<(Entity, Action)> {
+    entities().iter().find_map(|&entity| {
+        entity
+            .actions()
+            .iter()
+            .find(|&&action| tool_name(entity, action) == name)
+            .map(|&action| (entity, action))
+    })
+}
 
 /// What the server tells a client about itself at `initialize`.
 pub const INSTRUCTIONS: &str = "Read-only access to a Gong account (API v2): users, calls, transcripts, \
@@ -22,7 +42,7 @@ transient_error = retry later; system_error = unexpected.";
 
 /// Every tool, in the seed's entity order.
 pub fn all(max_chars: usize, downloads_on: bool) -> Vec<Tool> {
-    ENTITIES
+    entities()
         .iter()
         .flat_map(|&entity| {
             entity
@@ -72,7 +92,7 @@ fn tool(entity: Entity, action: Action, max_chars: usize, downloads_on: bool) ->
     }
     schema.insert("properties".into(), Value::Object(properties));
     let mut tool = Tool::new(
-        catalog::tool_name(entity, action),
+        tool_name(entity, action),
         description(entity, action, max_chars, downloads_on),
         Arc::new(schema),
     );
@@ -120,35 +140,10 @@ recording is a tool error of kind not_found."
 returns a config_error saying so."
         ),
     };
-    match hint(entity) {
+    match entity.def().hint {
         Some(hint) => format!("{body} {hint}"),
         None => body,
     }
-}
-
-/// What an agent must know about an entity to call it well.
-fn hint(entity: Entity) -> Option<&'static str> {
-    Some(match entity {
-        Entity::Calls => "Without dates Gong returns calls of every date; give fromDateTime/toDateTime.",
-        Entity::CallsExtensive => "contentSelector.exposedFields picks the parts (parties, content, interaction, collaboration, media); without it only metaData comes back. Large: prefer filter.callIds or short date ranges.",
-        Entity::CallTranscripts => "Transcripts are large: prefer filter.callIds (from calls_list) over date ranges.",
-        Entity::StatsActivityAggregate | Entity::StatsActivityDayByDay | Entity::StatsInteraction => {
-            "filter.fromDate/toDate are days (YYYY-MM-DD); Gong refuses a toDate after the company's today."
-        }
-        Entity::StatsActivityScorecards => "filter.reviewerUserIds and filter.callIds are applied to each Gong page, so an answer may hold fewer records than Gong's page while more remain.",
-        Entity::LibraryFolders => "workspaceId comes from workspaces_list.",
-        Entity::LibraryFolderContent => "folderId comes from library_folders_list.",
-        Entity::Coaching => "workspace-id from workspaces_list, manager-id a user id of a manager (users_list).",
-        Entity::Logs => "Requires logType and fromDateTime; Gong keeps access logs for a short time only.",
-        Entity::UserSettingsHistory => "Requires id, a user id from users_list; an unknown user is a not_found error.",
-        Entity::CallUsersAccess => "Requires filter.callIds (from calls_list).",
-        Entity::CallsManualCrmAssociations => "Beta in Gong's API: its answers may change.",
-        Entity::PermissionProfiles => "list requires workspaceId (from workspaces_list); get requires profileId (from this list).",
-        Entity::PermissionProfileUsers => "Requires profileId (from permission_profiles_list).",
-        Entity::Flows => "Requires flowOwnerEmail, a user's emailAddress from users_list; company flows come back for every owner.",
-        Entity::CrmEntitySchema => "Requires integrationId (from crm_integrations_list) and objectType.",
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
@@ -156,9 +151,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_action_has_a_tool_name_that_parses_back() {
+        for &entity in entities() {
+            for &action in entity.actions() {
+                let name = tool_name(entity, action);
+                assert_eq!(parse_tool_name(&name), Some((entity, action)), "{name}");
+            }
+        }
+        assert_eq!(parse_tool_name("users_download"), None);
+        assert_eq!(parse_tool_name("nope"), None);
+    }
+
+    #[test]
     fn one_tool_per_action_with_the_servers_own_arguments() {
         let tools = all(1000, true);
-        let count: usize = ENTITIES.iter().map(|e| e.actions().len()).sum();
+        let count: usize = entities().iter().map(|e| e.actions().len()).sum();
         assert_eq!(tools.len(), count);
         let users = tools.iter().find(|t| t.name == "users_list").unwrap();
         assert!(users.input_schema["properties"][CONTINUATION].is_object());

@@ -38,40 +38,6 @@ use schemars::gen::SchemaSettings;
 use schemars::JsonSchema;
 use serde_json::Value;
 
-/// Every stream the connector offers, in catalog order.
-pub const STREAM_NAMES: &[&str] = &[
-    "users",
-    "calls",
-    "calls_extensive",
-    "workspaces",
-    "call_transcripts",
-    "stats_activity_aggregate",
-    "stats_activity_day_by_day",
-    "stats_interaction",
-    "settings_scorecards",
-    "settings_trackers",
-    "library_folders",
-    "library_folder_content",
-    "coaching",
-    "stats_activity_scorecards",
-    "call_media",
-    "logs",
-    "user_settings_history",
-    "call_users_access",
-    "calls_manual_crm_associations",
-    "permission_profiles",
-    "permission_profile_users",
-    "flows",
-    "crm_integrations",
-    "crm_entity_schema",
-];
-
-/// The draft-07 JSON Schema of the records of `stream`, or `None` for an unknown stream name. Each
-/// stream's model is named in its entry of the stream table (`streams.rs`).
-pub fn stream_schema(stream: &str) -> Option<Value> {
-    crate::streams::find(stream).map(|def| def.json_schema())
-}
-
 /// Generates `T`'s schema as self-contained draft-07, in the form Airbyte accepts
 /// ([`airbyte_schema::conform`]: additional properties allowed on every object, no foreign formats).
 pub fn schema_for<T: JsonSchema>() -> Value {
