@@ -227,6 +227,20 @@ async fn image_follows_airbytes_conventions() {
         .as_array()
         .unwrap()
         .contains(&json!("AIRBYTE_ENTRYPOINT=/airbyte/bin/source-gong")));
+    // README's size claim ("source-gong-rs/source-gong:dev (about N MB)") is the image's, within 15%.
+    let size = image["Size"].as_f64().unwrap() / 1e6;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let claim: f64 = regex::Regex::new(r"source-gong-rs/source-gong:dev \(about (\d+) MB\)")
+        .unwrap()
+        .captures(&readme)
+        .expect("README states the image size")[1]
+        .parse()
+        .unwrap();
+    assert!(
+        (claim - size).abs() <= 0.15 * size,
+        "README says about {claim} MB; the image is {size:.1} MB"
+    );
 
     // Inside: user airbyte owns /airbyte; sh, sleep and the entrypoint work on a read-only root.
     let script = r#"printf '{"user":"%s","uid":%s,"owner":"%s","cwd":"%s"}\n' "$(id -un)" "$(id -u)" "$(stat -c %U /airbyte)" "$(pwd)"; sleep 0.1 && $AIRBYTE_ENTRYPOINT spec"#;
