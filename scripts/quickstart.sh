@@ -12,7 +12,7 @@ step() { step_started=$(date +%s%N); printf '==> %s\n' "$*"; }
 took() { printf '    %s (%.1f s)\n' "$*" "$(( $(date +%s%N) - step_started ))e-9"; }
 
 if [ -x target/release/source-gong ] && [ -x target/release/gong-sandbox ]; then
-  step "Building the connector and the sandbox (release; only what changed)"
+  step "Building the connector and the sandbox (release; cargo rebuilds what changed since the last build)"
 else
   step "Building the connector and the sandbox (release). The first build compiles about 300 crates: 5-10 minutes on 2 cores, seconds afterwards. Cargo's progress follows."
 fi
