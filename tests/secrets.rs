@@ -288,14 +288,7 @@ fn no_command_prints_a_secret() {
     let spent = write(d, "oauth-spent.json", &oauth);
     outputs.push(exec(
         "execute with a spent refresh token",
-        &[
-            "execute",
-            "--config",
-            &spent,
-            "workspaces",
-            "list",
-            "{}",
-        ],
+        &["execute", "--config", &spent, "workspaces", "list", "{}"],
     ));
     outputs.push(exec(
         "execute with an unreachable token endpoint",
