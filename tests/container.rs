@@ -370,3 +370,31 @@ async fn the_platforms_shell_form_reads_from_another_directory() {
         assert_eq!(last_status, Some("COMPLETE"), "{name}");
     }
 }
+
+/// README's `docker run … --network host …` command ("Try it by hand", "In Docker"), run as written
+/// with `bash` from a directory holding a config.json for the sandbox: it reaches a server on the host's
+/// loopback.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readmes_docker_run_command_works_as_written() {
+    require_image(IMAGE);
+    let (_sandbox, base_url) = start_sandbox().await;
+    let dir = source_dir(&base_url);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let command = readme
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("docker run --rm --network host -v \"$PWD\":/work "))
+        .expect("README gives the docker run command");
+    let out = Command::new("bash")
+        .args(["-c", command])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{command}: {stdout}");
+    assert!(
+        stdout.contains(r#""status":"SUCCEEDED""#),
+        "{command}: {stdout:.1000}"
+    );
+}
