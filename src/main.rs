@@ -44,13 +44,14 @@ enum Command {
         /// A rotated OAuth refresh token is written back to it.
         #[arg(long)]
         config: PathBuf,
-        /// The configured catalog JSON file: `{"streams": [{"stream": <a stream of discover>,
-        /// "sync_mode": "full_refresh"|"incremental", "destination_sync_mode": ...}]}`.
+        /// The configured catalog JSON file: `{"streams": [{"stream": {"name": "calls"}, "sync_mode":
+        /// "incremental"}, ...]}` (a stream of `discover`, whole or by name; `full_refresh` or
+        /// `incremental`).
         #[arg(long)]
         catalog: PathBuf,
-        /// A state JSON file to resume incremental streams from: the array of the STATE messages'
-        /// `state` objects of a previous read (the last one per stream). Without it, every stream starts
-        /// from `start_date`.
+        /// A state JSON file to resume incremental streams from: a JSON array of a previous read's STATE
+        /// messages (or of their `state` objects; the last one per stream counts). A stream without
+        /// state starts from `start_date`. See README, "Try it by hand".
         #[arg(long)]
         state: Option<PathBuf>,
     },

@@ -5,8 +5,8 @@
 //! checks the key's or token's scope before it reads the request, so a 403 means the scope is missing,
 //! while the 400 (bad cursor or missing filter) or the small page that comes back means it is granted;
 //! no data is read. A stream is readable when every endpoint it calls (its own, the listing it takes
-//! call ids from, its parent lists) is. Cost: one request per distinct scope (17 for the streams of
-//! this version), inside the configured request budget. Invariant: a probe's outcome never fails `check`; only the message says
+//! call ids from, its parent lists) is. Cost: one request per distinct scope (`check`'s message
+//! gives the count; tests/docs.rs holds the docs to it), inside the configured request budget. Invariant: a probe's outcome never fails `check`; only the message says
 //! what could not be read.
 
 use std::collections::BTreeMap;

@@ -227,6 +227,20 @@ async fn image_follows_airbytes_conventions() {
         .as_array()
         .unwrap()
         .contains(&json!("AIRBYTE_ENTRYPOINT=/airbyte/bin/source-gong")));
+    // README's size claim ("source-gong-rs/source-gong:dev (about N MB)") is the image's, within 15%.
+    let size = image["Size"].as_f64().unwrap() / 1e6;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let claim: f64 = regex::Regex::new(r"source-gong-rs/source-gong:dev \(about (\d+) MB\)")
+        .unwrap()
+        .captures(&readme)
+        .expect("README states the image size")[1]
+        .parse()
+        .unwrap();
+    assert!(
+        (claim - size).abs() <= 0.15 * size,
+        "README says about {claim} MB; the image is {size:.1} MB"
+    );
 
     // Inside: user airbyte owns /airbyte; sh, sleep and the entrypoint work on a read-only root.
     let script = r#"printf '{"user":"%s","uid":%s,"owner":"%s","cwd":"%s"}\n' "$(id -un)" "$(id -u)" "$(stat -c %U /airbyte)" "$(pwd)"; sleep 0.1 && $AIRBYTE_ENTRYPOINT spec"#;
@@ -355,4 +369,32 @@ async fn the_platforms_shell_form_reads_from_another_directory() {
             .last();
         assert_eq!(last_status, Some("COMPLETE"), "{name}");
     }
+}
+
+/// README's `docker run … --network host …` command ("Try it by hand", "In Docker"), run as written
+/// with `bash` from a directory holding a config.json for the sandbox: it reaches a server on the host's
+/// loopback.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readmes_docker_run_command_works_as_written() {
+    require_image(IMAGE);
+    let (_sandbox, base_url) = start_sandbox().await;
+    let dir = source_dir(&base_url);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let command = readme
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("docker run --rm --network host -v \"$PWD\":/work "))
+        .expect("README gives the docker run command");
+    let out = Command::new("bash")
+        .args(["-c", command])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{command}: {stdout}");
+    assert!(
+        stdout.contains(r#""status":"SUCCEEDED""#),
+        "{command}: {stdout:.1000}"
+    );
 }

@@ -284,16 +284,11 @@ fn no_command_prints_a_secret() {
             "{}",
         ],
     ));
+    // The read wrote its rotated token back to oauth.json: the spent one is in the config as first written.
+    let spent = write(d, "oauth-spent.json", &oauth);
     outputs.push(exec(
         "execute with a spent refresh token",
-        &[
-            "execute",
-            "--config",
-            &oauth_path,
-            "workspaces",
-            "list",
-            "{}",
-        ],
+        &["execute", "--config", &spent, "workspaces", "list", "{}"],
     ));
     outputs.push(exec(
         "execute with an unreachable token endpoint",
