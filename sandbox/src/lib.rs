@@ -47,6 +47,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "api:flows:read",
     "api:crm:integrations:read",
     "api:crm:schema",
+    "api:data-privacy:read",
 ];
 
 /// Configuration of a sandbox instance.

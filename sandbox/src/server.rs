@@ -28,6 +28,7 @@ use crate::rng::{h2, h3, hash_str};
 use crate::{RequestStats, SandboxConfig, ALL_SCOPES};
 
 mod coverage;
+mod privacy;
 
 /// Fixed page size, like Gong's.
 pub const PAGE_SIZE: usize = 100;
@@ -253,6 +254,14 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/v2/library/folders", get(folders))
         .route("/v2/library/folder-content", get(folder_content))
         .route("/v2/coaching", get(coaching))
+        .route(
+            "/v2/data-privacy/data-for-email-address",
+            get(privacy::email_address),
+        )
+        .route(
+            "/v2/data-privacy/data-for-phone-number",
+            get(privacy::phone_number),
+        )
         .route("/media/{call_id}/{kind}", get(media))
         .route("/oauth2/generate-customer-token", post(oauth_token))
         .route(
@@ -297,6 +306,7 @@ fn scope_for(method: &Method, path: &str) -> Option<&'static str> {
         }
         ("POST", "/v2/calls/extensive") => "api:calls:read:extensive",
         ("POST", "/v2/calls/transcript") => "api:calls:read:transcript",
+        (_, p) if p.starts_with("/v2/data-privacy/") => "api:data-privacy:read",
         (_, p) if p.starts_with("/v2/users") => "api:users:read",
         (_, "/v2/workspaces") => "api:workspaces:read",
         (_, "/v2/stats/interaction") => "api:stats:interaction",
