@@ -58,10 +58,15 @@ enum Frame {
 /// `record` with every number that is an id's value in quotes (see the module doc); borrowed when
 /// there is none.
 pub fn quote_ids(record: &str) -> Cow<'_, str> {
-    let bytes = record.as_bytes();
-    if !may_hold_number_ids(bytes) {
+    if !may_hold_number_ids(record.as_bytes()) {
         return Cow::Borrowed(record);
     }
+    scan_ids(record)
+}
+
+/// [`quote_ids`] without the pre-check: the structural scan of every byte.
+pub fn scan_ids(record: &str) -> Cow<'_, str> {
+    let bytes = record.as_bytes();
     let n = bytes.len();
     let mut stack: Vec<Frame> = Vec::new();
     // In an object: the next string is a key; the current member's key is an id key.
