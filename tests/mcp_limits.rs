@@ -66,7 +66,6 @@ fn oversized_lines_long_ids_and_long_errors_are_answered() {
         message.starts_with("calls get: `id` holds 100000 digits"),
         "{message}"
     );
-    drop(send);
     drop(stdin);
     assert!(child.wait().unwrap().success());
 }
