@@ -440,7 +440,7 @@ def test_describe_lists_entities_parameters_and_record_schemas():
         [str(CONNECTOR_BIN), "execute", "--describe"], capture_output=True, text=True, check=True
     )
     entities = {e["name"]: e for e in json.loads(out.stdout)["entities"]}
-    assert len(entities) == 25
+    assert len(entities) == 28
     assert {f"{name}_{a['name']}" for name, e in entities.items() for a in e["actions"]} == TOOLS
     users = subprocess.run(
         [str(CONNECTOR_BIN), "execute", "--describe", "users"], capture_output=True, text=True, check=True
