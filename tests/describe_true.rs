@@ -1,6 +1,7 @@
 //! `execute --describe` is true: every entity's list and get, run on the sandbox, returns records, and
 //! every record is valid against the record schema `--describe` gives for that entity. An entity the
-//! table gains without parameters here fails the test (it must be listed to be checked).
+//! table gains without parameters here fails the test (it must be listed to be checked). And a look-up
+//! without its scope is a config_error naming the scope.
 
 mod common;
 
@@ -204,4 +205,34 @@ fn every_record_of_every_entity_fits_the_described_schema() {
         }
     }
     assert!(checked > 100, "{checked} records checked");
+}
+
+#[test]
+fn a_data_privacy_look_up_without_its_scope_names_the_scope() {
+    let sandbox = start_sandbox(SandboxConfig {
+        calls: 10,
+        days: 5,
+        users: 3,
+        denied_scopes: vec!["api:data-privacy:read".into()],
+        ..SandboxConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config_for(&sandbox.base_url(), "2026-01-01T00:00:00Z");
+    config["credentials"] = json!({"auth_type": "oauth2.0", "access_token": "sandbox-token"});
+    let config = write_json(dir.path(), "config.json", &config);
+    let out = Command::new(BIN)
+        .args(["execute", "--config"])
+        .arg(&config)
+        .args([
+            "data_for_phone_number",
+            "get",
+            r#"{"phoneNumber": "+1 555 0101"}"#,
+        ])
+        .output()
+        .expect("binary runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON answer");
+    assert_eq!(out.status.code(), Some(2), "{v}");
+    assert_eq!(v["error"]["kind"], "config_error", "{v}");
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(message.contains("api:data-privacy:read"), "{message}");
 }
