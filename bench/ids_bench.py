@@ -34,7 +34,11 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=20000)
     ap.add_argument("--days", type=int, default=60)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--streams", default=",".join(STREAMS),
+                    help="comma-separated streams to read (default: the scorecard and call streams above)")
+    ap.add_argument("--no-scan", action="store_true", help="skip the ids_throughput example (a cargo build)")
     args = ap.parse_args()
+    streams = args.streams.split(",")
     OUT.mkdir(parents=True, exist_ok=True)
     # Copies, so that a build of target/release during the run cannot change what is measured.
     bench.RELEASE = OUT / "bin"
@@ -48,7 +52,7 @@ def main() -> None:
     try:
         start = anchor - bench.dt.timedelta(days=args.days + 1)
         config = bench.rust_config(sb, start, OUT / "config.json", True)
-        for stream in STREAMS:
+        for stream in streams:
             cpu = {"before": [], "after": []}
             counts = {}
             for r in range(args.rounds):
@@ -69,9 +73,9 @@ def main() -> None:
     finally:
         sb.stop()
     scan = subprocess.run(["cargo", "run", "--release", "--quiet", "--example", "ids_throughput", "--",
-                           *[str(OUT / f"{s}.jsonl") for s in STREAMS]],
-                          cwd=bench.ROOT, capture_output=True, text=True, check=True)
-    for line in scan.stdout.splitlines():
+                           *[str(OUT / f"{s}.jsonl") for s in streams]],
+                          cwd=bench.ROOT, capture_output=True, text=True, check=True) if not args.no_scan else None
+    for line in (scan.stdout.splitlines() if scan else []):
         row = json.loads(line)
         results[Path(row["file"]).stem]["scan"] = row
     (OUT / "results.json").write_text(json.dumps(results, indent=2))

@@ -602,7 +602,7 @@ pub const STREAMS: &[StreamDef] = &[
             schema_for::<CallMediaRecord>,
         )
     },
-    // Issue 17, part 1.
+    // Audit logs, settings history, individual call access, manual CRM associations.
     StreamDef {
         cursor: Some("eventTime"),
         plan: Plan::TypedWindows {
@@ -644,7 +644,7 @@ pub const STREAMS: &[StreamDef] = &[
             schema_for::<CallsManualCrmAssociationsRecord>,
         )
     },
-    // Issue 17, part 2.
+    // Permission profiles, Engage flows, the generic CRM integration.
     StreamDef {
         plan: Plan::PerWorkspace,
         lists: Some(Parent::Profiles),

@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 use source_gong::config::Config;
 use source_gong::engine::splitter::PageSplitter;
 use source_gong::error::Result as GongResult;
-use source_gong::gong::ids::{is_id_key, quote_ids};
+use source_gong::gong::ids::{is_id_key, quote_ids, scan_ids};
 use source_gong::gong::page::parse_page;
 use source_gong::protocol::FailureType;
 use source_gong::state::{checkpoint_for, parse_catalog, parse_state};
@@ -508,6 +508,10 @@ proptest! {
         // Quoting twice changes nothing.
         let twice = quote_ids(&out).into_owned();
         prop_assert_eq!(twice.as_str(), out.as_ref());
+        // The pre-check never skips what the full scan would change, with or without whitespace.
+        prop_assert_eq!(scan_ids(&text), quote_ids(&text));
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        prop_assert_eq!(scan_ids(&pretty), quote_ids(&pretty));
     }
 
     #[test]

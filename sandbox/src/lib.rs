@@ -48,6 +48,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "api:crm:integrations:read",
     "api:crm:schema",
     "api:data-privacy:delete",
+    "api:data-privacy:read",
 ];
 
 /// Configuration of a sandbox instance.

@@ -23,6 +23,7 @@ mod calls;
 mod coaching;
 mod coverage;
 mod erase;
+mod privacy;
 mod fault_answers;
 mod gate;
 mod library;
@@ -92,6 +93,14 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/sandbox/calls", post(admin_add_call))
         .route("/sandbox/dataset/counts", get(admin_counts))
         .route("/sandbox/expire-tokens", post(admin_expire_tokens))
+        .route(
+            "/v2/data-privacy/data-for-email-address",
+            get(privacy::email_address),
+        )
+        .route(
+            "/v2/data-privacy/data-for-phone-number",
+            get(privacy::phone_number),
+        )
         .merge(coverage::routes())
         .merge(erase::routes())
         .fallback(fallback)

@@ -21,6 +21,9 @@ use crate::gong::content;
 use crate::gong::endpoints::{self as ep, Endpoint};
 use crate::gong::params::Param;
 use crate::models::media::MediaKind;
+use crate::models::privacy::{EmailAddressReferences, PhoneNumberReferences};
+use crate::models::records::UsersRecord;
+use crate::models::schema_for;
 use crate::streams::{self, Lift, StreamDef};
 
 /// The actions of the entity/action interface.
@@ -132,6 +135,25 @@ const fn recording(name: &'static str, kind: MediaKind, summary: &'static str) -
 
 const STATS_HINT: Option<&str> =
     Some("filter.fromDate/toDate are days (YYYY-MM-DD); Gong refuses a toDate after the company's today.");
+
+/// A row answering one question about one person (a get by email address or phone number).
+const fn lookup(
+    name: &'static str,
+    endpoint: &'static Endpoint,
+    schema: fn() -> Value,
+    summary: &'static str,
+    hint: &'static str,
+) -> EntityDef {
+    EntityDef {
+        lists: Lists::No,
+        get: Some(GetOne {
+            endpoint,
+            noun: "The references to",
+            schema: Some(schema),
+        }),
+        ..stream(name, summary, Some(hint))
+    }
+}
 
 /// The rows, in the seed's order (then Gong's further read endpoints).
 pub const ROWS: &[EntityDef] = &[
@@ -254,6 +276,28 @@ pub const ROWS: &[EntityDef] = &[
         "crm_entity_schema",
         "The fields uploaded for one object type of one generic CRM integration",
         Some("Requires integrationId (from crm_integrations_list) and objectType."),
+    ),
+    EntityDef {
+        lists: Lists::Endpoint(&ep::USERS_EXTENSIVE, schema_for::<UsersRecord>),
+        ..stream(
+            "users_extensive",
+            "Users of the Gong account by filter: creation dates, user ids, avatars",
+            Some("Prefer users_list to read every user; this one filters by filter.createdFromDateTime/createdToDateTime and filter.userIds."),
+        )
+    },
+    lookup(
+        "data_for_email_address",
+        &ep::DATA_FOR_EMAIL_ADDRESS,
+        schema_for::<EmailAddressReferences>,
+        "Everything Gong holds that references one email address: calls, email messages, meetings, CRM data, engagement events (data privacy)",
+        "Requires emailAddress. Needs the api:data-privacy:read scope.",
+    ),
+    lookup(
+        "data_for_phone_number",
+        &ep::DATA_FOR_PHONE_NUMBER,
+        schema_for::<PhoneNumberReferences>,
+        "Everything Gong holds that references one phone number: the leads and contacts with it, their calls and email messages (data privacy)",
+        "Requires phoneNumber, starting with + and the country code. Needs the api:data-privacy:read scope.",
     ),
 ];
 

@@ -130,6 +130,7 @@ impl Gong {
         Ok(EntityApi { gong: self, entity })
     }
 
+    /// One of the entities named by the methods below (`tests::the_named_entities_exist`).
     fn named(&self, name: &str) -> EntityApi<'_> {
         let entity = Entity::parse(name).unwrap_or_else(|| entities::all()[0]);
         EntityApi { gong: self, entity }
@@ -313,5 +314,42 @@ impl EntityApi<'_> {
         )
         .await
         .map_err(checks::callers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_named_entities_exist() {
+        let config = Config::from_value(
+            json!({"credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"},
+                   "start_date": "2024-01-01"}),
+            Utc::now(),
+        )
+        .unwrap();
+        let gong = Gong::new(config).unwrap();
+        let named = [
+            gong.users(),
+            gong.calls(),
+            gong.calls_extensive(),
+            gong.call_audio(),
+            gong.call_video(),
+            gong.coaching(),
+        ];
+        let names: Vec<&str> = named.iter().map(|e| e.entity.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "users",
+                "calls",
+                "calls_extensive",
+                "call_audio",
+                "call_video",
+                "coaching"
+            ]
+        );
+        assert!(gong.entity("nope").is_err());
     }
 }

@@ -33,7 +33,8 @@ pub struct Endpoint {
     /// Path under the base URL; `{id}` stands for a record id (get endpoints).
     pub path: &'static str,
     pub method: Method,
-    /// The response field holding the records (a list) or the record (a get).
+    /// The response field holding the records (a list) or the record (a get); empty when the whole
+    /// answer is the record.
     pub record_key: &'static str,
     /// Texts of this endpoint's 404 that mean "nothing matched", not failure.
     pub empty_404: &'static [&'static str],
@@ -241,6 +242,31 @@ pub const USERS: Endpoint = with(&[CURSOR], get("/v2/users", "users", &[], "api:
 pub const USER: Endpoint = with(
     &[path_id("User ID")],
     get("/v2/users/{id}", "user", &[], "api:users:read"),
+);
+/// Users by filter: creation dates, ids, avatars (Gong requires the `filter` object; the connector
+/// always sends one).
+pub const USERS_EXTENSIVE: Endpoint = with(
+    &[
+        FILTER,
+        filter(
+            "createdFromDateTime",
+            T::DateTime,
+            "Only users created at or after this date-time (ISO 8601)",
+        ),
+        filter(
+            "createdToDateTime",
+            T::DateTime,
+            "Only users created before this date-time (ISO 8601)",
+        ),
+        filter("userIds", T::StringList, "Only the users of these IDs"),
+        filter(
+            "includeAvatars",
+            T::Boolean,
+            "Include avatars: synthetic users standing for Gong employees (CSMs, support) in the company's instance",
+        ),
+        CURSOR,
+    ],
+    post("/v2/users/extensive", "users", &["No users found"], "api:users:read"),
 );
 pub const CALLS: Endpoint = with(
     &[
@@ -526,6 +552,38 @@ pub const FLOWS: Endpoint = with(
     ],
     get("/v2/flows", "flows", &[], "api:flows:read"),
 );
+/// What Gong holds that references one email address: calls, email messages, meetings, CRM data and
+/// engagement events. The whole answer is the record (`record_key` empty); not paginated.
+pub const DATA_FOR_EMAIL_ADDRESS: Endpoint = with(
+    &[query(
+        "emailAddress",
+        T::String,
+        "The email address whose references in Gong to list",
+    )
+    .required()],
+    get(
+        "/v2/data-privacy/data-for-email-address",
+        "",
+        &[],
+        "api:data-privacy:read",
+    ),
+);
+/// What Gong holds that references one phone number (leads and contacts with it, their calls and
+/// email messages). The whole answer is the record; not paginated.
+pub const DATA_FOR_PHONE_NUMBER: Endpoint = with(
+    &[query(
+        "phoneNumber",
+        T::String,
+        "The phone number: + and the country code, then the number; other non-digits are ignored (e.g. +1 425 555 2671)",
+    )
+    .required()],
+    get(
+        "/v2/data-privacy/data-for-phone-number",
+        "",
+        &[],
+        "api:data-privacy:read",
+    ),
+);
 /// The company's generic CRM integrations (not paginated).
 pub const CRM_INTEGRATIONS: Endpoint = get(
     "/v2/crm/integrations",
@@ -552,6 +610,7 @@ pub const CRM_ENTITY_SCHEMA: Endpoint = Endpoint {
 pub const ENDPOINTS: &[&Endpoint] = &[
     &USERS,
     &USER,
+    &USERS_EXTENSIVE,
     &CALLS,
     &CALL,
     &CALLS_EXTENSIVE,
@@ -577,6 +636,8 @@ pub const ENDPOINTS: &[&Endpoint] = &[
     &FLOWS,
     &CRM_INTEGRATIONS,
     &CRM_ENTITY_SCHEMA,
+    &DATA_FOR_EMAIL_ADDRESS,
+    &DATA_FOR_PHONE_NUMBER,
 ];
 
 /// The scope the endpoint at `path` needs (`{id}` matching one path segment), for error messages.

@@ -23,6 +23,10 @@
 //! leaving it a number would break the record's schema and failing would stop a sync over one value.
 //! `null`, `true` and `false` stay as they are.
 //!
+//! Most records hold no number under an id key (every stream but the scorecard ones), so a cheap
+//! pre-check ([`may_hold_number_ids`]: a vectorised search for `:` and a look at the bytes around each)
+//! lets them through untouched before the structural scan runs; it may say "maybe" wrongly, never "no".
+//!
 //! Input is a JSON value that serde_json has already checked (a record of a page); on other input the
 //! scan never panics, but what it returns is unspecified.
 
@@ -54,6 +58,14 @@ enum Frame {
 /// `record` with every number that is an id's value in quotes (see the module doc); borrowed when
 /// there is none.
 pub fn quote_ids(record: &str) -> Cow<'_, str> {
+    if !may_hold_number_ids(record.as_bytes()) {
+        return Cow::Borrowed(record);
+    }
+    scan_ids(record)
+}
+
+/// [`quote_ids`] without the pre-check: the structural scan of every byte.
+pub fn scan_ids(record: &str) -> Cow<'_, str> {
     let bytes = record.as_bytes();
     let n = bytes.len();
     let mut stack: Vec<Frame> = Vec::new();
@@ -114,6 +126,36 @@ pub fn quote_ids(record: &str) -> Cow<'_, str> {
             Cow::Owned(text)
         }
     }
+}
+
+/// False when no member of the record can be a number under an id key: no `:` is followed by a number
+/// or an array and preceded by a key that ends like an id key (`id`, `Id`, `ID`, `ids`, `Ids`, `IDs`)
+/// or holds an escape near its end (an escaped key is decoded by the full scan). Colons inside strings
+/// only make it say "maybe" more often.
+pub fn may_hold_number_ids(bytes: &[u8]) -> bool {
+    let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    for colon in memchr::memchr_iter(b':', bytes) {
+        let after = bytes[colon + 1..].iter().position(|&b| !is_ws(b));
+        let value = after.map(|k| bytes[colon + 1 + k]);
+        if !matches!(value, Some(b'0'..=b'9' | b'-' | b'[')) {
+            continue;
+        }
+        let Some(quote) = bytes[..colon].iter().rposition(|&b| !is_ws(b)) else {
+            continue;
+        };
+        if bytes[quote] != b'"' {
+            continue;
+        }
+        // An id key's last three characters, each possibly a six-byte escape.
+        let tail = &bytes[quote.saturating_sub(18)..quote];
+        let id_like = [&b"id"[..], b"Id", b"ID", b"ids", b"Ids", b"IDs"]
+            .iter()
+            .any(|end| tail.ends_with(end));
+        if id_like || tail.contains(&b'\\') {
+            return true;
+        }
+    }
+    false
 }
 
 /// A value at this point is an id: the member of an id key, or an item of an array of ids.
@@ -218,6 +260,28 @@ mod tests {
         // Beyond u64, too: the digits are copied, never parsed.
         let huge = quoted(r#"{"id":123456789012345678901234567890}"#);
         assert_eq!(huge, r#"{"id":"123456789012345678901234567890"}"#);
+    }
+
+    #[test]
+    fn the_pre_check_never_misses_a_record_the_scan_would_change() {
+        for record in [
+            r#"{"answeredScorecardId":1,"x":2}"#,
+            r#"{"a":{"ids" : [1]}}"#,
+            "{\"callIds\"\n:\t[[5]]}",
+            r#"{"call\u0049d":5}"#,
+            r#"{"call\u0049\u0064\u0073":[5]}"#,
+            r#"{"k\"Id":5}"#,
+            r#"{"userIDs":[-1]}"#,
+        ] {
+            assert!(may_hold_number_ids(record.as_bytes()), "{record}");
+            assert!(matches!(quote_ids(record), Cow::Owned(_)), "{record}");
+        }
+        for record in [
+            r#"{"id":"7782342274025937895","duration":1834,"started":"2026-01-01T10:00:00Z"}"#,
+            r#"{"mediaChannel":1,"score":4,"sizes":[1,2,3]}"#,
+        ] {
+            assert!(!may_hold_number_ids(record.as_bytes()), "{record}");
+        }
     }
 
     #[test]

@@ -14,10 +14,13 @@
 //!   continuation token when more remain ([`pages`]); one tool call sends at most one Gong request
 //!   (downloads: one, plus the media host);
 //! * downloads write only inside `--download-dir` ([`files`]);
+//! * every request line is answered: one over [`lines::MAX_REQUEST_BYTES`] gets a JSON-RPC error, and an
+//!   error's message is at most `--max-result-chars` characters;
 //! * a rotated OAuth refresh token is written back to the config file at once (`client::rotation`, the
 //!   rule of every command): there is no Airbyte platform to hand a CONTROL message to.
 
 pub mod files;
+pub mod lines;
 pub mod pages;
 pub mod tools;
 
@@ -70,20 +73,24 @@ pub async fn serve(args: McpArgs) -> u8 {
             };
         }
     };
-    let running = match server.serve(rmcp::transport::stdio()).await {
+    let stdio = lines::guarded_stdio(lines::MAX_REQUEST_BYTES);
+    let running = match server.serve((stdio.read, stdio.write)).await {
         Ok(running) => running,
         Err(e) => {
             eprintln!("source-gong mcp: the MCP session did not start: {e}");
             return 1;
         }
     };
-    match running.waiting().await {
+    let code = match running.waiting().await {
         Ok(_) => 0,
         Err(e) => {
             eprintln!("source-gong mcp: the MCP session ended with an error: {e}");
             1
         }
-    }
+    };
+    // The last answers are still on their way to stdout.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), stdio.done).await;
+    code
 }
 
 impl GongServer {
@@ -238,6 +245,20 @@ impl GongServer {
     }
 }
 
+/// The error with its message cut to `max_chars` characters (the last one `…`), as every answer is.
+fn cut_message(mut e: Error, max_chars: usize) -> Error {
+    if e.message.chars().count() > max_chars {
+        let mut cut: String = e
+            .message
+            .chars()
+            .take(max_chars.saturating_sub(1))
+            .collect();
+        cut.push('…');
+        e.message = cut;
+    }
+    e
+}
+
 fn parse_record(record: &serde_json::value::RawValue) -> Result<Value> {
     serde_json::from_str(record.get())
         .map_err(|e| Error::system(format!("Gong sent a malformed record: {e}")))
@@ -269,7 +290,10 @@ impl ServerHandler for GongServer {
         let args = request.arguments.unwrap_or_default();
         let result = match self.call(&request.name, args).await {
             Ok(value) => CallToolResult::structured(value),
-            Err(e) => CallToolResult::structured_error(crate::api::error_answer(&e).0),
+            Err(e) => {
+                let e = cut_message(e, self.max_chars);
+                CallToolResult::structured_error(crate::api::error_answer(&e).0)
+            }
         };
         Ok(result.into())
     }

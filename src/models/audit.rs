@@ -1,4 +1,4 @@
-//! Records of the audit and access streams of issue 17 (part 1): `logs` (GET /v2/logs),
+//! Records of the audit and access streams: `logs` (GET /v2/logs),
 //! `user_settings_history` (GET /v2/users/{id}/settings-history), `call_users_access`
 //! (POST /v2/calls/users-access) and `calls_manual_crm_associations` (GET
 //! /v2/calls/manual-crm-associations, beta in Gong's spec).

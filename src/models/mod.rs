@@ -26,6 +26,7 @@ pub mod flows;
 pub mod library;
 pub mod media;
 pub mod permissions;
+pub mod privacy;
 pub mod records;
 pub mod scorecards;
 pub mod settings;

@@ -46,6 +46,14 @@ const SCOPES: &[(&str, &str)] = &[
     ("/v2/crm/integrations", "api:crm:integrations:read"),
     ("/v2/crm/entity-schema", "api:crm:schema"),
     (
+        "/v2/data-privacy/data-for-email-address",
+        "api:data-privacy:read",
+    ),
+    (
+        "/v2/data-privacy/data-for-phone-number",
+        "api:data-privacy:read",
+    ),
+    (
         "/v2/data-privacy/erase-data-for-email-address",
         "api:data-privacy:delete",
     ),
