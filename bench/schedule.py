@@ -230,6 +230,8 @@ def schedule(a, size: dict) -> tuple[list[dict], dict, list[str]]:
             hourly = a.hourly_days is None or d in a.hourly_days
             clocks = [day0 + i * step for i in range(size["runs_per_day"])] if hourly else [day0 + dt.timedelta(hours=23)]
             for i, clock in enumerate(clocks):
+                if a.max_runs and len(runs) >= a.max_runs:
+                    break
                 post_json(sb, "/sandbox/clock", {"now": iso(clock)})
                 counts = sb.admin("/sandbox/dataset/counts")
                 r = read(binary, cfg, streams, state, clock, work, f"d{d}-{i:02}", sb, hist, processed)
@@ -246,7 +248,7 @@ def schedule(a, size: dict) -> tuple[list[dict], dict, list[str]]:
                    "start_date": iso(start), "connector_time": "faketime" if FAKETIME else "SOURCE_GONG_NOW",
                    "streams": len(streams),
                    "freshness": {d: freshness(hist, processed, first + dt.timedelta(days=d - 1),
-                                              first + dt.timedelta(days=d)) for d in range(1, size["days"] + 1)},
+                                              first + dt.timedelta(days=d)) for d in sorted({r["day"] for r in runs})},
                    "last_week_on_day1": last_week(hist, processed, [r for r in runs if r["day"] == 1][-1])}
     finally:
         sb.stop()
@@ -277,8 +279,13 @@ def report(a, runs: list[dict], summary: dict, rev: str) -> list[str]:
         req = sum(r["requests"] for r in rs)
         last = rs[-1]["complete"]
         done = sum(1 for e, c in last.values() if e >= c)
-        kind = (f"{len(rs)} (every {24 / len(rs):g} h)" if rs[0]["hourly"]
-                else "1 (23:00 only, not the day's scheduled cost)")
+        per_day = a.runs_per_day
+        if not rs[0]["hourly"]:
+            kind = "1 (23:00 only, not the day's scheduled cost)"
+        elif len(rs) < per_day:
+            kind = f"first {len(rs)} of {per_day} (--max-runs: a lower bound of the day)"
+        else:
+            kind = f"{len(rs)} (every {24 / per_day:g} h)"
         md.append(f"| {d} | {kind} | {req:,} | {req / QUOTA:.0%} | {max(r['requests'] for r in rs):,} | "
                   f"{sum(1 for r in rs if r['rc'] != 0)} | {done} of {len(last)} |")
     md += ["", "History per stream: the first run after which the distinct records emitted reached the sandbox's "
@@ -320,12 +327,14 @@ def main() -> int:
                     "`faketime` package) or only the SOURCE_GONG_NOW variable (a connector that reads it)")
     ap.add_argument("--require-complete", action="store_true", help="exit 1 unless the history is complete by "
                     "the last run (the smoke's default)")
+    ap.add_argument("--max-runs", type=int, help="stop after this many runs (the last day is then partial)")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--out", help="results JSON (default target/bench/SCENARIO.json)")
     a = ap.parse_args()
     size = dict(SCENARIOS[a.scenario])
     if a.days:
         size["days"] = a.days
+    a.runs_per_day = size["runs_per_day"]
     a.hourly_days = {int(x) for x in a.hourly_days.split(",")} if a.hourly_days else None
     global FAKETIME
     if a.connector_time == "faketime":
