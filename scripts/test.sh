@@ -14,6 +14,10 @@ step "system tools the tests use (openssl serves a self-signed certificate in te
 if ! command -v openssl >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 fi
+# libfaketime gives the connector the simulated time in the schedule smoke (bench/schedule.py)
+if ! command -v faketime >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
+fi
 
 step "format"
 cargo fmt --all -- --check
@@ -30,6 +34,7 @@ grep -q "test result: ok" target/cargo-test.log
 if grep -q "test result: FAILED" target/cargo-test.log; then exit 1; fi
 
 step "benchmark smoke (5,000 calls; fails if the connector fails or misses records, never on timing)"; python3 bench/run.py --quick --no-build > target/bench-quick.md
+step "schedule smoke (60 users, 2 simulated days on the sandbox clock; fails on a failed run, a record of a call not yet processed, or an incomplete history)"; python3 bench/schedule.py --scenario schedule-smoke --no-build > target/schedule-smoke.md
 
 # ---- Docker image, Airbyte's standard tests, PyAirbyte (issue 4) ---------------------------------
 step "docker: engine reachable"

@@ -12,6 +12,9 @@ use crate::rng::{gong_id, h2, h3, Rng};
 use crate::text::*;
 use crate::SandboxConfig;
 
+mod clock;
+pub use clock::{PROCESSING_MAX_SECS, PROCESSING_MIN_SECS};
+
 /// Formats a unix time as RFC 3339 with the given offset in minutes (`Z` for UTC).
 pub fn fmt_dt(unix: i64, offset_min: i32) -> String {
     let off = FixedOffset::east_opt(offset_min * 60).unwrap_or(FixedOffset::east_opt(0).unwrap());
@@ -195,9 +198,13 @@ pub struct Dataset {
     pub workspaces: Vec<Value>,
     /// Workspace ids.
     pub workspace_ids: Vec<u64>,
-    /// Calls sorted by (started, id).
+    /// Calls processed at the clock (every call without one), sorted by (started, id).
     pub calls: Vec<CallRec>,
     call_index: HashMap<u64, usize>,
+    /// Calls generated but not yet processed at the clock (see `clock.rs`).
+    pending: Vec<CallRec>,
+    /// The clock in unix seconds; `None` = the real time, every call visible.
+    clock: Option<i64>,
     /// `Scorecard` objects (settings).
     pub scorecards: Vec<Value>,
     /// Metadata of the settings scorecards.
@@ -450,6 +457,8 @@ impl Dataset {
             workspace_ids,
             calls,
             call_index,
+            pending: Vec::new(),
+            clock: None,
             scorecards,
             scorecard_meta,
             trackers,
@@ -542,6 +551,9 @@ impl Dataset {
                 ds.folders.push((w, folder));
             }
         }
+        if cfg.now.is_some() {
+            ds.set_clock(cfg.now);
+        }
         ds
     }
 
@@ -551,7 +563,10 @@ impl Dataset {
         let mut r = Rng::new(h3(self.seed, self.next_call_serial, 0xADD));
         let id = loop {
             let id = gong_id(&mut r);
-            if !is_large_media_id(&id.to_string()) && !self.call_index.contains_key(&id) {
+            if !is_large_media_id(&id.to_string())
+                && !self.call_index.contains_key(&id)
+                && self.pending.iter().all(|c| c.id != id)
+            {
                 break id;
             }
         };
@@ -567,13 +582,18 @@ impl Dataset {
             .calls
             .partition_point(|x| (x.started, x.id) < (c.started, c.id));
         self.calls.insert(pos, c);
+        self.reindex_calls();
+        id.to_string()
+    }
+
+    /// Rebuilds the id index of `calls` after they changed.
+    fn reindex_calls(&mut self) {
         self.call_index = self
             .calls
             .iter()
             .enumerate()
             .map(|(i, c)| (c.id, i))
             .collect();
-        id.to_string()
     }
 
     /// Removes every call `erase` picks, with all that derives from it (extensive data, transcript, media,
@@ -852,7 +872,7 @@ impl Dataset {
         let review = c.started + c.duration as i64 + 3600 + (h2(c.seed, 79) % (72 * 3600)) as i64;
         // A review happens hours to days after the call; one that lies in the future does not exist
         // yet. It appears once its time has come, as late data does in Gong.
-        if review > Utc::now().timestamp() {
+        if review > self.now() {
             return None;
         }
         Some((s, reviewer, review))

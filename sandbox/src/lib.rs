@@ -69,6 +69,9 @@ pub struct SandboxConfig {
     pub days: u32,
     /// Reference instant: every generated date is relative to it (default: today 00:00 UTC).
     pub anchor: DateTime<Utc>,
+    /// The sandbox clock (its "now"): data after it does not exist yet (`Dataset::set_clock`);
+    /// `None` = the real time, the whole dataset visible.
+    pub now: Option<DateTime<Utc>>,
     /// Number of settings scorecards.
     pub scorecards: usize,
     /// Number of keyword trackers.
@@ -122,6 +125,7 @@ impl Default for SandboxConfig {
             calls: 600,
             days: 60,
             anchor: data::today_midnight(),
+            now: None,
             scorecards: 4,
             trackers: 6,
             library_folders: 5,
@@ -237,6 +241,11 @@ impl Sandbox {
     /// included); returns its id.
     pub fn add_call(&self, started: DateTime<Utc>) -> String {
         self.state.dataset.write().unwrap().add_call(started)
+    }
+
+    /// Sets the sandbox clock (`None`: the real time); see [`Dataset::set_clock`].
+    pub fn set_clock(&self, now: Option<DateTime<Utc>>) {
+        self.state.dataset.write().unwrap().set_clock(now);
     }
 
     /// Expires every access token issued by the OAuth endpoint.

@@ -37,6 +37,10 @@ struct Args {
     /// Anchor date-time (RFC 3339); default today 00:00 UTC.
     #[arg(long)]
     anchor: Option<String>,
+    /// The sandbox clock (RFC 3339): data after it does not exist yet; `POST /sandbox/clock` moves it.
+    /// Default: the real time, the whole dataset visible.
+    #[arg(long)]
+    now: Option<String>,
     /// Settings scorecards.
     #[arg(long, default_value_t = 4)]
     scorecards: usize,
@@ -167,6 +171,13 @@ async fn run(args: Args) -> Result<(), String> {
         cfg.anchor = chrono::DateTime::parse_from_rfc3339(&a)
             .map_err(|e| format!("--anchor {a:?}: {e}"))?
             .with_timezone(&chrono::Utc);
+    }
+    if let Some(n) = args.now {
+        cfg.now = Some(
+            chrono::DateTime::parse_from_rfc3339(&n)
+                .map_err(|e| format!("--now {n:?}: {e}"))?
+                .with_timezone(&chrono::Utc),
+        );
     }
     let sandbox = Sandbox::start_on(cfg, SocketAddr::new(host, args.port))
         .await

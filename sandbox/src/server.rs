@@ -4,7 +4,8 @@
 //! One child module per job: `state` (what the server holds), `gate` and `fault_answers` (the
 //! middleware), `scopes` (the one scope table), `reply`, `parse` and `paging` (what handlers share),
 //! then the handlers by family: `users`, `calls`, `stats`, `settings`, `library`, `coaching`,
-//! `coverage` (the other read endpoints of the spec), `media_host`, `oauth`, `admin`.
+//! `coverage` (the other read endpoints of the spec), `media_host`, `oauth`, `admin` and
+//! `admin_clock` (the sandbox clock).
 
 // Handlers return `Result<Response, Response>`: the error IS the HTTP answer, boxing it gains nothing.
 #![allow(clippy::result_large_err)]
@@ -19,6 +20,7 @@ use axum::Router;
 use serde_json::json;
 
 mod admin;
+mod admin_clock;
 mod calls;
 mod coaching;
 mod coverage;
@@ -42,6 +44,7 @@ use admin::{
     admin_add_call, admin_counts, admin_expire_tokens, admin_faults, admin_get_faults,
     admin_reset_stats, admin_stats,
 };
+use admin_clock::{admin_calls, admin_get_clock, admin_set_clock};
 use calls::{call, calls, calls_extensive, transcripts};
 use coaching::coaching;
 use gate::gate;
@@ -91,6 +94,8 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/sandbox/reset-stats", post(admin_reset_stats))
         .route("/sandbox/faults", post(admin_faults).get(admin_get_faults))
         .route("/sandbox/calls", post(admin_add_call))
+        .route("/sandbox/clock", post(admin_set_clock).get(admin_get_clock))
+        .route("/sandbox/dataset/calls", get(admin_calls))
         .route("/sandbox/dataset/counts", get(admin_counts))
         .route("/sandbox/expire-tokens", post(admin_expire_tokens))
         .route(

@@ -58,6 +58,8 @@ pub(super) async fn admin_counts(State(st): St) -> Response {
     let ds = st.dataset.read().unwrap();
     let mut counts = ds.counts();
     coverage::add_counts(&ds, st.cfg.days, &mut counts);
+    counts["clock"] = json!(ds.clock().map(|t| fmt_dt(t.timestamp(), 0)));
+    counts["calls_in_processing"] = json!(ds.pending_calls().len());
     axum::Json(counts).into_response()
 }
 

@@ -14,7 +14,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
-use chrono::Utc;
 
 use super::fault_answers::{self, FaultStep};
 use super::reply::{error, too_many};
@@ -169,7 +168,7 @@ pub(super) fn rate_limit(st: &AppState) -> Option<Response> {
     }
     if st.cfg.daily_limit > 0 {
         let mut d = st.daily.lock().unwrap();
-        let now = Utc::now();
+        let now = st.now();
         if d.0 != now.date_naive() {
             *d = (now.date_naive(), 0);
         }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::cursor::CursorCodec;
 use crate::data::Dataset;
@@ -88,6 +88,12 @@ impl AppState {
             counter: AtomicU64::new(0),
             cfg,
         }
+    }
+
+    /// The sandbox's current time: its clock, or the real time without one.
+    pub(super) fn now(&self) -> DateTime<Utc> {
+        let t = self.dataset.read().unwrap().now();
+        DateTime::from_timestamp(t, 0).unwrap_or_else(Utc::now)
     }
 
     pub fn set_faults(&self, f: FaultConfig) {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
 use super::paging::{post_page_offset, records, PAGE_SIZE};
@@ -36,7 +36,7 @@ pub(super) fn stats_filter(
         .ok_or_else(|| bad(st, "Bad request: filter.fromDate is required"))?;
     let to = parse_date(st, "toDate", f.get("toDate"))?
         .ok_or_else(|| bad(st, "Bad request: filter.toDate is required"))?;
-    let today = Utc::now().date_naive();
+    let today = ds.today();
     if to > today {
         return Err(bad(
             st,

@@ -5,7 +5,7 @@
 //! One call in six with an external party is associated by its host (or the host's manager) hours
 //! after it ends, with the account and opportunity ids its `calls/extensive` context shows; one in
 //! four of those is re-associated days later with another deal, which Gong lists as a second event.
-//! Associations after the dataset's anchor have not happened yet.
+//! Associations after the dataset's anchor, or after the sandbox clock, have not happened yet.
 
 use std::collections::HashMap;
 
@@ -36,12 +36,12 @@ fn call_events(ds: &Dataset, i: usize, c: &CallRec) -> Vec<Event> {
     v
 }
 
-/// Every event with `from <= time < span.end`, in time order.
+/// Every event with `from <= time < span.until`, in time order.
 fn events(ds: &Dataset, span: Span, from: i64) -> Vec<Event> {
     let mut out: Vec<Event> = ds
         .call_range(Some(from.saturating_sub(AFTER_CALL)), None)
         .flat_map(|i| call_events(ds, i, &ds.calls[i]))
-        .filter(|&(t, _, _)| t >= from && t < span.end)
+        .filter(|&(t, _, _)| t >= from && t < span.until)
         .collect();
     out.sort_by_key(|&(t, i, n)| (t, ds.calls[i].id, n));
     out

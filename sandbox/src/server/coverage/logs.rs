@@ -46,7 +46,7 @@ fn events(ds: &Dataset, span: Span, kind: usize, from: i64, to: i64) -> Vec<Even
 
 /// The same events in no particular order (enough to count them).
 fn unordered_events(ds: &Dataset, span: Span, kind: usize, from: i64, to: i64) -> Vec<Event> {
-    let (from, to) = (from.max(span.start), to.min(span.end));
+    let (from, to) = (from.max(span.start), to.min(span.until));
     if from >= to {
         vec![]
     } else if kind < 2 {

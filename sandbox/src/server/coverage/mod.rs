@@ -50,11 +50,15 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
         .route("/v2/crm/entity-schema", get(crm::entity_schema))
 }
 
-/// The period the dataset's events lie in: `[anchor - days, anchor)` in unix seconds.
+/// The period the dataset's events are generated in, `[anchor - days, anchor)` in unix seconds, and
+/// the part of it that has happened: events at or after `until` (the sandbox clock, or the anchor
+/// without one) do not exist yet. Events are placed relative to `start` and `end` only, so moving the
+/// clock reveals them without moving any.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Span {
     pub start: i64,
     pub end: i64,
+    pub until: i64,
 }
 
 impl Span {
@@ -63,6 +67,7 @@ impl Span {
         Span {
             start: end - i64::from(days.max(1)) * 86_400,
             end,
+            until: ds.clock().map_or(end, |c| c.timestamp().min(end)),
         }
     }
 }

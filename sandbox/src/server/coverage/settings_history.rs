@@ -3,7 +3,9 @@
 //! The history ends in the user's current values: the last entry of a setting equals what
 //! `/v2/users` shows (`settings.*`, `active`; `callsImported` is `settings.telephonyCallsImported`).
 //! The interview settings, which `/v2/users` does not show, appear for one user in five.
-//! Every entry lies between the user's `created` and the dataset's anchor. Avatars have no history.
+//! Every entry lies between the user's `created` and the dataset's anchor; with a sandbox clock, the
+//! entries after it are not listed yet (so the last one may differ from `/v2/users` until they are).
+//! Avatars have no history.
 
 use axum::extract::{Path, State};
 use chrono::DateTime;
@@ -37,7 +39,7 @@ fn current(user: &Value, setting: &str) -> Option<bool> {
     }
 }
 
-/// The user's history entries, oldest first.
+/// The user's history entries before the clock (`span.until`), oldest first.
 fn history(ds: &Dataset, span: Span, u: usize) -> Vec<Value> {
     let user = &ds.users[u];
     let created = user["created"]
@@ -67,6 +69,7 @@ fn history(ds: &Dataset, span: Span, u: usize) -> Vec<Value> {
     entries.sort();
     entries
         .into_iter()
+        .take_while(|&(t, _, _)| t < span.until)
         .map(|(t, k, v)| json!({"setting": SETTINGS[k], "value": v, "time": fmt_dt(t, 0)}))
         .collect()
 }
