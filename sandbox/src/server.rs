@@ -399,8 +399,10 @@ async fn gate(State(st): St, mut req: Request, next: Next) -> Response {
     let fault = {
         let mut f = st.faults.lock().unwrap();
         let n = f.1;
-        f.1 += 1;
-        f.0.decide(n)
+        f.1 += u64::from(f.0.applies_to(&path));
+        Some(n)
+            .filter(|_| f.0.applies_to(&path))
+            .and_then(|n| f.0.decide(n))
             .filter(|&k| k.per_request())
             .map(|k| (k, f.0.slow_ms))
     };

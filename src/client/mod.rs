@@ -1,12 +1,13 @@
 //! The one Gong HTTP client. Every request of every stream and command goes through [`GongClient::open`]
 //! (or its wrappers [`GongClient::send_parsed`] and [`GongClient::send`]): it adds auth, paces requests
 //! inside the budget ([`budget`]), retries what may succeed later under one policy ([`retry`]) through
-//! one driver ([`driver`], also for media downloads and probes), and turns everything else into an
-//! [`Error`] whose typed [`Reason`] was decided once ([`classify`]).
+//! one driver ([`driver`], also for media downloads and probes), stops asking a target that kept failing
+//! ([`breaker`]), and turns everything else into an [`Error`] whose typed [`Reason`] was decided once
+//! ([`classify`]).
 //!
 //! Parts: `classify` (answer → reason → what to do, and the user's message), `driver` (the attempts of
-//! one request), `retry` (profiles and total-wait bounds), `budget` (rate, daily budget, adaptive
-//! slowdown), `oauth` (token refresh).
+//! one request), `retry` (profiles and total-wait bounds), `breaker` (the failure bound of a sync),
+//! `budget` (rate, daily budget, adaptive slowdown), `oauth` (token refresh).
 //!
 //! Invariants:
 //! - an answer whose body did not arrive whole is a transport failure, whatever its status;
@@ -15,6 +16,7 @@
 //! - every secret the client knows is registered with [`crate::error::register_secret`], so no error
 //!   text (including text a server echoed) carries it.
 
+mod breaker;
 mod budget;
 mod classify;
 mod driver;
@@ -135,6 +137,8 @@ pub struct GongClient {
     token_generation: AtomicU64,
     budget: RateBudget,
     policy: RetryPolicy,
+    /// The failure bound: targets that made a request give up are not asked again (`breaker.rs`).
+    breakers: breaker::Breakers,
     original_config: Value,
     config_sink: Mutex<Option<ConfigSink>>,
     log_sink: Mutex<Option<LogSink>>,
@@ -194,6 +198,7 @@ impl GongClient {
             token_generation: AtomicU64::new(0),
             budget: RateBudget::new(config.requests_per_second, config.requests_per_day),
             policy,
+            breakers: breaker::Breakers::default(),
             original_config: config.original.clone(),
             config_sink: Mutex::new(None),
             log_sink: Mutex::new(None),

@@ -4,8 +4,8 @@
 //! must never go to a third host), outside Gong's request budget (the media host is not Gong's API),
 //! with the same classification ([`reason_of`], [`kind_of`]). Their callers run their attempts through
 //! the client's one retry driver ([`GongClient::before_attempt`], [`GongClient::after_attempt`] with a
-//! [`crate::client::Target::media`]): the config's request timeout and backoff, bounded by total wait.
-
+//! [`crate::client::Target::media`]): the config's request timeout and backoff, bounded by total wait,
+//! and the media host's breaker.
 
 use reqwest::header::{CONTENT_RANGE, RANGE};
 use reqwest::StatusCode;

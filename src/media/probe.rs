@@ -3,7 +3,8 @@
 //!
 //! A probe is not a Gong API request: it goes to the presigned media host, outside Gong's request budget,
 //! through [`crate::media::media_send`] (no credentials, the client's timeout and classification), its
-//! attempts through the client's retry driver (its retry policy). It asks `HEAD`
+//! attempts through the client's retry driver (retry policy, and the media host's breaker: once a probe
+//! gave up on a host that keeps failing, the other probes of the sync do not ask it). It asks `HEAD`
 //! first: no body, so the connection goes straight back to the pool.
 //! A host that refuses `HEAD` (403, 405, 501, 400: an S3 URL presigned for GET answers 403) gets the
 //! one-byte ranged `GET` instead, and no more `HEAD` for the rest of the read (one [`Probes`] per read),
