@@ -4,11 +4,12 @@
 //!
 //! The rule ([`Engine::adaptive_slices`]): windows are laid out from the stream's start (`start_date`, or
 //! the saved cursor less the lookback) as today, but while probing, the planner asks for each window's
-//! first page (every request of it: one per log type for typed windows). When every one of them is the
-//! window's whole answer (empty, or one page without a cursor) the next window is twice as wide, up to
-//! [`widest`]; the first window whose answer has more pages ends the probing, and every window after it
-//! has the default width (`window_days`) and fetches at once, as before. Three empty years at 7-day
-//! windows cost 9 requests instead of 157.
+//! first page. When it is the window's whole answer (empty, or one page without a cursor) the next
+//! window is twice as wide, up to [`widest`]; the first window whose answer has more pages ends the
+//! probing, and every window after it has the default width (`window_days`) and fetches at once, as
+//! before. Three empty years at 7-day windows cost 9 requests instead of 157. A typed plan (one request
+//! per log type) runs the rule per value, each its own lane of windows, merged by [`merge_lanes`]: a log
+//! type without entries widens while the others have a page a week.
 //!
 //! Invariants:
 //! * The windows partition the same range as the fixed-width plan, each with its own checkpoint (a window
