@@ -353,4 +353,19 @@ mod tests {
         f.rewrite(FaultKind::NoRecordKey, &mut p, None);
         assert_eq!(p, json!({"status": "ok"}));
     }
+
+    #[test]
+    fn faults_can_be_limited_to_paths_and_follow_passing_requests() {
+        let f = FaultConfig {
+            rate: 1.0,
+            paths: vec!["/v2/calls".into()],
+            pass_first_n: 3,
+            ..FaultConfig::none()
+        };
+        assert!(f.applies_to("/v2/calls"));
+        assert!(!f.applies_to("/v2/calls/extensive"));
+        assert!(FaultConfig::none().applies_to("/v2/users"));
+        let decided: Vec<bool> = (0..6).map(|n| f.decide(n).is_some()).collect();
+        assert_eq!(decided, [false, false, false, true, true, true]);
+    }
 }
