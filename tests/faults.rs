@@ -217,6 +217,7 @@ fn fault_row(kind: FaultKind, rate: f64, tweak: impl Fn(&mut Value)) {
         seed: 7,
         fail_first_n: 0,
         slow_ms: 6_000,
+        ..FaultConfig::none()
     });
     let started = std::time::Instant::now();
     let faulty = read(&setup, &config, None);
@@ -486,6 +487,7 @@ fn retry_after_beyond_the_longest_wait_stops_the_sync() {
             seed: 3,
             fail_first_n: 0,
             slow_ms: 0,
+            ..FaultConfig::none()
         },
         ..fault_sandbox_config()
     };

@@ -236,6 +236,7 @@ fn no_command_prints_a_secret() {
             seed: i as u64,
             fail_first_n: 2,
             slow_ms: 4_000,
+            ..FaultConfig::none()
         });
         let cfg = if i % 2 == 0 { &good } else { &bearer };
         outputs.push(read(&format!("read with fault {}", kind.name()), cfg));

@@ -245,6 +245,12 @@ pub struct FaultConfig {
     pub fail_first_n: u64,
     /// Delay of the `slow` fault in milliseconds (default 40 000).
     pub slow_ms: u64,
+    /// Only API requests to these paths (exact, e.g. `/v2/calls`) get per-request faults, and only they
+    /// are counted for `pass_first_n`, `fail_first_n` and the rate. Empty = every API path.
+    pub paths: Vec<String>,
+    /// The first N (counted) API requests never fail; `fail_first_n` and the rate apply after them. With
+    /// `paths` and `rate: 1`: an endpoint that answers a few pages and then keeps failing.
+    pub pass_first_n: u64,
 }
 
 impl Default for FaultConfig {
@@ -255,6 +261,8 @@ impl Default for FaultConfig {
             seed: 0,
             fail_first_n: 0,
             slow_ms: 40_000,
+            paths: Vec::new(),
+            pass_first_n: 0,
         }
     }
 }
@@ -265,8 +273,14 @@ impl FaultConfig {
         FaultConfig::default()
     }
 
+    /// Whether a request to `path` is one the per-request faults apply to (see `paths`).
+    pub fn applies_to(&self, path: &str) -> bool {
+        self.paths.is_empty() || self.paths.iter().any(|p| p == path)
+    }
+
     /// The fault for API request number `n` (0-based, since the config was set), if any.
     pub fn decide(&self, n: u64) -> Option<FaultKind> {
+        let n = n.checked_sub(self.pass_first_n)?;
         let kinds: &[FaultKind] = if self.kinds.is_empty() {
             &[FaultKind::Status500]
         } else {
@@ -338,5 +352,20 @@ mod tests {
         let mut p = page(None);
         f.rewrite(FaultKind::NoRecordKey, &mut p, None);
         assert_eq!(p, json!({"status": "ok"}));
+    }
+
+    #[test]
+    fn faults_can_be_limited_to_paths_and_follow_passing_requests() {
+        let f = FaultConfig {
+            rate: 1.0,
+            paths: vec!["/v2/calls".into()],
+            pass_first_n: 3,
+            ..FaultConfig::none()
+        };
+        assert!(f.applies_to("/v2/calls"));
+        assert!(!f.applies_to("/v2/calls/extensive"));
+        assert!(FaultConfig::none().applies_to("/v2/users"));
+        let decided: Vec<bool> = (0..6).map(|n| f.decide(n).is_some()).collect();
+        assert_eq!(decided, [false, false, false, true, true, true]);
     }
 }

@@ -158,6 +158,7 @@ async fn run(args: Args) -> Result<(), String> {
             seed: args.fault_seed,
             fail_first_n: args.fail_first_n,
             slow_ms: args.slow_ms,
+            ..FaultConfig::default()
         },
         media_url_ttl_secs: args.media_url_ttl_secs,
         media_latency_ms: parse_pair(&args.media_latency_ms)?,

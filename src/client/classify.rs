@@ -1,6 +1,6 @@
 //! Classification of Gong's answers: the one place where a status, a transport failure or Gong's error
-//! text becomes a typed [`Reason`], and a reason becomes what the client does next ([`Verdict`]) and the
-//! error a user reads. Everything else matches on the reason.
+//! text becomes a typed [`Reason`], and a failure becomes what the retry driver does next ([`retry_of`])
+//! and the error a user reads. Everything else matches on the reason.
 //!
 //! - 2xx: success. 404: handed back to the caller, which knows whether this endpoint's 404 means "no data".
 //! - 429: wait (`Retry-After`) within the policy's rate-limit budget.
@@ -9,24 +9,47 @@
 //! - 400 about a cursor: [`Reason::ExpiredCursor`] / [`Reason::InvalidCursor`], for the pager to restart.
 //! - Redirects: refused (Gong's API never redirects; following one could send credentials elsewhere).
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Reason};
 
-/// What to do with an HTTP status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    Success,
-    NotFound,
-    /// Retry after this long, or after backoff when `None`.
-    Retry(Option<Duration>),
-    /// Stop with this kind of error.
-    Fail(ErrorKind),
-    /// The access token expired or was revoked: refresh it (OAuth) or fail as a config error.
-    Unauthorized,
+/// What the retry driver does after a failed attempt (`driver.rs`), decided from the failure alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// A failure that may pass: back off within the retry policy's error budget.
+    Backoff,
+    /// Gong's rate limit (429): wait its `Retry-After` within the policy's rate-limit budget.
+    RateLimit,
+    /// Retrying cannot help: the error is final.
+    Never,
+}
+
+/// The one retry decision: 5xx (and 408, 425), bodies that broke off or could not be read, and
+/// transport failures that may pass back off; 429s wait; everything else (404, 401, 403, 400, a
+/// redirect, a certificate, a spent budget) is final.
+pub fn retry_of(error: &Error) -> Retry {
+    match error.reason() {
+        Reason::RateLimited => Retry::RateLimit,
+        Reason::Server | Reason::BadBody => Retry::Backoff,
+        Reason::Transport | Reason::Unreachable if error.kind == ErrorKind::Transient => {
+            Retry::Backoff
+        }
+        _ => Retry::Never,
+    }
+}
+
+/// The kind of error a media host's answer with this reason is (Gong's own answers get theirs, with
+/// their messages, in [`status_error`]): what may pass is transient, a refusal the user can fix is a
+/// config error, anything else a system error.
+pub fn kind_of(reason: &Reason) -> ErrorKind {
+    match reason {
+        Reason::RateLimited | Reason::Server | Reason::Transport | Reason::Unreachable => {
+            ErrorKind::Transient
+        }
+        Reason::Forbidden { .. } | Reason::Redirect => ErrorKind::Config,
+        _ => ErrorKind::System,
+    }
 }
 
 /// The typed reason of a non-success answer, from its status and Gong's error text.
@@ -65,36 +88,16 @@ fn scope_in(text: &str) -> Option<String> {
     scope.contains(':').then_some(scope)
 }
 
-/// What the client does with a status. See the module doc.
-pub fn classify_status(status: u16, retry_after: Option<Duration>) -> Verdict {
-    if (200..=299).contains(&status) {
-        return Verdict::Success;
-    }
-    verdict_of(&reason_of(status, ""), retry_after)
-}
-
-/// What the client does with a reason.
-pub fn verdict_of(reason: &Reason, retry_after: Option<Duration>) -> Verdict {
-    match reason {
-        Reason::NotFound => Verdict::NotFound,
-        Reason::RateLimited | Reason::Server | Reason::Transport | Reason::Unreachable => {
-            Verdict::Retry(retry_after)
-        }
-        Reason::Unauthorized => Verdict::Unauthorized,
-        Reason::Forbidden { .. } | Reason::Redirect => Verdict::Fail(ErrorKind::Config),
-        _ => Verdict::Fail(ErrorKind::System),
-    }
-}
-
-/// Transport failures: is this worth another try?
-pub fn classify_transport(error: &reqwest::Error) -> Verdict {
+/// The kind of a transport failure: a redirect elsewhere is the config's (base_url), a request that
+/// cannot be built or a certificate that does not hold is a system error, anything else (timeouts,
+/// refused or reset connections, DNS hiccups, broken bodies) may pass.
+pub fn transport_kind(error: &reqwest::Error) -> ErrorKind {
     if error.is_redirect() {
-        Verdict::Fail(ErrorKind::Config)
+        ErrorKind::Config
     } else if error.is_builder() || is_certificate(error) {
-        Verdict::Fail(ErrorKind::System)
+        ErrorKind::System
     } else {
-        // Timeouts, refused or reset connections, DNS hiccups and broken bodies can all pass.
-        Verdict::Retry(None)
+        ErrorKind::Transient
     }
 }
 
@@ -218,23 +221,56 @@ pub fn gong_errors(body: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    fn retry_of_status(status: u16) -> Retry {
+        let code = StatusCode::from_u16(status).unwrap();
+        retry_of(&status_error("GET /v2/calls", code, b"{}"))
+    }
+
     #[test]
     fn statuses_are_classified_once() {
-        assert_eq!(classify_status(200, None), Verdict::Success);
-        assert_eq!(classify_status(404, None), Verdict::NotFound);
-        assert_eq!(
-            classify_status(429, Some(Duration::from_secs(2))),
-            Verdict::Retry(Some(Duration::from_secs(2)))
-        );
-        assert_eq!(classify_status(429, None), Verdict::Retry(None));
-        for s in [500, 502, 503, 504, 408] {
-            assert_eq!(classify_status(s, None), Verdict::Retry(None), "{s}");
+        for s in [500, 502, 503, 504, 408, 425] {
+            assert_eq!(retry_of_status(s), Retry::Backoff, "{s}");
         }
-        assert_eq!(classify_status(401, None), Verdict::Unauthorized);
-        assert_eq!(classify_status(403, None), Verdict::Fail(ErrorKind::Config));
-        assert_eq!(classify_status(307, None), Verdict::Fail(ErrorKind::Config));
-        assert_eq!(classify_status(400, None), Verdict::Fail(ErrorKind::System));
-        assert_eq!(classify_status(422, None), Verdict::Fail(ErrorKind::System));
+        assert_eq!(retry_of_status(429), Retry::RateLimit);
+        for s in [400, 401, 403, 404, 307, 422] {
+            assert_eq!(retry_of_status(s), Retry::Never, "{s}");
+        }
+        let kind = |s: u16| {
+            let code = StatusCode::from_u16(s).unwrap();
+            status_error("GET /v2/calls", code, b"{}").kind
+        };
+        assert_eq!(kind(500), ErrorKind::Transient);
+        assert_eq!(kind(429), ErrorKind::Transient);
+        assert_eq!(kind(401), ErrorKind::Config);
+        assert_eq!(kind(403), ErrorKind::Config);
+        assert_eq!(kind(307), ErrorKind::Config);
+        assert_eq!(kind(400), ErrorKind::System);
+    }
+
+    #[test]
+    fn failures_without_a_status_are_classified_by_reason_and_kind() {
+        let transport = Error::transient("reset").with_reason(Reason::Transport);
+        assert_eq!(retry_of(&transport), Retry::Backoff);
+        let refused = Error::transient("refused").with_reason(Reason::Unreachable);
+        assert_eq!(retry_of(&refused), Retry::Backoff);
+        // A certificate that does not hold is a transport failure no retry mends.
+        let certificate = Error::system("certificate").with_reason(Reason::Transport);
+        assert_eq!(retry_of(&certificate), Retry::Never);
+        let unreadable = Error::system("not JSON").with_reason(Reason::BadBody);
+        assert_eq!(retry_of(&unreadable), Retry::Backoff);
+        for reason in [Reason::BudgetSpent, Reason::QuotaSpent, Reason::Other] {
+            assert_eq!(
+                retry_of(&Error::transient("x").with_reason(reason)),
+                Retry::Never
+            );
+        }
+        assert_eq!(kind_of(&Reason::Server), ErrorKind::Transient);
+        assert_eq!(
+            kind_of(&Reason::Forbidden { scope: None }),
+            ErrorKind::Config
+        );
+        assert_eq!(kind_of(&Reason::NotFound), ErrorKind::System);
+        assert_eq!(kind_of(&Reason::Unauthorized), ErrorKind::System);
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! The one Gong HTTP client. Every request of every stream and command goes through [`GongClient::open`]
 //! (or its wrappers [`GongClient::send_parsed`] and [`GongClient::send`]): it adds auth, paces requests
-//! inside the budget ([`budget`]), retries what may succeed later under one policy ([`retry`]), and
-//! turns everything else into an [`Error`] whose typed [`Reason`] was decided once ([`classify`]).
+//! inside the budget ([`budget`]), retries what may succeed later under one policy ([`retry`]) through
+//! one driver ([`driver`], also for media downloads and probes), stops asking a target that kept failing
+//! ([`breaker`]), and turns everything else into an [`Error`] whose typed [`Reason`] was decided once
+//! ([`classify`]).
 //!
-//! Parts: `classify` (answer → reason → what to do, and the user's message), `retry` (profiles and
-//! total-wait bounds), `budget` (rate, daily budget, adaptive slowdown), `oauth` (token refresh).
+//! Parts: `classify` (answer → reason → what to do, and the user's message), `driver` (the attempts of
+//! one request), `retry` (profiles and total-wait bounds), `breaker` (the failure bound of a sync),
+//! `budget` (rate, daily budget, adaptive slowdown), `oauth` (token refresh).
 //!
 //! Invariants:
 //! - an answer whose body did not arrive whole is a transport failure, whatever its status;
@@ -13,8 +16,10 @@
 //! - every secret the client knows is registered with [`crate::error::register_secret`], so no error
 //!   text (including text a server echoed) carries it.
 
+mod breaker;
 mod budget;
 mod classify;
+mod driver;
 mod oauth;
 mod retry;
 pub mod rotation;
@@ -24,7 +29,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::Utc;
 use reqwest::header::AUTHORIZATION;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -34,13 +38,12 @@ use crate::config::{Auth, Config, Secret};
 use crate::error::{register_secret, Error, ErrorKind, Reason, Result};
 use crate::protocol::{LogLevel, Message, Output};
 
-pub use budget::{RateBudget, MIN_RATE, PRIORITY, TALLY};
-pub use classify::{
-    classify_status, classify_transport, gong_errors, reason_of, unreachable, verdict_of, Verdict,
-};
-pub use retry::{parse_retry_after, Attempts, Profile, RateLimitWait, RetryPolicy};
 /// The request value the client sends; it lives with the endpoint table that builds it.
 pub use crate::gong::request::ApiRequest;
+pub use budget::{RateBudget, MIN_RATE, PRIORITY, TALLY};
+pub use classify::{gong_errors, kind_of, reason_of, retry_of, unreachable, Retry};
+pub use driver::{Attempt, Target};
+pub use retry::{parse_retry_after, Attempts, Profile, RateLimitWait, RetryPolicy};
 
 /// What Gong answered, once retries are done.
 #[derive(Debug)]
@@ -107,9 +110,6 @@ pub type ConfigSink = Arc<dyn Fn(Value) + Send + Sync>;
 /// Where the client's own log lines go (waits, slowdowns). Without one they go to stderr.
 pub type LogSink = Arc<dyn Fn(LogLevel, String) + Send + Sync>;
 
-/// Waits at least this long are logged before they start.
-const LONG_WAIT: Duration = Duration::from_secs(5);
-
 /// Idle connections kept per host. Gong's API takes at most `max_concurrent_requests` (≤ 32) at once;
 /// the media host takes up to `media::probe::PROBE_CONCURRENCY` size probes at once, which that module
 /// checks is at most this (a smaller pool closes and reopens the probes' connections: measured ~470
@@ -138,6 +138,8 @@ pub struct GongClient {
     token_generation: AtomicU64,
     budget: RateBudget,
     policy: RetryPolicy,
+    /// The failure bound: targets that made a request give up are not asked again (`breaker.rs`).
+    breakers: breaker::Breakers,
     original_config: Value,
     config_sink: Mutex<Option<ConfigSink>>,
     log_sink: Mutex<Option<LogSink>>,
@@ -197,6 +199,7 @@ impl GongClient {
             token_generation: AtomicU64::new(0),
             budget: RateBudget::new(config.requests_per_second, config.requests_per_day),
             policy,
+            breakers: breaker::Breakers::default(),
             original_config: config.original.clone(),
             config_sink: Mutex::new(None),
             log_sink: Mutex::new(None),
@@ -279,143 +282,63 @@ impl GongClient {
         Ok(url)
     }
 
-    /// Sleeps `wait` before retrying `what`; a long wait is logged first, with `why`.
-    pub async fn pause(&self, what: &str, wait: Duration, why: &str) {
-        if wait >= LONG_WAIT {
-            self.log(
-                LogLevel::Warn,
-                format!(
-                    "Waiting {:.0} s before trying {what} again: {why}.",
-                    wait.as_secs_f64()
-                ),
-            );
-        }
-        tokio::time::sleep(wait).await;
-    }
-
-    /// After a failure that may pass: waits and returns `Ok` when the policy allows another attempt,
-    /// or returns `error` (saying how long it tried) when it does not.
-    pub async fn wait_after_failure(
-        &self,
-        what: &str,
-        attempts: &Attempts,
-        error: Error,
-        server_wait: Option<Duration>,
-    ) -> Result<()> {
-        // Nothing listens, or the name does not resolve: a command someone waits on says so at once.
-        if self.policy.profile == Profile::FailFast && error.reason() == &Reason::Unreachable {
-            return Err(error);
-        }
-        match self.policy.after_failure(attempts, server_wait) {
-            Some(wait) => {
-                self.pause(what, wait, &error.message).await;
-                Ok(())
-            }
-            None => Err(error.context(attempts.summary(&self.policy))),
-        }
-    }
-
     /// Sends `req` until Gong answers with a success or a 404: pacing inside the budget, retries of what
-    /// may succeed later, one token refresh on 401. The body of a success is left unread, for the caller
-    /// to read whole ([`Body::read_all`]) or as it arrives ([`Body::chunk`]). `attempts` carries over
-    /// between calls for the same request, so a body that breaks off counts against the same bounds.
+    /// may succeed later, one token refresh on 401 (through the retry driver, `driver.rs`). The body of a
+    /// success is left unread, for the caller to read whole ([`Body::read_all`]) or as it arrives
+    /// ([`Body::chunk`]). `attempts` carries over between calls for the same request, so a body that
+    /// breaks off counts against the same bounds.
     pub async fn open(&self, req: &ApiRequest, attempts: &mut Attempts) -> Result<Reply<Body>> {
-        let what = req.describe();
+        let target = Target::api(req);
         loop {
-            if attempts.start() > 1 {
-                self.stats.retries.fetch_add(1, Ordering::Relaxed);
-            }
-            // A spent client-side budget is final for this sync: retrying cannot refill it.
-            self.budget.acquire().await?;
-            let (status, response, generation) = match self.send_once(req).await {
-                Ok(answer) => answer,
-                Err(e) if e.kind == ErrorKind::Transient => {
-                    self.wait_after_failure(&what, attempts, e, None).await?;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            if status.is_success() {
-                return Ok(Reply::Ok(Body {
-                    response,
-                    timeout: self.policy.request_timeout,
-                }));
-            }
-            let retry_after = parse_retry_after(response.headers());
-            // Answers other than success are small: Gong's error texts. One that breaks off is a
-            // transport failure, whatever its status: its text is not known, so it cannot be judged.
-            let body = Body {
-                response,
-                timeout: self.policy.request_timeout,
-            };
-            let body = match body.read_all(self, req).await {
-                Ok(body) => body,
-                Err(e) => {
-                    let e = e.context(format!("the HTTP {} answer broke off", status.as_u16()));
-                    self.wait_after_failure(&what, attempts, e, None).await?;
-                    continue;
-                }
-            };
-            let error = classify::status_error(&what, status, &body);
-            match error.reason() {
-                Reason::NotFound => {
-                    return Ok(Reply::NotFound(crate::error::scrub(&gong_errors(&body))))
-                }
-                Reason::Unauthorized
-                    if matches!(self.auth, Auth::OAuthRefresh { .. }) && !attempts.refreshed =>
-                {
-                    attempts.refreshed = true;
-                    self.refresh_token(Some(generation)).await?;
-                }
-                Reason::RateLimited => self.after_429(req, attempts, error, retry_after).await?,
-                Reason::Server => {
-                    self.wait_after_failure(&what, attempts, error, retry_after)
-                        .await?
-                }
-                _ => return Err(error),
+            self.before_attempt(&target, attempts)?;
+            let outcome = self.open_once(req, attempts).await;
+            if let Some(reply) = self.after_attempt(&target, attempts, outcome).await? {
+                return Ok(reply);
             }
         }
     }
 
-    /// A 429: hold every request (the limit is per company), lower the rate when Gong's limit is below
-    /// the budget's, and wait, or stop when the wait is beyond the policy's bounds.
-    async fn after_429(
+    /// One attempt of [`GongClient::open`]: a budget slot, the request, its answer classified.
+    async fn open_once(
         &self,
         req: &ApiRequest,
-        attempts: &mut Attempts,
-        error: Error,
-        retry_after: Option<Duration>,
-    ) -> Result<()> {
-        self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
-        let wait = match self.policy.after_rate_limit(attempts, retry_after) {
-            RateLimitWait::Wait(wait) => wait,
-            RateLimitWait::TooLong(wait) => {
-                let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                return Err(Error::transient(format!(
-                    "Gong's rate limit asks to wait {} s (its daily quota is likely spent), more than max_rate_limit_wait_seconds ({} s{}). Progress is saved; run the sync again after {}.",
-                    wait.as_secs(),
-                    self.policy.max_rate_limit_wait.as_secs(),
-                    match self.policy.profile {
-                        Profile::Patient => "",
-                        Profile::FailFast => ", at most 10 s for commands someone waits on",
-                    },
-                    at.format("%Y-%m-%dT%H:%M:%SZ")
-                ))
-                .with_status(429)
-                .with_reason(Reason::QuotaSpent));
-            }
-            RateLimitWait::Exhausted => return Err(error.context(attempts.summary(&self.policy))),
+        attempts: &Attempts,
+    ) -> Result<Attempt<Reply<Body>>> {
+        // A spent client-side budget is final for this sync: retrying cannot refill it.
+        self.budget.acquire().await?;
+        let (status, response, generation) = match self.send_once(req).await {
+            Ok(answer) => answer,
+            Err(e) if e.kind == ErrorKind::Transient => return Ok(Attempt::Failed(e, None)),
+            Err(e) => return Err(e),
         };
-        if let Some(rate) = self.budget.slow_down() {
-            self.log(
-                LogLevel::Warn,
-                format!("Gong answered 429 (rate limit): its limit is below the request budget, so requests slow down to {rate:.2} per second."),
-            );
+        let timeout = self.policy.request_timeout;
+        if status.is_success() {
+            return Ok(Attempt::Done(Reply::Ok(Body { response, timeout })));
         }
-        self.budget.pause_until(tokio::time::Instant::now() + wait);
-        self.pause(&req.describe(), wait, "Gong answered 429 (rate limit)")
-            .await;
-        Ok(())
+        let retry_after = parse_retry_after(response.headers());
+        // Answers other than success are small: Gong's error texts. One that breaks off is a
+        // transport failure, whatever its status: its text is not known, so it cannot be judged.
+        let body = match (Body { response, timeout }).read_all(self, req).await {
+            Ok(body) => body,
+            Err(e) => {
+                let e = e.context(format!("the HTTP {} answer broke off", status.as_u16()));
+                return Ok(Attempt::Failed(e, None));
+            }
+        };
+        let error = classify::status_error(&req.describe(), status, &body);
+        match error.reason() {
+            Reason::NotFound => Ok(Attempt::Done(Reply::NotFound(crate::error::scrub(
+                &gong_errors(&body),
+            )))),
+            Reason::Unauthorized
+                if matches!(self.auth, Auth::OAuthRefresh { .. }) && !attempts.refreshed() =>
+            {
+                attempts.mark_refreshed();
+                self.refresh_token(Some(generation)).await?;
+                Ok(Attempt::Again)
+            }
+            _ => Ok(Attempt::Failed(error, retry_after)),
+        }
     }
 
     /// The body of a success could not be read whole: waits before the next attempt if the policy allows
@@ -427,15 +350,10 @@ impl GongClient {
         failure: BodyFailure,
     ) -> Result<()> {
         let error = match failure {
-            BodyFailure::Broke(e) if e.kind != ErrorKind::Transient => return Err(e),
             BodyFailure::Broke(e) => e,
-            BodyFailure::Unreadable(why) => Error::system(format!(
-                "Gong sent an unreadable response to {} ({why}).",
-                req.describe()
-            ))
-            .with_reason(Reason::BadBody),
+            BodyFailure::Unreadable(why) => unreadable(req, &why),
         };
-        self.wait_after_failure(&req.describe(), attempts, error, None)
+        self.after_failure(&Target::api(req), attempts, error, None)
             .await
     }
 
@@ -446,21 +364,40 @@ impl GongClient {
         req: &ApiRequest,
         parse: impl Fn(&Bytes) -> std::result::Result<T, String>,
     ) -> Result<Reply<T>> {
+        let target = Target::api(req);
         let mut attempts = Attempts::default();
         loop {
-            let body = match self.open(req, &mut attempts).await? {
-                Reply::Ok(body) => body,
-                Reply::NotFound(text) => return Ok(Reply::NotFound(text)),
-            };
-            let failure = match body.read_all(self, req).await {
-                Ok(bytes) => match parse(&bytes) {
-                    Ok(value) => return Ok(Reply::Ok(value)),
-                    Err(why) => BodyFailure::Unreadable(why),
-                },
-                Err(e) => BodyFailure::Broke(e),
-            };
-            self.after_bad_body(req, &attempts, failure).await?;
+            self.before_attempt(&target, &mut attempts)?;
+            let outcome = self.parsed_once(req, &attempts, &parse).await;
+            if let Some(reply) = self.after_attempt(&target, &attempts, outcome).await? {
+                return Ok(reply);
+            }
         }
+    }
+
+    /// One attempt of [`GongClient::send_parsed`]: [`GongClient::open_once`], the body read whole and
+    /// parsed.
+    async fn parsed_once<T>(
+        &self,
+        req: &ApiRequest,
+        attempts: &Attempts,
+        parse: &impl Fn(&Bytes) -> std::result::Result<T, String>,
+    ) -> Result<Attempt<Reply<T>>> {
+        let body = match self.open_once(req, attempts).await? {
+            Attempt::Done(Reply::Ok(body)) => body,
+            Attempt::Done(Reply::NotFound(text)) => {
+                return Ok(Attempt::Done(Reply::NotFound(text)))
+            }
+            Attempt::Again => return Ok(Attempt::Again),
+            Attempt::Failed(e, wait) => return Ok(Attempt::Failed(e, wait)),
+        };
+        Ok(match body.read_all(self, req).await {
+            Ok(bytes) => match parse(&bytes) {
+                Ok(value) => Attempt::Done(Reply::Ok(value)),
+                Err(why) => Attempt::Failed(unreadable(req, &why), None),
+            },
+            Err(e) => Attempt::Failed(e, None),
+        })
     }
 
     /// Sends `req` and returns the raw body.
@@ -561,15 +498,24 @@ impl GongClient {
             "the connection failed".to_string()
         };
         let message = format!("{} {what}", req.describe());
-        let error = match classify_transport(e) {
-            Verdict::Retry(_) => Error::transient(message),
-            Verdict::Fail(ErrorKind::Config) => Error::config(message),
-            _ => Error::system(message),
+        let error = match classify::transport_kind(e) {
+            ErrorKind::Transient => Error::transient(message),
+            ErrorKind::Config => Error::config(message),
+            ErrorKind::System => Error::system(message),
         };
         error
             .with_reason(Reason::Transport)
             .with_internal(error_chain(e))
     }
+}
+
+/// The error of a success whose body is not what `req`'s endpoint returns (`why`).
+fn unreadable(req: &ApiRequest, why: &str) -> Error {
+    Error::system(format!(
+        "Gong sent an unreadable response to {} ({why}).",
+        req.describe()
+    ))
+    .with_reason(Reason::BadBody)
 }
 
 /// Follows a redirect only to the same origin (scheme, host and port), at most [`MAX_REDIRECTS`] times.
@@ -669,7 +615,7 @@ mod tests {
         let cfg = Config::from_value(
             serde_json::json!({"credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"},
                    "start_date": "2024-01-01", "retry_backoff_base_ms": 1}),
-            Utc::now(),
+            chrono::Utc::now(),
         )
         .unwrap();
         let refused = || Error::transient("refused").with_reason(Reason::Unreachable);

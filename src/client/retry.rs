@@ -14,7 +14,7 @@
 //! Invariant: every wait handed out is at most the policy's remaining budget, so no answer of a server
 //! (however absurd its `Retry-After`) can hold a request longer than the policy says.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -173,7 +173,8 @@ pub enum RateLimitWait {
 #[derive(Debug, Default)]
 pub struct Attempts {
     pub(crate) n: u32,
-    pub(crate) refreshed: bool,
+    /// An OAuth token was refreshed for this request already (refresh tokens are single-use).
+    refreshed: AtomicBool,
     /// Nanoseconds waited after failures and after 429s. Atomic so that a caller holding the attempts
     /// by shared reference (a page being read) can still account for its waits.
     error_wait: AtomicU64,
@@ -206,6 +207,14 @@ impl Attempts {
                 Some(n.saturating_add(nanos))
             })
             .ok();
+    }
+
+    pub(crate) fn refreshed(&self) -> bool {
+        self.refreshed.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn mark_refreshed(&self) {
+        self.refreshed.store(true, Ordering::Relaxed);
     }
 
     /// Counts an attempt about to be sent.

@@ -14,7 +14,8 @@
 //! keeps what the takers need, and when it has read its whole window the tap is published. Every taker
 //! slice of the same key takes it instead of fetching; the window is freed once the last taker took it.
 //! Sharing never couples failures: a tap whose slice failed or was stopped is dropped unpublished, and
-//! each waiting slice fetches the window itself. A provider read with other windows (another cursor,
+//! each waiting slice fetches the window itself (and fails at once when the endpoint's breaker is open,
+//! `client/breaker.rs`). A provider read with other windows (another cursor,
 //! full refresh against incremental) simply shares nothing.
 //!
 //! Invariant: a tap is published only with every record of its window; a taker's records and

@@ -486,6 +486,7 @@ impl Engine {
             files: run.files.clone(),
             probes: run.probes.clone(),
             exclude_private: self.config.exclude_private_calls,
+            days: Default::default(),
         }
     }
 }

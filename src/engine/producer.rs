@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::link::{Batch, SliceLink};
 use super::listings::{listed, Carried, Listed, Listings, Tap};
 use super::pager::Pager;
+use super::per_day::Days;
 use super::plan::Slice;
 use super::private::drop_private;
 use super::riders;
@@ -24,7 +25,8 @@ use crate::gong::endpoints::Endpoint;
 use crate::gong::ids::quote_raw_id;
 use crate::gong::page::{leading_field, Page, PAGE_SIZE};
 use crate::gong::values::{id_string, json_str};
-use crate::streams::{Lift, Plan, Ride, StreamDef};
+use crate::protocol::LogLevel;
+use crate::streams::{Bounds, Lift, PerDay, Plan, Ride, StreamDef};
 
 /// What a slice's producer task needs.
 pub(super) struct Producer {
@@ -46,6 +48,9 @@ pub(super) struct Producer {
     pub(super) probes: Arc<crate::media::probe::Probes>,
     /// `exclude_private_calls`: drop the calls the stream's `private_flag` marks private.
     pub(super) exclude_private: bool,
+    /// A range answer's days (`Plan::DayRanges`): the range asked for and the (user, day) pairs given,
+    /// set at the slice's first page (`per_day.rs`).
+    pub(super) days: std::sync::Mutex<Option<Days>>,
 }
 
 impl Producer {
@@ -241,7 +246,42 @@ impl Producer {
         if let Some(tap) = self.tap.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
             tap.keep(listed(&page, def.endpoint.path)?);
         }
+        if let Plan::DayRanges {
+            source,
+            period,
+            split,
+            ..
+        } = def.plan
+        {
+            page = self.split_days(page, &slice.request, source.path, (period, split))?;
+        }
         records_of(def, page, &slice.added, started)
+    }
+
+    /// A range answer's page split into one record per user and day (`per_day.rs`), the items outside the
+    /// slice's days or given twice dropped with a WARN.
+    fn split_days(
+        &self,
+        page: Page,
+        request: &ApiRequest,
+        path: &str,
+        (period, split): (Bounds, PerDay),
+    ) -> Result<Page> {
+        let mut days = self.days.lock().unwrap_or_else(|p| p.into_inner());
+        if days.is_none() {
+            *days = Days::of(request, period);
+        }
+        let Some(days) = days.as_mut() else {
+            return Err(Error::system(format!(
+                "The request to {path} names no range of days to check its answer against."
+            )));
+        };
+        let before = days.dropped();
+        let page = super::per_day::split(&page, split, path, days)?;
+        if days.dropped() > before {
+            self.client.log(LogLevel::Warn, days.warning(path));
+        }
+        Ok(page)
     }
 
     /// Sends the slice's first page, read by the planner (`windows.rs`); an empty one sends nothing.
@@ -407,18 +447,14 @@ pub(super) struct CallIdOnly<'a> {
     pub(super) call_id: Option<&'a RawValue>,
 }
 
-/// A page's records as the stream writes them: a range answer split into one record per day
-/// (`per_day.rs`), and per record the fields added at its top level.
+/// A page's records as the stream writes them (a range answer already split into one record per day,
+/// `Producer::split_days`): per record the fields added at its top level.
 fn records_of(
     def: &StreamDef,
     page: Page,
     fixed: &str,
     started: Option<&HashMap<String, String>>,
 ) -> Result<Batch> {
-    let page = match def.plan {
-        Plan::DayRanges { source, split, .. } => super::per_day::split(&page, split, source.path)?,
-        _ => page,
-    };
     let lifted = lift(def, &page, fixed, started)?;
     Ok(Batch::lifted(page, lifted))
 }

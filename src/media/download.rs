@@ -2,14 +2,14 @@
 //! streamed chunk by chunk: memory stays flat whatever the file size. A body that breaks off is resumed
 //! with a `Range` from the last byte written; a 403 "expired" fetches a fresh URL through
 //! calls/extensive and carries on from the same offset. Every request goes through
-//! [`super::host`] (no Gong credentials, the client's retry policy).
+//! [`super::host`] (no Gong credentials), its attempts through the client's retry driver.
 
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use crate::client::{parse_retry_after, verdict_of, Attempts, GongClient, Verdict};
+use crate::client::{parse_retry_after, Attempt, Attempts, GongClient, Target};
 use crate::error::{Error, Reason, Result};
 use crate::models::media::MediaKind;
 
@@ -100,14 +100,14 @@ pub async fn download<W: AsyncWrite + Unpin + ?Sized>(
         win: Window::new(range, skip),
         skip,
         info: DownloadInfo::default(),
-        attempts: Attempts::default(),
         first: true,
     };
     download.run(out).await
 }
 
 /// One download between its attempts: the URL (renewed when it expires), the window still to fetch,
-/// and what was written so far. The state the retry loop carries, so each step can be its own method.
+/// and what was written so far. The state the retry driver's attempts share, so each step can be its
+/// own method.
 struct Download<'a> {
     client: &'a GongClient,
     call_id: &'a str,
@@ -119,72 +119,76 @@ struct Download<'a> {
     /// Bytes at the start of the requested range that a partial file already holds.
     skip: u64,
     info: DownloadInfo,
-    attempts: Attempts,
     /// No body has been received yet (the first one sets `info.first_byte`).
     first: bool,
 }
 
-/// How one received body ended.
-#[derive(Debug, PartialEq, Eq)]
-enum Body {
-    /// Every requested byte is written.
-    Whole,
-    /// It broke off or came up short; the retry policy has waited and the next attempt resumes.
-    BrokeOff,
-}
-
 impl Download<'_> {
-    /// The request and retry loop: one attempt per turn, until every requested byte is written or the
+    /// The attempts, through the client's retry driver, until every requested byte is written or the
     /// retry policy is spent.
     async fn run<W: AsyncWrite + Unpin + ?Sized>(mut self, out: &mut W) -> Result<DownloadInfo> {
+        let client = self.client;
+        let target = Target::media(self.what.clone(), &self.url);
+        let mut attempts = Attempts::default();
         loop {
-            self.attempts.start();
-            let header = self.win.header();
-            if self.win.is_complete() {
-                // A skip that already covers the whole requested range.
-                self.info.already_complete = self.info.bytes_written == 0;
-                return finish(self.info, out).await;
-            }
-            let Some(response) = media_get(
-                self.client,
-                &self.url,
-                header.as_deref(),
-                &self.attempts,
-                &self.what,
-            )
-            .await?
-            else {
-                continue;
-            };
-            let status = response.status();
-            if status == StatusCode::RANGE_NOT_SATISFIABLE {
-                return self.outside_the_file(response.headers(), header, out).await;
-            }
-            if !status.is_success() {
-                self.after_refusal(response).await?;
-                continue;
-            }
-            if self.receive(response, out).await? == Body::Whole {
-                return finish(self.info, out).await;
+            client.before_attempt(&target, &mut attempts)?;
+            let outcome = self.attempt(out).await;
+            if let Some(info) = client.after_attempt(&target, &attempts, outcome).await? {
+                return Ok(info);
             }
         }
+    }
+
+    /// One request for what is left of the window, and its answer.
+    async fn attempt<W: AsyncWrite + Unpin + ?Sized>(
+        &mut self,
+        out: &mut W,
+    ) -> Result<Attempt<DownloadInfo>> {
+        let header = self.win.header();
+        if self.win.is_complete() {
+            // A skip that already covers the whole requested range.
+            self.info.already_complete = self.info.bytes_written == 0;
+            return self.finish(out).await;
+        }
+        let response =
+            match media_get(self.client, &self.url, header.as_deref(), &self.what).await? {
+                Ok(response) => response,
+                Err(failure) => return Ok(Attempt::Failed(failure, None)),
+            };
+        let status = response.status();
+        if status == StatusCode::RANGE_NOT_SATISFIABLE {
+            return self.outside_the_file(response.headers(), header, out).await;
+        }
+        if !status.is_success() {
+            return self.after_refusal(response).await;
+        }
+        self.receive(response, out).await
+    }
+
+    /// The download is done: the writer flushed, what was written.
+    async fn finish<W: AsyncWrite + Unpin + ?Sized>(
+        &mut self,
+        out: &mut W,
+    ) -> Result<Attempt<DownloadInfo>> {
+        out.flush().await.map_err(write_error)?;
+        Ok(Attempt::Done(std::mem::take(&mut self.info)))
     }
 
     /// A 416: a resume whose offset is the end of the file has nothing left to fetch; any other range
     /// outside the file is the caller's mistake.
     async fn outside_the_file<W: AsyncWrite + Unpin + ?Sized>(
-        mut self,
+        &mut self,
         headers: &reqwest::header::HeaderMap,
         header: Option<String>,
         out: &mut W,
-    ) -> Result<DownloadInfo> {
+    ) -> Result<Attempt<DownloadInfo>> {
         let (_, total) = content_range(headers);
         if let (Some(total), Some(next)) = (total, self.win.next) {
             if self.skip > 0 && next == total {
                 self.info.total_size = Some(total);
                 self.info.first_byte = next;
                 self.info.already_complete = true;
-                return finish(self.info, out).await;
+                return self.finish(out).await;
             }
         }
         Err(Error::config(format!(
@@ -197,9 +201,12 @@ impl Download<'_> {
         .with_status(416))
     }
 
-    /// Any other non-success answer: a fresh URL for a 403 (while renewals last), the retry policy's
-    /// wait for what it retries, else the error. `Ok` means: try again.
-    async fn after_refusal(&mut self, response: reqwest::Response) -> Result<()> {
+    /// Any other non-success answer: a fresh URL for a 403 (while renewals last), else the failure for
+    /// the retry driver to decide on.
+    async fn after_refusal(
+        &mut self,
+        response: reqwest::Response,
+    ) -> Result<Attempt<DownloadInfo>> {
         let status = response.status();
         let retry_after = parse_retry_after(response.headers());
         let Ok(body) = response.bytes().await else {
@@ -210,10 +217,7 @@ impl Download<'_> {
                 self.what
             ))
             .with_reason(Reason::Transport);
-            return self
-                .client
-                .wait_after_failure(&self.what, &self.attempts, error, None)
-                .await;
+            return Ok(Attempt::Failed(error, None));
         };
         let text = host_message(&body);
         if status == StatusCode::FORBIDDEN && self.info.renewed_urls < MAX_RENEWALS {
@@ -221,30 +225,23 @@ impl Download<'_> {
             // comes from calls/extensive. Any 403 is worth one fresh URL: the host gives no other hint.
             self.info.renewed_urls += 1;
             self.url = media_url(self.client, self.call_id, self.kind).await?;
-            return Ok(());
+            return Ok(Attempt::Again);
         }
         let error = host_error(
             status,
             &format!("the {} of call {}", self.kind.as_str(), self.call_id),
             &text,
         );
-        match verdict_of(error.reason(), retry_after) {
-            Verdict::Retry(after) => {
-                self.client
-                    .wait_after_failure(&self.what, &self.attempts, error, after)
-                    .await
-            }
-            _ => Err(error),
-        }
+        Ok(Attempt::Failed(error, retry_after))
     }
 
     /// A 200 or 206: learns the file's size and type, places the body within the window, and streams
-    /// it to `out`. A body that breaks off or comes up short waits (retry policy) before the resume.
+    /// it to `out`. A body that breaks off or comes up short is a failure: the next attempt resumes.
     async fn receive<W: AsyncWrite + Unpin + ?Sized>(
         &mut self,
         response: reqwest::Response,
         out: &mut W,
-    ) -> Result<Body> {
+    ) -> Result<Attempt<DownloadInfo>> {
         let body_start = self.note_headers(response.status(), response.headers());
         self.win.fit_to(self.info.total_size)?;
         let next = self.win.next.unwrap_or(0);
@@ -264,9 +261,10 @@ impl Download<'_> {
         self.win.next = Some(pos);
         let short = self.win.end.is_some_and(|e| pos < e);
         if !broke && !short {
-            return Ok(Body::Whole);
+            return self.finish(out).await;
         }
-        // The body broke off: carry on from the last byte written.
+        // The body broke off: the next attempt carries on from the last byte written.
+        self.info.resumed += 1;
         let error = Error::transient(format!(
             "The download of the {} of call {} kept breaking off ({} bytes written); run it again with --resume.",
             self.kind.as_str(),
@@ -274,11 +272,7 @@ impl Download<'_> {
             self.info.bytes_written
         ))
         .with_reason(Reason::Transport);
-        self.client
-            .wait_after_failure(&self.what, &self.attempts, error, None)
-            .await?;
-        self.info.resumed += 1;
-        Ok(Body::BrokeOff)
+        Ok(Attempt::Failed(error, None))
     }
 
     /// Records the file's size and content type from a 200 or 206, and returns the offset within the
@@ -342,15 +336,6 @@ impl Download<'_> {
             }
         }
     }
-}
-
-/// Flushes the writer: a download returns only once its bytes are out of the writer's buffer.
-async fn finish<W: AsyncWrite + Unpin + ?Sized>(
-    info: DownloadInfo,
-    out: &mut W,
-) -> Result<DownloadInfo> {
-    out.flush().await.map_err(write_error)?;
-    Ok(info)
 }
 
 fn write_error(e: std::io::Error) -> Error {

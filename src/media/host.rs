@@ -2,14 +2,15 @@
 //! hours) on another host than Gong's API: they are fetched with the client's own connection pool
 //! ([`GongClient::http`]) but **without** Gong credentials (a presigned URL needs none, and credentials
 //! must never go to a third host), outside Gong's request budget (the media host is not Gong's API),
-//! with the same classification ([`reason_of`]) and the client's one retry policy
-//! ([`GongClient::policy`], [`GongClient::wait_after_failure`]): the config's request timeout and
-//! backoff, bounded by total wait.
+//! with the same classification ([`reason_of`], [`kind_of`]). Their callers run their attempts through
+//! the client's one retry driver ([`GongClient::before_attempt`], [`GongClient::after_attempt`] with a
+//! [`crate::client::Target::media`]): the config's request timeout and backoff, bounded by total wait,
+//! and the media host's breaker.
 
 use reqwest::header::{CONTENT_RANGE, RANGE};
 use reqwest::StatusCode;
 
-use crate::client::{reason_of, verdict_of, Attempts, GongClient, Verdict};
+use crate::client::{kind_of, reason_of, GongClient};
 use crate::error::{Error, ErrorKind, Reason, Result};
 
 use super::urls::redact_url;
@@ -53,41 +54,38 @@ pub(super) async fn media_get(
     client: &GongClient,
     url: &str,
     range: Option<&str>,
-    attempts: &Attempts,
     what: &str,
-) -> Result<Option<reqwest::Response>> {
-    media_send(client, reqwest::Method::GET, url, range, attempts, what).await
+) -> Result<Sent> {
+    media_send(client, reqwest::Method::GET, url, range, what).await
 }
 
-/// One request to a media URL (no Gong credentials), within the client's request timeout. `Ok(None)`
-/// when it failed in a way the retry policy retries (it waited already); the error when the policy is
-/// spent.
+/// What one request to a media URL got: an answer, or a failure that a retry may mend (`Transport` or
+/// `Unreachable`, for the retry driver to decide on). Failures no retry mends are the `Err` of
+/// [`media_send`].
+pub(crate) type Sent = std::result::Result<reqwest::Response, Error>;
+
+/// One request to a media URL (no Gong credentials), within the client's request timeout.
 pub(crate) async fn media_send(
     client: &GongClient,
     method: reqwest::Method,
     url: &str,
     range: Option<&str>,
-    attempts: &Attempts,
     what: &str,
-) -> Result<Option<reqwest::Response>> {
+) -> Result<Sent> {
     let mut request = client.http().request(method, url);
     if let Some(h) = range {
         request = request.header(RANGE, h);
     }
     let timeout = client.policy().request_timeout;
-    let error = match tokio::time::timeout(timeout, request.send()).await {
-        Ok(Ok(r)) => return Ok(Some(r)),
-        Ok(Err(e)) => send_failure(&e, url, what)?,
-        Err(_) => Error::transient(format!(
+    Ok(match tokio::time::timeout(timeout, request.send()).await {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(e)) => Err(send_failure(&e, url, what)?),
+        Err(_) => Err(Error::transient(format!(
             "The media host did not answer within {} s for {what}.",
             timeout.as_secs()
         ))
-        .with_reason(Reason::Transport),
-    };
-    client
-        .wait_after_failure(what, attempts, error, None)
-        .await?;
-    Ok(None)
+        .with_reason(Reason::Transport)),
+    })
 }
 
 /// The error of a request to a media URL that got no answer. `Err` when no retry can mend it (a
@@ -132,10 +130,10 @@ pub(crate) fn host_error(status: StatusCode, what: &str, text: &str) -> Error {
         Reason::NotFound => format!("The media host has nothing for {what} ({text})."),
         _ => format!("The media host answered HTTP {code} for {what}: {text}"),
     };
-    let error = match verdict_of(&reason, None) {
-        Verdict::Retry(_) => Error::transient(message),
-        Verdict::Fail(ErrorKind::Config) => Error::config(message),
-        _ => Error::system(message),
+    let error = match kind_of(&reason) {
+        ErrorKind::Transient => Error::transient(message),
+        ErrorKind::Config => Error::config(message),
+        ErrorKind::System => Error::system(message),
     };
     error.with_status(code).with_reason(reason)
 }

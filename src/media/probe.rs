@@ -2,8 +2,10 @@
 //! `call_media_probe` off, no request at all (the content type from the URL's file extension, no size).
 //!
 //! A probe is not a Gong API request: it goes to the presigned media host, outside Gong's request budget,
-//! through [`crate::media::media_send`] (no credentials, the client's timeout, retry policy and
-//! classification). It asks `HEAD` first: no body, so the connection goes straight back to the pool.
+//! through [`crate::media::media_send`] (no credentials, the client's timeout and classification), its
+//! attempts through the client's retry driver (retry policy, and the media host's breaker: once a probe
+//! gave up on a host that keeps failing, the other probes of the sync do not ask it). It asks `HEAD`
+//! first: no body, so the connection goes straight back to the pool.
 //! A host that refuses `HEAD` (403, 405, 501, 400: an S3 URL presigned for GET answers 403) gets the
 //! one-byte ranged `GET` instead, and no more `HEAD` for the rest of the read (one [`Probes`] per read),
 //! so a refusing host costs one extra request per probe in flight when it is first found out.
@@ -17,7 +19,7 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use tokio::sync::Semaphore;
 
-use crate::client::{parse_retry_after, verdict_of, Attempts, GongClient, Verdict};
+use crate::client::{parse_retry_after, Attempt, Attempts, GongClient, Target};
 use crate::media::{content_range, header_text, host_error, media_send, redact_url};
 
 /// Probes in flight at once per read. The media host (S3-style object storage) is not under Gong's
@@ -95,53 +97,56 @@ fn refuses_head(status: StatusCode) -> bool {
     )
 }
 
-/// One probe with `HEAD`, or with a one-byte ranged `GET`, retried under the client's policy.
+/// One probe with `HEAD`, or with a one-byte ranged `GET`, retried by the client's driver.
 async fn probe_once(client: &GongClient, method: Method, url: &str) -> Probed {
-    let what = format!("the size of {}", redact_url(url));
-    let head = method == Method::HEAD;
-    let range = (!head).then_some("bytes=0-0");
+    let target = Target::media(format!("the size of {}", redact_url(url)), url);
     let mut attempts = Attempts::default();
     loop {
-        attempts.start();
-        let response = match media_send(client, method.clone(), url, range, &attempts, &what).await
-        {
-            Ok(Some(r)) => r,
-            Ok(None) => continue,
+        if client.before_attempt(&target, &mut attempts).is_err() {
+            return Probed::Unknown;
+        }
+        let outcome = probe_attempt(client, &method, url, target.what()).await;
+        match client.after_attempt(&target, &attempts, outcome).await {
+            Ok(Some(probed)) => return probed,
+            Ok(None) => {}
             Err(_) => return Probed::Unknown,
-        };
-        let status = response.status();
-        let headers = response.headers();
-        if status.is_success() {
-            let ct = header_text(headers, CONTENT_TYPE);
-            let size = if status == StatusCode::PARTIAL_CONTENT {
-                content_range(headers).1
-            } else {
-                // Not `response.content_length()`: the body of an answer to HEAD is empty.
-                headers
-                    .get(CONTENT_LENGTH)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse().ok())
-            };
-            return Probed::Known(size, ct);
-        }
-        if head && refuses_head(status) {
-            return Probed::Refused;
-        }
-        let retry_after = parse_retry_after(headers);
-        let error = host_error(status, &what, "");
-        match verdict_of(error.reason(), retry_after) {
-            Verdict::Retry(after) => {
-                if client
-                    .wait_after_failure(&what, &attempts, error, after)
-                    .await
-                    .is_err()
-                {
-                    return Probed::Unknown;
-                }
-            }
-            _ => return Probed::Unknown,
         }
     }
+}
+
+/// One request of a probe, and what its answer says.
+async fn probe_attempt(
+    client: &GongClient,
+    method: &Method,
+    url: &str,
+    what: &str,
+) -> crate::error::Result<Attempt<Probed>> {
+    let head = method == Method::HEAD;
+    let range = (!head).then_some("bytes=0-0");
+    let response = match media_send(client, method.clone(), url, range, what).await? {
+        Ok(response) => response,
+        Err(failure) => return Ok(Attempt::Failed(failure, None)),
+    };
+    let status = response.status();
+    let headers = response.headers();
+    if status.is_success() {
+        let ct = header_text(headers, CONTENT_TYPE);
+        let size = if status == StatusCode::PARTIAL_CONTENT {
+            content_range(headers).1
+        } else {
+            // Not `response.content_length()`: the body of an answer to HEAD is empty.
+            headers
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+        };
+        return Ok(Attempt::Done(Probed::Known(size, ct)));
+    }
+    if head && refuses_head(status) {
+        return Ok(Attempt::Done(Probed::Refused));
+    }
+    let retry_after = parse_retry_after(headers);
+    Ok(Attempt::Failed(host_error(status, what, ""), retry_after))
 }
 
 /// The MIME type a media URL's file extension names (`…/recording.mp3?sig=…` → `audio/mpeg`); `None`

@@ -39,8 +39,11 @@ pub(super) fn answer(st: &AppState, req: &Request) -> FaultStep {
     let fault = {
         let mut f = st.faults.lock().unwrap();
         let n = f.1;
-        f.1 += 1;
-        f.0.decide(n)
+        let path = req.uri().path();
+        f.1 += u64::from(f.0.applies_to(path));
+        Some(n)
+            .filter(|_| f.0.applies_to(path))
+            .and_then(|n| f.0.decide(n))
             .filter(|&k| k.per_request())
             .map(|k| (k, f.0.slow_ms))
     };
