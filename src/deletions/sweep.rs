@@ -203,6 +203,7 @@ async fn list_range(
     }
     let mut cursors = HashSet::new();
     let mut cursor: Option<String> = None;
+    let mut empty_pages = 0;
     loop {
         let mut page: ApiRequest = request.clone();
         if let Some(c) = &cursor {
@@ -218,7 +219,19 @@ async fn list_range(
                 )))
             }
         };
+        let before = ids.len();
         cursor = read_page(&body, &mut ids)?;
+        empty_pages = if ids.len() == before {
+            empty_pages + 1
+        } else {
+            0
+        };
+        if empty_pages > 3 && cursor.is_some() {
+            return Err(Error::system(
+                "Gong sent empty pages naming a next page, again and again, while the deletion sweep listed calls.",
+            )
+            .with_reason(Reason::BadBody));
+        }
         match &cursor {
             None => break,
             _ if !whole => break,
@@ -243,12 +256,11 @@ fn read_page(body: &[u8], ids: &mut Vec<u64>) -> Result<Option<String>> {
     };
     let page: Value =
         serde_json::from_slice(body).map_err(|e| bad(format!("is not JSON ({e})")))?;
-    for call in page
-        .get(CALLS.record_key)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    // Gong answers an empty range with a 404; a page without its list is not "no calls" (taking it so
+    // would announce every remembered call of the week deleted).
+    let calls = (page.get(CALLS.record_key).and_then(Value::as_array))
+        .ok_or_else(|| bad(format!("has no `{}` list", CALLS.record_key)))?;
+    for call in calls {
         let id =
             id_string(call.get("id")).ok_or_else(|| bad("holds a call without an id".into()))?;
         let number = id
@@ -368,6 +380,16 @@ mod tests {
         assert_eq!(again.history, 0);
         // 0: every sync lists the whole history.
         assert_eq!(due(&m, start, now, Duration::days(3), 0).weeks.len(), 53);
+    }
+
+    #[test]
+    fn a_page_without_its_list_is_an_error_not_an_empty_week() {
+        let mut ids = Vec::new();
+        let page = br#"{"records":{"cursor":"c"},"calls":[{"id":"7"},{"id":8}]}"#;
+        assert_eq!(read_page(page, &mut ids).unwrap().as_deref(), Some("c"));
+        assert_eq!(ids, [7, 8]);
+        assert!(read_page(br#"{"records":{}}"#, &mut ids).is_err());
+        assert!(read_page(br#"{"calls":[{"id":"x"}]}"#, &mut ids).is_err());
     }
 
     #[test]
