@@ -276,6 +276,12 @@ impl StreamDef {
         self.cursor.is_some()
     }
 
+    /// A full refresh of the stream resumes after its written slices (`engine/resume.rs`): every plan
+    /// of more than one request chain.
+    pub fn resumable(&self) -> bool {
+        !matches!(self.plan, Plan::Single)
+    }
+
     /// The JSON Schema of the stream's records: its model's, with [`DELETED_AT`] where deletions reach it.
     pub fn json_schema(&self) -> Value {
         let mut schema = (self.schema)();
@@ -339,15 +345,18 @@ impl StreamDef {
             name: self.name.to_string(),
             json_schema: self.json_schema(),
             supported_sync_modes: modes,
-            source_defined_cursor: self.cursor.map(|_| true),
+            // A resumable full-refresh stream has a synthetic cursor (its resume position), so the
+            // protocol asks for `source_defined_cursor` on it too.
+            source_defined_cursor: (self.incremental() || self.resumable()).then_some(true),
             default_cursor_field: self.cursor.map(|c| vec![c.to_string()]).unwrap_or_default(),
             source_defined_primary_key: self
                 .primary_key
                 .iter()
                 .map(|k| vec![k.to_string()])
                 .collect(),
-            // Incremental streams checkpoint after every window, so an interrupted sync resumes there.
-            is_resumable: self.incremental(),
+            // Incremental streams checkpoint after every window, full-refresh streams after every slice
+            // (`engine/resume.rs`), so an interrupted sync resumes there.
+            is_resumable: self.incremental() || self.resumable(),
             is_file_based: (self.lift == Lift::CallMedia).then_some(true),
         }
     }

@@ -396,3 +396,39 @@ fn a_kill_anywhere_in_a_sync_that_finds_deletions_loses_none_and_invents_none() 
         );
     }
 }
+
+/// The sweep's requests, from its end LOG line.
+fn sweep_requests(run: &Run) -> u64 {
+    let line = (run.of_type("LOG"))
+        .filter_map(|m| m["log"]["message"].as_str())
+        .find(|l| l.starts_with("Deletion sweep:"))
+        .expect("the sweep's LOG line");
+    let after = line.split(" weeks listed with ").nth(1).unwrap();
+    after.split(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn three_empty_years_cost_the_sweep_a_few_requests_not_one_a_week() {
+    let sandbox = start_sandbox(sandbox_config());
+    let mut cost = Vec::new();
+    for days_back in [70, 70 + 3 * 365] {
+        let dir = tempfile::tempdir().unwrap();
+        let start = Utc::now().date_naive() - Duration::days(days_back);
+        let config = config_for(&sandbox.base_url(), &format!("{start}T00:00:00Z"));
+        let config = write_json(dir.path(), "config.json", &config);
+        let discovered = discover(&config);
+        let catalog = configured_catalog(&discovered, &[("calls", "incremental")]);
+        let catalog = write_json(dir.path(), "catalog.json", &catalog);
+        let run = run_read(&config, &catalog, None);
+        assert_eq!(run.code, 0, "{:#?}", run.errors());
+        cost.push(sweep_requests(&run));
+    }
+    // 157 more weeks, listed one a week, would cost 157 more requests; probed in ranges that double
+    // while empty (up to 32 weeks), about 6 per 32 weeks.
+    let extra = cost[1] - cost[0];
+    eprintln!(
+        "sweep requests: {} from 70 days back, {} from 3 years more",
+        cost[0], cost[1]
+    );
+    assert!(extra <= 40, "{cost:?}");
+}

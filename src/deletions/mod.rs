@@ -115,12 +115,16 @@ pub async fn prepare(
     let (old, old_value) = read_memory(&targets, states, cfg, logs);
     let end = cfg.end_or(now);
     let due = sweep::due(&old, cfg.start, end, cfg.lookback, cfg.deletion_sweep_days);
+    let remembered: usize = (due.weeks.iter())
+        .filter_map(|w| old.weeks.get(w))
+        .map(|w| w.ids.len().div_ceil(100).max(1))
+        .sum();
     logs.push((Info, format!(
-        "Planned requests: deletion sweep (propagate_deletes) lists {} weeks of calls with GET /v2/calls, at least {} requests (one per 100 calls of a week): {} recent, {} of the history due today (all of it every {} days), {} never listed (they only build the memory). The memory holds {} calls in {} weeks.",
-        due.weeks.len(), due.weeks.len(), due.recent, due.history, cfg.deletion_sweep_days, due.new, old.calls(), old.weeks.len()
+        "Planned requests: deletion sweep (propagate_deletes) lists {} weeks of calls with GET /v2/calls, about {remembered} requests for the calls remembered in them (one per 100 calls of a week) and more for new calls: {} recent, {} of the history due today (all of it every {} days), {} never listed (they only build the memory; empty weeks are probed as ranges). The memory holds {} calls in {} weeks.",
+        due.weeks.len(), due.recent, due.history, cfg.deletion_sweep_days, due.new, old.calls(), old.weeks.len()
     )));
     let sent = client.requests_sent();
-    let (listed, failed) = sweep::list_weeks(client, cfg, &due.weeks, end).await;
+    let (listed, failed) = sweep::list_weeks(client, cfg, &due.weeks, &old, end).await;
     if let Some((monday, e)) = failed.first() {
         logs.push((Warn, format!(
             "The deletion sweep could not list {} of {} weeks (the week of {monday}: {}); their calls are checked on a later sync, and no deletion is announced for them now.",

@@ -87,22 +87,46 @@ pub fn due(
     due
 }
 
-/// Lists the call ids of each week (at most `concurrency` requests at once). A week whose listing
-/// failed is absent from the result, with its error.
+/// Weeks probed as one range at most, while they hold no call (see [`list_weeks`]).
+const SPAN_WEEKS: usize = 32;
+
+/// Lists the call ids of each week (at most `concurrency` listings at once). A week remembered with
+/// calls is listed alone. The others (never listed, or empty when last listed) go in stretches of up to
+/// [`SPAN_WEEKS`] consecutive weeks, probed as ranges that double while they hold no call, so empty
+/// history costs a few requests, not one a week. A week whose listing failed is absent from the result,
+/// with its error.
 pub async fn list_weeks(
     client: &GongClient,
     cfg: &Config,
     weeks: &[NaiveDate],
+    memory: &Memory,
     end: DateTime<Utc>,
 ) -> (BTreeMap<NaiveDate, Vec<u64>>, Vec<(NaiveDate, Error)>) {
-    let concurrency = cfg.max_concurrent_requests.max(1);
-    let results: Vec<(NaiveDate, Result<Vec<u64>>)> = stream::iter(weeks.iter().copied())
-        .map(|monday| async move { (monday, list_week(client, cfg, monday, end).await) })
-        .buffer_unordered(concurrency)
+    let known = |w: &NaiveDate| memory.weeks.get(w).is_some_and(|k| !k.ids.is_empty());
+    let mut jobs: Vec<Vec<NaiveDate>> = weeks
+        .iter()
+        .filter(|w| known(w))
+        .map(|&w| vec![w])
+        .collect();
+    for &w in weeks.iter().filter(|w| !known(w)) {
+        match jobs.last_mut() {
+            Some(run)
+                if run.len() < SPAN_WEEKS
+                    && !known(&run[0])
+                    && run.last().is_some_and(|&l| l + Duration::days(7) == w) =>
+            {
+                run.push(w)
+            }
+            _ => jobs.push(vec![w]),
+        }
+    }
+    let results: Vec<Vec<(NaiveDate, Result<Vec<u64>>)>> = stream::iter(jobs)
+        .map(|run| async move { probe(client, cfg, &run, end).await })
+        .buffer_unordered(cfg.max_concurrent_requests.max(1))
         .collect()
         .await;
     let (mut listed, mut failed) = (BTreeMap::new(), Vec::new());
-    for (monday, result) in results {
+    for (monday, result) in results.into_iter().flatten() {
         match result {
             Ok(ids) => {
                 listed.insert(monday, ids);
@@ -113,15 +137,59 @@ pub async fn list_weeks(
     (listed, failed)
 }
 
-/// The ids of the calls Gong lists for one week of the synced history, sorted, without repeats.
-async fn list_week(
+/// Lists consecutive weeks: one at a time, and after an empty one, ranges twice as wide while they come
+/// back empty (a range holding calls is then listed week by week).
+async fn probe(
     client: &GongClient,
     cfg: &Config,
-    monday: NaiveDate,
+    weeks: &[NaiveDate],
     end: DateTime<Utc>,
+) -> Vec<(NaiveDate, Result<Vec<u64>>)> {
+    let mut out = Vec::with_capacity(weeks.len());
+    let (mut i, mut span) = (0, 1);
+    while i < weeks.len() {
+        let n = span.min(weeks.len() - i);
+        let (from, to) = (weeks[i], weeks[i + n - 1] + Duration::days(7));
+        if n == 1 {
+            let result = list_range(client, cfg, from, to, end, true).await;
+            span = if result.as_ref().is_ok_and(Vec::is_empty) {
+                2
+            } else {
+                1
+            };
+            out.push((weeks[i], result));
+            i += 1;
+            continue;
+        }
+        match list_range(client, cfg, from, to, end, false).await {
+            Ok(ids) if ids.is_empty() => {
+                out.extend(weeks[i..i + n].iter().map(|&w| (w, Ok(Vec::new()))));
+                i += n;
+                span = (span * 2).min(SPAN_WEEKS);
+            }
+            Ok(_) => span = 1,
+            Err(e) => {
+                out.extend(weeks[i..i + n].iter().map(|&w| (w, Err(e.clone()))));
+                i += n;
+            }
+        }
+    }
+    out
+}
+
+/// The ids of the calls Gong lists from Monday `from` to Monday `to` (within the synced history),
+/// sorted, without repeats: every page, or with `whole` false the first page only (to learn whether
+/// the range holds any call).
+async fn list_range(
+    client: &GongClient,
+    cfg: &Config,
+    from: NaiveDate,
+    to: NaiveDate,
+    end: DateTime<Utc>,
+    whole: bool,
 ) -> Result<Vec<u64>> {
-    let from = week_start(monday).max(cfg.start);
-    let to = (week_start(monday) + Duration::days(7)).min(end);
+    let from = week_start(from).max(cfg.start);
+    let to = week_start(to).min(end);
     let mut ids = Vec::new();
     if from >= to {
         return Ok(ids);
@@ -135,6 +203,7 @@ async fn list_week(
     }
     let mut cursors = HashSet::new();
     let mut cursor: Option<String> = None;
+    let mut empty_pages = 0;
     loop {
         let mut page: ApiRequest = request.clone();
         if let Some(c) = &cursor {
@@ -150,9 +219,22 @@ async fn list_week(
                 )))
             }
         };
+        let before = ids.len();
         cursor = read_page(&body, &mut ids)?;
+        empty_pages = if ids.len() == before {
+            empty_pages + 1
+        } else {
+            0
+        };
+        if empty_pages > 3 && cursor.is_some() {
+            return Err(Error::system(
+                "Gong sent empty pages naming a next page, again and again, while the deletion sweep listed calls.",
+            )
+            .with_reason(Reason::BadBody));
+        }
         match &cursor {
             None => break,
+            _ if !whole => break,
             Some(c) if !cursors.insert(c.clone()) => {
                 return Err(Error::system(
                     "Gong sent a cursor twice while the deletion sweep listed calls.",
@@ -174,12 +256,11 @@ fn read_page(body: &[u8], ids: &mut Vec<u64>) -> Result<Option<String>> {
     };
     let page: Value =
         serde_json::from_slice(body).map_err(|e| bad(format!("is not JSON ({e})")))?;
-    for call in page
-        .get(CALLS.record_key)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    // Gong answers an empty range with a 404; a page without its list is not "no calls" (taking it so
+    // would announce every remembered call of the week deleted).
+    let calls = (page.get(CALLS.record_key).and_then(Value::as_array))
+        .ok_or_else(|| bad(format!("has no `{}` list", CALLS.record_key)))?;
+    for call in calls {
         let id =
             id_string(call.get("id")).ok_or_else(|| bad("holds a call without an id".into()))?;
         let number = id
@@ -299,6 +380,16 @@ mod tests {
         assert_eq!(again.history, 0);
         // 0: every sync lists the whole history.
         assert_eq!(due(&m, start, now, Duration::days(3), 0).weeks.len(), 53);
+    }
+
+    #[test]
+    fn a_page_without_its_list_is_an_error_not_an_empty_week() {
+        let mut ids = Vec::new();
+        let page = br#"{"records":{"cursor":"c"},"calls":[{"id":"7"},{"id":8}]}"#;
+        assert_eq!(read_page(page, &mut ids).unwrap().as_deref(), Some("c"));
+        assert_eq!(ids, [7, 8]);
+        assert!(read_page(br#"{"records":{}}"#, &mut ids).is_err());
+        assert!(read_page(br#"{"calls":[{"id":"x"}]}"#, &mut ids).is_err());
     }
 
     #[test]

@@ -20,8 +20,13 @@ impl Engine {
             slot.2 = true;
         }
         let mut checkpointed = false;
-        while let Some(&(_, checkpoint, true)) = run.open.front() {
+        while let Some(&(closed, checkpoint, true)) = run.open.front() {
             run.open.pop_front();
+            if !run.incremental {
+                // A full refresh checkpoints its position (`resume.rs`).
+                run.resume.closed(closed);
+                checkpointed = true;
+            }
             if let (true, Some(cursor)) = (run.incremental, checkpoint) {
                 // Never move a saved cursor backwards (a state from the future stays put).
                 if run
@@ -34,12 +39,13 @@ impl Engine {
                 checkpointed = true;
             }
         }
-        if let (true, Some(cp)) = (checkpointed, &run.last_checkpoint) {
-            self.emit_state(
-                run.sel.def.name,
-                cp.to_state(run.date_only),
-                run.since_state,
-            );
+        let state = match (checkpointed, run.incremental, &run.last_checkpoint) {
+            (true, true, Some(cp)) => Some(cp.to_state(run.date_only)),
+            (true, false, _) => Some(run.resume.state()),
+            _ => None,
+        };
+        if let Some(state) = state {
+            self.emit_state(run.sel.def.name, state, run.since_state);
             run.since_state = 0;
             run.states_emitted += 1;
         }

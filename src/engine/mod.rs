@@ -30,6 +30,7 @@ pub mod plan;
 mod planning;
 mod private;
 pub mod producer;
+mod resume;
 pub mod riders;
 pub mod shared;
 pub mod splitter;
@@ -109,6 +110,8 @@ struct Run<'s> {
     tally: Arc<AtomicU64>,
     /// The windows the stream fetches for other streams, and those it takes from them (`listings.rs`).
     sharing: listings::Sharing,
+    /// A full-refresh stream's written slices, for its resume STATE (`resume.rs`).
+    resume: resume::Resume,
 }
 
 impl<'s> Run<'s> {
@@ -140,6 +143,7 @@ impl<'s> Run<'s> {
             plan_error: None,
             tally: Arc::new(AtomicU64::new(0)),
             sharing: listings::Sharing::default(),
+            resume: resume::Resume::default(),
         }
     }
 
@@ -324,6 +328,9 @@ impl Engine {
             match at.slices.as_mut().and_then(Iterator::next) {
                 Some(slice) => {
                     let checkpoint = slice.checkpoint;
+                    if !runs[i].incremental {
+                        runs[i].resume.started(at.seq, &slice);
+                    }
                     let task = self.start(&runs[i], slice, at.seq, gate, running);
                     runs[i].open.push_back((at.seq, checkpoint, false));
                     runs[i].tasks.push(task);

@@ -30,6 +30,7 @@ impl Engine {
         states: &HashMap<String, Value>,
     ) -> (Vec<Planned>, costs::Costs) {
         let mut plans = self.plan_all(runs, states).await;
+        self.skip_written(runs, &mut plans, states);
         share(runs, &mut plans);
         self.probes.clear();
         let costs = self.log_plan(runs, &plans);
