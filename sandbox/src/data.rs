@@ -600,10 +600,16 @@ impl Dataset {
     /// access list, CRM associations, logs: the sandbox generates them from the call), as Gong's
     /// data-privacy erasure and retention purge do. Returns the ids removed (see `server/erase.rs`).
     pub fn remove_calls(&mut self, erase: impl Fn(&Dataset, &CallRec) -> bool) -> Vec<String> {
-        let (gone, kept): (Vec<CallRec>, Vec<CallRec>) = std::mem::take(&mut self.calls)
+        let (mut gone, kept): (Vec<CallRec>, Vec<CallRec>) = std::mem::take(&mut self.calls)
             .into_iter()
             .partition(|c| erase(self, c));
         self.calls = kept;
+        // Calls the clock has not processed yet go too, or moving the clock would bring them back.
+        let (gone_later, waiting): (Vec<CallRec>, Vec<CallRec>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|c| erase(self, c));
+        self.pending = waiting;
+        gone.extend(gone_later);
         self.call_index = self
             .calls
             .iter()
