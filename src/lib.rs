@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod client;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod download_file;
@@ -11,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod execute;
 pub mod gong;
+pub mod ledger;
 pub mod mcp;
 pub mod media;
 pub mod models;

@@ -208,6 +208,36 @@ pub enum Lift {
     EntryHash,
 }
 
+/// How often a stream is worth reading (issue 23): Gong's quota is per day, and re-reading data that
+/// cannot have changed on every hourly run spent it eight times over. Applies to incremental syncs: a
+/// stream that is not due emits nothing and keeps its state; a full-refresh stream is always read (its
+/// destination table would otherwise be replaced by nothing). `stream_cadence_hours` overrides the hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadence {
+    /// Every run: new calls and what is read from them arrive all the time.
+    EveryRun,
+    /// At most once per `hours`: streams of periods (days, weeks, months) or windows where new data
+    /// arrives slowly or an open period is re-read until it closes.
+    Hours(u32),
+    /// A snapshot without change times, read whole at most once per `hours`. Records get
+    /// [`SNAPSHOT_FIELD`] (the instant of the read, the same for the whole snapshot) as cursor, so an
+    /// incremental (append + dedup) sync keeps the latest copy of each record while nothing is read.
+    Snapshot(u32),
+}
+
+impl Cadence {
+    /// The default hours between reads (0: every run).
+    pub fn hours(self) -> u32 {
+        match self {
+            Cadence::EveryRun => 0,
+            Cadence::Hours(h) | Cadence::Snapshot(h) => h,
+        }
+    }
+}
+
+/// The cursor field the connector adds to the records of [`Cadence::Snapshot`] streams.
+pub const SNAPSHOT_FIELD: &str = "snapshotAt";
+
 #[derive(Debug)]
 pub struct StreamDef {
     pub name: &'static str,
@@ -235,6 +265,8 @@ pub struct StreamDef {
     pub unique: bool,
     /// The stream can be read from another selected stream's pages (see [`Ride`]).
     pub rides: Option<Ride>,
+    /// How often the stream is read in incremental syncs (see [`Cadence`]).
+    pub cadence: Cadence,
 }
 
 impl StreamDef {
@@ -255,6 +287,31 @@ impl StreamDef {
         all
     }
 
+    /// The JSON Schema of the stream's records: its model's, plus [`SNAPSHOT_FIELD`] for a snapshot
+    /// stream (a field the connector adds).
+    pub fn json_schema(&self) -> Value {
+        let mut schema = (self.schema)();
+        if let (Cadence::Snapshot(_), Some(props)) = (
+            self.cadence,
+            schema.get_mut("properties").and_then(Value::as_object_mut),
+        ) {
+            props.insert(
+                SNAPSHOT_FIELD.to_string(),
+                serde_json::json!({
+                    "description": "Added by the connector: when this snapshot of the stream was read \
+                        (UTC, the same for every record of one read). The stream's cursor: Gong gives these \
+                        objects no change time, so the stream is read whole at most once per its cadence.",
+                    "type": ["string", "null"],
+                    "format": "date-time"
+                }),
+            );
+            let mut entries: Vec<(String, Value)> = std::mem::take(props).into_iter().collect();
+            entries.sort_by(|(a, _), (b, _)| a.cmp(b));
+            props.extend(entries);
+        }
+        schema
+    }
+
     pub fn incremental(&self) -> bool {
         self.cursor.is_some()
     }
@@ -267,7 +324,7 @@ impl StreamDef {
         }
         CatalogStream {
             name: self.name.to_string(),
-            json_schema: (self.schema)(),
+            json_schema: self.json_schema(),
             supported_sync_modes: modes,
             source_defined_cursor: self.cursor.map(|_| true),
             default_cursor_field: self.cursor.map(|c| vec![c.to_string()]).unwrap_or_default(),
@@ -305,6 +362,17 @@ const fn stream(
 
         unique: false,
         rides: None,
+        cadence: Cadence::EveryRun,
+    }
+}
+
+/// A snapshot stream (see [`Cadence::Snapshot`]): read at most every `hours`, its records stamped with
+/// the read's instant, its cursor.
+const fn snapshot(hours: u32, def: StreamDef) -> StreamDef {
+    StreamDef {
+        cursor: Some(SNAPSHOT_FIELD),
+        cadence: Cadence::Snapshot(hours),
+        ..def
     }
 }
 
@@ -349,10 +417,13 @@ const fn by_call_ids(
 }
 
 pub const STREAMS: &[StreamDef] = &[
-    StreamDef {
-        lists: Some(Parent::Users),
-        ..stream("users", &ep::USERS, &["id"], schema_for::<UsersRecord>)
-    },
+    snapshot(
+        24,
+        StreamDef {
+            lists: Some(Parent::Users),
+            ..stream("users", &ep::USERS, &["id"], schema_for::<UsersRecord>)
+        },
+    ),
     StreamDef {
         cursor: Some("started"),
         plan: Plan::CallWindows {
@@ -378,21 +449,25 @@ pub const STREAMS: &[StreamDef] = &[
             schema_for::<CallsExtensiveRecord>,
         )
     },
-    StreamDef {
-        lists: Some(Parent::Workspaces),
-        ..stream(
-            "workspaces",
-            &ep::WORKSPACES,
-            &["id"],
-            schema_for::<WorkspacesRecord>,
-        )
-    },
+    snapshot(
+        24,
+        StreamDef {
+            lists: Some(Parent::Workspaces),
+            ..stream(
+                "workspaces",
+                &ep::WORKSPACES,
+                &["id"],
+                schema_for::<WorkspacesRecord>,
+            )
+        },
+    ),
     by_call_ids(
         "call_transcripts",
         &ep::TRANSCRIPTS,
         schema_for::<CallTranscriptsRecord>,
     ),
     StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("fromDate"),
         plan: Plan::DayRanges {
             source: &ep::STATS_AGGREGATE_BY_PERIOD,
@@ -412,6 +487,7 @@ pub const STREAMS: &[StreamDef] = &[
         )
     },
     StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("fromDate"),
         plan: Plan::DayRanges {
             source: &ep::STATS_DAY_BY_DAY,
@@ -431,6 +507,7 @@ pub const STREAMS: &[StreamDef] = &[
         )
     },
     StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("fromDate"),
         plan: Plan::Periods {
             period: STATS_DATES,
@@ -442,41 +519,54 @@ pub const STREAMS: &[StreamDef] = &[
             schema_for::<StatsInteractionRecord>,
         )
     },
-    stream(
-        "settings_scorecards",
-        &ep::SETTINGS_SCORECARDS,
-        &["scorecardId"],
-        schema_for::<SettingsScorecardsRecord>,
+    snapshot(
+        24,
+        stream(
+            "settings_scorecards",
+            &ep::SETTINGS_SCORECARDS,
+            &["scorecardId"],
+            schema_for::<SettingsScorecardsRecord>,
+        ),
+    ),
+    snapshot(
+        24,
+        StreamDef {
+            workspace_filter: true,
+            ..stream(
+                "settings_trackers",
+                &ep::SETTINGS_TRACKERS,
+                &["trackerId"],
+                schema_for::<SettingsTrackersRecord>,
+            )
+        },
+    ),
+    snapshot(
+        24,
+        StreamDef {
+            plan: Plan::PerWorkspace,
+            lists: Some(Parent::Folders),
+            ..stream(
+                "library_folders",
+                &ep::LIBRARY_FOLDERS,
+                &["id"],
+                schema_for::<LibraryFoldersRecord>,
+            )
+        },
+    ),
+    snapshot(
+        24,
+        StreamDef {
+            plan: Plan::PerFolder { param: "folderId" },
+            ..stream(
+                "library_folder_content",
+                &ep::LIBRARY_FOLDER_CONTENT,
+                &["folderId", "id"],
+                schema_for::<LibraryFolderContentRecord>,
+            )
+        },
     ),
     StreamDef {
-        workspace_filter: true,
-        ..stream(
-            "settings_trackers",
-            &ep::SETTINGS_TRACKERS,
-            &["trackerId"],
-            schema_for::<SettingsTrackersRecord>,
-        )
-    },
-    StreamDef {
-        plan: Plan::PerWorkspace,
-        lists: Some(Parent::Folders),
-        ..stream(
-            "library_folders",
-            &ep::LIBRARY_FOLDERS,
-            &["id"],
-            schema_for::<LibraryFoldersRecord>,
-        )
-    },
-    StreamDef {
-        plan: Plan::PerFolder { param: "folderId" },
-        ..stream(
-            "library_folder_content",
-            &ep::LIBRARY_FOLDER_CONTENT,
-            &["folderId", "id"],
-            schema_for::<LibraryFolderContentRecord>,
-        )
-    },
-    StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("from"),
         plan: Plan::CoachingMonths {
             workspace: "workspace-id",
@@ -494,6 +584,7 @@ pub const STREAMS: &[StreamDef] = &[
         )
     },
     StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("reviewTime"),
         plan: Plan::ReviewWindows {
             window: Bounds {
@@ -533,6 +624,7 @@ pub const STREAMS: &[StreamDef] = &[
     },
     // Issue 17, part 1.
     StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("eventTime"),
         plan: Plan::TypedWindows {
             param: "logType",
@@ -547,21 +639,25 @@ pub const STREAMS: &[StreamDef] = &[
             schema_for::<LogsRecord>,
         )
     },
-    StreamDef {
-        plan: Plan::PerUser,
-        ..stream(
-            "user_settings_history",
-            &ep::USER_SETTINGS_HISTORY,
-            &["userId", "setting", "time"],
-            schema_for::<UserSettingsHistoryRecord>,
-        )
-    },
+    snapshot(
+        168,
+        StreamDef {
+            plan: Plan::PerUser,
+            ..stream(
+                "user_settings_history",
+                &ep::USER_SETTINGS_HISTORY,
+                &["userId", "setting", "time"],
+                schema_for::<UserSettingsHistoryRecord>,
+            )
+        },
+    ),
     by_call_ids(
         "call_users_access",
         &ep::CALLS_USERS_ACCESS,
         schema_for::<CallUsersAccessRecord>,
     ),
     StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("created"),
         plan: Plan::Since {
             from: "fromDateTime",
@@ -574,64 +670,79 @@ pub const STREAMS: &[StreamDef] = &[
         )
     },
     // Issue 17, part 2.
-    StreamDef {
-        plan: Plan::PerWorkspace,
-        lists: Some(Parent::Profiles),
-        ..stream(
-            "permission_profiles",
-            &ep::PERMISSION_PROFILES,
-            &["id"],
-            schema_for::<PermissionProfilesRecord>,
-        )
-    },
-    StreamDef {
-        plan: Plan::PerParent {
-            parent: Parent::Profiles,
-            param: "profileId",
-            field: Some("profileId"),
-            cross: None,
+    snapshot(
+        24,
+        StreamDef {
+            plan: Plan::PerWorkspace,
+            lists: Some(Parent::Profiles),
+            ..stream(
+                "permission_profiles",
+                &ep::PERMISSION_PROFILES,
+                &["id"],
+                schema_for::<PermissionProfilesRecord>,
+            )
         },
-        ..stream(
-            "permission_profile_users",
-            &ep::PERMISSION_PROFILE_USERS,
-            &["profileId", "id"],
-            schema_for::<PermissionProfileUsersRecord>,
-        )
-    },
-    StreamDef {
-        plan: Plan::PerParent {
-            parent: Parent::Users,
-            param: "flowOwnerEmail",
-            field: None,
-            cross: None,
+    ),
+    snapshot(
+        24,
+        StreamDef {
+            plan: Plan::PerParent {
+                parent: Parent::Profiles,
+                param: "profileId",
+                field: Some("profileId"),
+                cross: None,
+            },
+            ..stream(
+                "permission_profile_users",
+                &ep::PERMISSION_PROFILE_USERS,
+                &["profileId", "id"],
+                schema_for::<PermissionProfileUsersRecord>,
+            )
         },
-        workspace_filter: true,
-        unique: true,
-        ..stream("flows", &ep::FLOWS, &["id"], schema_for::<FlowsRecord>)
-    },
-    StreamDef {
-        lists: Some(Parent::CrmIntegrations),
-        ..stream(
-            "crm_integrations",
-            &ep::CRM_INTEGRATIONS,
-            &["integrationId"],
-            schema_for::<CrmIntegrationsRecord>,
-        )
-    },
-    StreamDef {
-        plan: Plan::PerParent {
-            parent: Parent::CrmIntegrations,
-            param: "integrationId",
-            field: Some("integrationId"),
-            cross: Some(("objectType", ep::CRM_OBJECT_TYPES)),
+    ),
+    snapshot(
+        168,
+        StreamDef {
+            plan: Plan::PerParent {
+                parent: Parent::Users,
+                param: "flowOwnerEmail",
+                field: None,
+                cross: None,
+            },
+            workspace_filter: true,
+            unique: true,
+            ..stream("flows", &ep::FLOWS, &["id"], schema_for::<FlowsRecord>)
         },
-        ..stream(
-            "crm_entity_schema",
-            &ep::CRM_ENTITY_SCHEMA,
-            &["integrationId", "objectType", "uniqueName"],
-            schema_for::<CrmEntitySchemaRecord>,
-        )
-    },
+    ),
+    snapshot(
+        24,
+        StreamDef {
+            lists: Some(Parent::CrmIntegrations),
+            ..stream(
+                "crm_integrations",
+                &ep::CRM_INTEGRATIONS,
+                &["integrationId"],
+                schema_for::<CrmIntegrationsRecord>,
+            )
+        },
+    ),
+    snapshot(
+        168,
+        StreamDef {
+            plan: Plan::PerParent {
+                parent: Parent::CrmIntegrations,
+                param: "integrationId",
+                field: Some("integrationId"),
+                cross: Some(("objectType", ep::CRM_OBJECT_TYPES)),
+            },
+            ..stream(
+                "crm_entity_schema",
+                &ep::CRM_ENTITY_SCHEMA,
+                &["integrationId", "objectType", "uniqueName"],
+                schema_for::<CrmEntitySchemaRecord>,
+            )
+        },
+    ),
 ];
 
 pub fn find(name: &str) -> Option<&'static StreamDef> {

@@ -31,7 +31,9 @@ tokio::task_local! {
 /// [`PRIORITY`] (then the earliest) goes first.
 #[derive(Debug)]
 pub struct RateBudget {
-    per_day: u64,
+    /// Requests this process may send: `requests_per_day`, less what the ledger says the last 24 hours
+    /// spent (`ledger.rs`, set by the sync through [`RateBudget::limit`]).
+    per_day: std::sync::atomic::AtomicU64,
     state: Mutex<BudgetState>,
     changed: tokio::sync::Notify,
 }
@@ -67,7 +69,7 @@ impl RateBudget {
             MIN_RATE
         };
         RateBudget {
-            per_day,
+            per_day: per_day.into(),
             state: Mutex::new(BudgetState {
                 interval: Duration::from_secs_f64(1.0 / per_second),
                 slowed_at: None,
@@ -89,14 +91,9 @@ impl RateBudget {
         let priority = PRIORITY.try_with(|p| *p).unwrap_or(0);
         let key = {
             let mut st = self.lock();
-            if st.used >= self.per_day {
-                return Err(Error::transient(format!(
-                    "The request budget of {} requests per day (requests_per_day) is spent. Progress is saved; run the sync again tomorrow or raise the budget if Gong raised your quota.",
-                    self.per_day
-                ))
-                .with_reason(Reason::BudgetSpent));
+            if st.used >= self.limit_now() {
+                return Err(self.spent());
             }
-            st.used += 1;
             st.arrivals += 1;
             let key = (priority, st.arrivals);
             st.waiting.insert(key);
@@ -120,6 +117,12 @@ impl RateBudget {
                 let mut st = self.lock();
                 let now = Instant::now();
                 if st.waiting.first() == Some(&key) && now + SLOT_EARLY >= st.next_slot {
+                    // Counted when granted, not on arrival: the last requests of the day go to the
+                    // highest priority waiting, not to whoever asked first.
+                    if st.used >= self.limit_now() {
+                        return Err(self.spent());
+                    }
+                    st.used += 1;
                     let slot = if now <= st.next_slot + SLOT_SLACK {
                         st.next_slot
                     } else {
@@ -140,6 +143,26 @@ impl RateBudget {
                 None => notified.await,
             }
         }
+    }
+
+    fn limit_now(&self) -> u64 {
+        self.per_day.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn spent(&self) -> Error {
+        Error::transient(format!(
+            "The request budget of this sync ({} requests: requests_per_day less what the last 24 hours spent) is spent. Progress is saved; the next sync goes on once the budget frees up.",
+            self.limit_now()
+        ))
+        .with_reason(Reason::BudgetSpent)
+    }
+
+    /// Lowers the number of requests this process may send to `most` (never raises it): the sync sets
+    /// what its ledger leaves of the day's budget, or closes the budget when Gong's quota is spent.
+    pub fn limit(&self, most: u64) {
+        self.per_day
+            .fetch_min(most, std::sync::atomic::Ordering::Relaxed);
+        self.changed.notify_waiters();
     }
 
     /// Pushes every future slot back until `until` (after a 429).

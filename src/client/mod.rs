@@ -168,6 +168,8 @@ pub struct GongClient {
     /// already replaced token does not refresh again (refresh tokens are single-use).
     token_generation: AtomicU64,
     budget: RateBudget,
+    /// When Gong's quota resets, after a 429 asking for a longer wait than allowed.
+    quota_reset: Mutex<Option<chrono::DateTime<Utc>>>,
     policy: RetryPolicy,
     original_config: Value,
     config_sink: Mutex<Option<ConfigSink>>,
@@ -230,6 +232,7 @@ impl GongClient {
             bearer: Mutex::new(bearer),
             token_generation: AtomicU64::new(0),
             budget: RateBudget::new(config.requests_per_second, config.requests_per_day),
+            quota_reset: Mutex::new(None),
             policy,
             original_config: config.original.clone(),
             config_sink: Mutex::new(None),
@@ -285,6 +288,17 @@ impl GongClient {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Lets this client send at most `most` more requests than it has sent (the sync's share of the day's
+    /// budget after its ledger, `ledger.rs`).
+    pub fn limit_requests(&self, most: u64) {
+        self.budget.limit(self.budget.used().saturating_add(most));
+    }
+
+    /// When Gong said its quota resets, after a 429 whose `Retry-After` was beyond the longest wait.
+    pub fn quota_reset(&self) -> Option<chrono::DateTime<Utc>> {
+        *self.quota_reset.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn requests_sent(&self) -> u64 {
@@ -423,6 +437,9 @@ impl GongClient {
             RateLimitWait::Wait(wait) => wait,
             RateLimitWait::TooLong(wait) => {
                 let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                // Gong's quota is the company's: no other request of this sync would get through.
+                *self.quota_reset.lock().unwrap_or_else(|p| p.into_inner()) = Some(at);
+                self.budget.limit(0);
                 return Err(Error::transient(format!(
                     "Gong's rate limit asks to wait {} s (its daily quota is likely spent), more than max_rate_limit_wait_seconds ({} s{}). Progress is saved; run the sync again after {}.",
                     wait.as_secs(),

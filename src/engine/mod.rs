@@ -29,6 +29,7 @@ pub mod plan;
 mod planning;
 mod private;
 pub mod producer;
+pub mod quota;
 pub mod riders;
 pub mod shared;
 pub mod splitter;
@@ -108,6 +109,10 @@ struct Run<'s> {
     tally: Arc<AtomicU64>,
     /// The windows the stream fetches for other streams, and those it takes from them (`listings.rs`).
     sharing: listings::Sharing,
+    /// Whether the stream is read in this sync (`quota.rs`: its cadence).
+    due: quota::Due,
+    /// The last stream of the read: its final STATE carries the read's whole ledger.
+    last: bool,
 }
 
 impl<'s> Run<'s> {
@@ -139,6 +144,8 @@ impl<'s> Run<'s> {
             plan_error: None,
             tally: Arc::new(AtomicU64::new(0)),
             sharing: listings::Sharing::default(),
+            due: quota::Due::Now { hours: 0 },
+            last: false,
         }
     }
 
@@ -201,15 +208,19 @@ pub struct Engine {
     needs: std::sync::OnceLock<Needs>,
     /// Per provider stream, the field a selected rider of its pages needs (`listings::rides`).
     rides: std::sync::OnceLock<HashMap<&'static str, &'static str>>,
+    /// The day's budget (the ledger) and the streams' cadences (`quota.rs`).
+    quota: quota::Quota,
 }
 
 impl Engine {
     pub fn new(client: Arc<GongClient>, config: Arc<Config>, out: SharedOutput) -> Self {
+        let now = crate::clock::now();
         Engine {
+            quota: quota::Quota::new(&config, now),
             client,
             config,
             out,
-            now: Utc::now(),
+            now,
             shared: Arc::new(SharedLists::default()),
             listings: Arc::new(listings::Listings::default()),
             carried: Arc::new(listings::Carried::default()),
@@ -252,13 +263,16 @@ impl Engine {
         let _ = self.needs.set(Needs::of(selected, &self.config));
         let concurrency = self.config.max_concurrent_requests.max(1);
         let gate = Gate::new(concurrency, BUFFER_BUDGET_BYTES);
-        // A stream taking its windows from another is read after it.
-        let selected = listings::provider_first(selected);
+        // New calls first, then periods, then snapshots (`quota.rs`); a stream taking its windows from
+        // another is read after it.
+        let ordered = quota::by_priority(selected);
+        let selected = listings::provider_first(&ordered);
         let _ = self.rides.set(listings::rides(&selected));
         let mut runs: Vec<Run> = selected
             .iter()
             .map(|&sel| Run::new(sel, concurrency, self.config.call_media_probe))
             .collect();
+        self.budget(&mut runs, states);
         let (plans, costs) = self.prepare(&mut runs, states).await;
         let outcome = self.drive(&mut runs, plans, &gate).await;
         self.log_end(&costs, &outcome, selected.len());

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{costs, listings, plan, riders, Engine, Run, Slice};
+use super::{costs, listings, plan, quota, riders, Engine, Run, Slice};
 use crate::error::{Error, Result};
 use crate::state::{checkpoint_for, Selected};
 
@@ -66,10 +66,17 @@ impl Engine {
                 if let Ok(saved) = &saved {
                     run.last_checkpoint = saved.clone();
                 }
+                // Not due by its cadence: nothing to read, its state is kept (`quota.rs`).
+                if let (quota::Due::Until { .. }, Ok(_)) = (run.due, &saved) {
+                    plans[i] = Some(Ok(Vec::new()));
+                    continue;
+                }
                 let engine = self.clone();
                 let task = async move {
                     let saved = saved?;
-                    engine.plan(def, saved.as_ref()).await
+                    let mut slices = engine.plan(def, saved.as_ref()).await?;
+                    quota::stamp(def, &mut slices, engine.now);
+                    Ok(slices)
                 };
                 let task = crate::client::TALLY.scope(run.tally.clone(), task);
                 handles.push((i, def.name, tokio::spawn(task)));

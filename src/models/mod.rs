@@ -69,7 +69,7 @@ pub const STREAM_NAMES: &[&str] = &[
 /// The draft-07 JSON Schema of the records of `stream`, or `None` for an unknown stream name. Each
 /// stream's model is named in its entry of the stream table (`streams.rs`).
 pub fn stream_schema(stream: &str) -> Option<Value> {
-    crate::streams::find(stream).map(|def| (def.schema)())
+    crate::streams::find(stream).map(|def| def.json_schema())
 }
 
 /// Generates `T`'s schema as self-contained draft-07, in the form Airbyte accepts
