@@ -168,8 +168,9 @@ pub struct GongClient {
     /// already replaced token does not refresh again (refresh tokens are single-use).
     token_generation: AtomicU64,
     budget: RateBudget,
-    /// When Gong's quota resets, after a 429 asking for a longer wait than allowed.
-    quota_reset: Mutex<Option<chrono::DateTime<Utc>>>,
+    /// When Gong's quota resets and the error that said so, after a 429 asking for a longer wait than
+    /// allowed: the sync sends nothing more (`RateBudget::limit`).
+    quota_spent: Mutex<Option<(chrono::DateTime<Utc>, Error)>>,
     policy: RetryPolicy,
     original_config: Value,
     config_sink: Mutex<Option<ConfigSink>>,
@@ -232,7 +233,7 @@ impl GongClient {
             bearer: Mutex::new(bearer),
             token_generation: AtomicU64::new(0),
             budget: RateBudget::new(config.requests_per_second, config.requests_per_day),
-            quota_reset: Mutex::new(None),
+            quota_spent: Mutex::new(None),
             policy,
             original_config: config.original.clone(),
             config_sink: Mutex::new(None),
@@ -296,9 +297,13 @@ impl GongClient {
         self.budget.limit(self.budget.used().saturating_add(most));
     }
 
-    /// When Gong said its quota resets, after a 429 whose `Retry-After` was beyond the longest wait.
-    pub fn quota_reset(&self) -> Option<chrono::DateTime<Utc>> {
-        *self.quota_reset.lock().unwrap_or_else(|p| p.into_inner())
+    /// When Gong said its quota resets, and its error, after a 429 whose `Retry-After` was beyond the
+    /// longest wait.
+    pub fn quota_spent(&self) -> Option<(chrono::DateTime<Utc>, Error)> {
+        self.quota_spent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn requests_sent(&self) -> u64 {
@@ -437,10 +442,7 @@ impl GongClient {
             RateLimitWait::Wait(wait) => wait,
             RateLimitWait::TooLong(wait) => {
                 let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                // Gong's quota is the company's: no other request of this sync would get through.
-                *self.quota_reset.lock().unwrap_or_else(|p| p.into_inner()) = Some(at);
-                self.budget.limit(0);
-                return Err(Error::transient(format!(
+                let spent = Error::transient(format!(
                     "Gong's rate limit asks to wait {} s (its daily quota is likely spent), more than max_rate_limit_wait_seconds ({} s{}). Progress is saved; run the sync again after {}.",
                     wait.as_secs(),
                     self.policy.max_rate_limit_wait.as_secs(),
@@ -451,7 +453,12 @@ impl GongClient {
                     at.format("%Y-%m-%dT%H:%M:%SZ")
                 ))
                 .with_status(429)
-                .with_reason(Reason::QuotaSpent));
+                .with_reason(Reason::QuotaSpent);
+                // Gong's quota is the company's: no other request of this sync would get through.
+                *self.quota_spent.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((at, spent.clone()));
+                self.budget.limit(0);
+                return Err(spent);
             }
             RateLimitWait::Exhausted => return Err(error.context(attempts.summary(&self.policy))),
         };

@@ -75,7 +75,7 @@ impl Engine {
     pub(super) fn fail(&self, run: &mut Run, e: Error, outcome: &mut ReadOutcome) {
         if super::quota::defers(&e) {
             // The day's budget or Gong's quota: deferred, not failed (`quota.rs`).
-            return self.defer(run, outcome);
+            return self.defer(run, &e, outcome);
         }
         let name = run.sel.def.name;
         run.failed = true;

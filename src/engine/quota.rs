@@ -291,13 +291,19 @@ impl Engine {
 
     /// A stream the budget or Gong's quota stopped: RUNNING with one RATE_LIMITED reason, its last
     /// honest STATE (with the records written since), COMPLETE. Not a failure: the sync exits 0.
-    pub(super) fn defer(&self, run: &mut Run, outcome: &mut ReadOutcome) {
+    pub(super) fn defer(
+        &self,
+        run: &mut Run,
+        why: &crate::error::Error,
+        outcome: &mut ReadOutcome,
+    ) {
         let name = run.sel.def.name;
         self.quota.record(self.client.requests_sent());
-        let reset = self
-            .client
-            .quota_reset()
-            .unwrap_or_else(|| self.quota.frees_at());
+        // Gong's own quota, when a 429 said it is spent: its reset time and its words.
+        let (reset, why) = match self.client.quota_spent() {
+            Some((at, gong)) => (at, gong),
+            None => (self.quota.frees_at(), why.clone()),
+        };
         self.emit(&Message::StreamStatus {
             stream: name.to_string(),
             status: StreamStatus::Running,
@@ -311,9 +317,10 @@ impl Engine {
         self.log(
             LogLevel::Info,
             format!(
-                "Stream `{name}` deferred: the request budget is spent ({} records read in this sync, progress saved); it goes on from its state after {}.",
+                "Stream `{name}` deferred ({} records read in this sync, progress saved); it goes on from its state after {}. {}",
                 run.total,
-                fmt_time(reset)
+                fmt_time(reset),
+                why.message
             ),
         );
         let state = self.kept_state(run);
