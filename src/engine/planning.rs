@@ -116,7 +116,9 @@ impl Engine {
             })
             .collect();
         let rows = cost_rows(runs, &estimates);
-        for (level, line) in costs::plan_lines(&rows, self.config.requests_per_day) {
+        for (level, line) in
+            costs::plan_lines(&rows, self.config.requests_per_day, self.quota.remaining())
+        {
             self.log(level, line);
         }
         costs::Costs {
