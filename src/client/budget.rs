@@ -23,6 +23,11 @@ tokio::task_local! {
     /// it, and a shared page against the stream that asked for it first. Gong sends no quota headers,
     /// so these counts are all a sync knows of what it spent.
     pub static TALLY: std::sync::Arc<std::sync::atomic::AtomicU64>;
+
+    /// Requests that may not use the budget's last [`RateBudget::reserve`] requests: the sync runs the
+    /// streams that are not read on every sync (history, periods, snapshots) with `true`, so a long
+    /// backfill leaves the rest of the day's budget to the next syncs' new calls. Outside it: `false`.
+    pub static KEEP_RESERVE: bool;
 }
 
 /// Client-side request budget: requests are spaced at most `per_second` apart, and at most `per_day` are
@@ -34,6 +39,8 @@ pub struct RateBudget {
     /// Requests this process may send: `requests_per_day`, less what the ledger says the last 24 hours
     /// spent (`ledger.rs`, set by the sync through [`RateBudget::limit`]).
     per_day: std::sync::atomic::AtomicU64,
+    /// The last requests of `per_day` only [`KEEP_RESERVE`]-free requests may use.
+    reserve: std::sync::atomic::AtomicU64,
     state: Mutex<BudgetState>,
     changed: tokio::sync::Notify,
 }
@@ -70,6 +77,7 @@ impl RateBudget {
         };
         RateBudget {
             per_day: per_day.into(),
+            reserve: 0.into(),
             state: Mutex::new(BudgetState {
                 interval: Duration::from_secs_f64(1.0 / per_second),
                 slowed_at: None,
@@ -145,8 +153,19 @@ impl RateBudget {
         }
     }
 
+    /// The limit of the calling task's requests: `per_day`, less the reserve for a task that keeps it.
     fn limit_now(&self) -> u64 {
-        self.per_day.load(std::sync::atomic::Ordering::Relaxed)
+        let all = self.per_day.load(std::sync::atomic::Ordering::Relaxed);
+        if KEEP_RESERVE.try_with(|k| *k).unwrap_or(false) {
+            all.saturating_sub(self.reserve.load(std::sync::atomic::Ordering::Relaxed))
+        } else {
+            all
+        }
+    }
+
+    /// Keeps the last `n` requests of the limit for tasks outside [`KEEP_RESERVE`].
+    pub fn reserve(&self, n: u64) {
+        self.reserve.store(n, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn spent(&self) -> Error {
@@ -231,6 +250,25 @@ mod tests {
         let e = budget.acquire().await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::Transient);
         assert_eq!(budget.used(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_reserve_is_left_to_requests_that_do_not_keep_it() {
+        let budget = RateBudget::new(100.0, 10);
+        budget.reserve(3);
+        for _ in 0..7 {
+            KEEP_RESERVE.scope(true, budget.acquire()).await.unwrap();
+        }
+        let e = KEEP_RESERVE
+            .scope(true, budget.acquire())
+            .await
+            .unwrap_err();
+        assert_eq!(e.reason, Reason::BudgetSpent);
+        for _ in 0..3 {
+            budget.acquire().await.unwrap();
+        }
+        assert!(budget.acquire().await.is_err());
+        assert_eq!(budget.used(), 10);
     }
 
     #[tokio::test(start_paused = true)]

@@ -33,7 +33,7 @@ use crate::config::{Auth, Config, Secret};
 use crate::error::{register_secret, Error, ErrorKind, Reason, Result};
 use crate::protocol::{LogLevel, Message, Output};
 
-pub use budget::{RateBudget, MIN_RATE, PRIORITY, TALLY};
+pub use budget::{RateBudget, KEEP_RESERVE, MIN_RATE, PRIORITY, TALLY};
 pub use classify::{
     classify_status, classify_transport, gong_errors, reason_of, unreachable, verdict_of, Verdict,
 };
@@ -295,6 +295,11 @@ impl GongClient {
     /// budget after its ledger, `ledger.rs`).
     pub fn limit_requests(&self, most: u64) {
         self.budget.limit(self.budget.used().saturating_add(most));
+    }
+
+    /// Keeps the last `n` of those requests for tasks outside `KEEP_RESERVE` (the sync's new calls).
+    pub fn reserve_requests(&self, n: u64) {
+        self.budget.reserve(n);
     }
 
     /// When Gong said its quota resets, and its error, after a 429 whose `Retry-After` was beyond the

@@ -471,6 +471,7 @@ impl Engine {
         // The budget serves the slice the writer needs first (see `client::PRIORITY`); its requests
         // count against its stream (`client::TALLY`).
         let task = crate::client::TALLY.scope(run.tally.clone(), task);
+        let task = crate::client::KEEP_RESERVE.scope(quota::keeps_reserve(run.sel.def), task);
         tokio::spawn(crate::client::PRIORITY.scope(seq, task)).abort_handle()
     }
 

@@ -79,6 +79,7 @@ impl Engine {
                     Ok(slices)
                 };
                 let task = crate::client::TALLY.scope(run.tally.clone(), task);
+                let task = crate::client::KEEP_RESERVE.scope(quota::keeps_reserve(def), task);
                 handles.push((i, def.name, tokio::spawn(task)));
             }
             for (i, name, handle) in handles {

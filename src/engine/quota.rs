@@ -196,6 +196,16 @@ pub fn defers(e: &crate::error::Error) -> bool {
     )
 }
 
+/// The share of `requests_per_day` only the streams read on every sync (new calls and what is read from
+/// them) may spend: a backfill of history, periods or snapshots stops short of it, so the syncs later in
+/// the day still read their new calls.
+pub const RESERVE_PERCENT: u64 = 5;
+
+/// Whether `def`'s requests leave the reserve alone (see [`RESERVE_PERCENT`]).
+pub fn keeps_reserve(def: &StreamDef) -> bool {
+    def.cadence != Cadence::EveryRun
+}
+
 /// The selected streams in the order they get the budget: new calls and what is read from them, then
 /// periods and slow windows, then snapshots (a stable sort: the catalog's order within each).
 pub fn by_priority(selected: &[Selected]) -> Vec<Selected> {
@@ -232,6 +242,8 @@ impl Engine {
     pub(super) fn budget(&self, runs: &mut [Run<'_>], states: &HashMap<String, Value>) {
         self.quota.load(states);
         self.client.limit_requests(self.quota.remaining());
+        self.client
+            .reserve_requests(self.config.requests_per_day * RESERVE_PERCENT / 100);
         let count = runs.len();
         for (i, run) in runs.iter_mut().enumerate() {
             run.due = self.quota.due(run.sel.def, run.incremental, &self.config);
