@@ -424,7 +424,7 @@ fn quota_exhausted(
     let deferral = first
         .of_type("LOG")
         .filter_map(|m| m["log"]["message"].as_str())
-        .find(|l| l.contains("deferred"))
+        .find(|l| l.starts_with("Stream `") && l.contains("deferred"))
         .expect("a LOG line saying why a stream was deferred");
     for needle in expect_in_message {
         assert!(
@@ -445,7 +445,14 @@ fn quota_exhausted(
         );
     }
     let partial = keyed(&first, &setup.pks);
-    assert!(total(&partial) > 0 && total(&partial) < total(&want));
+    assert!(total(&partial) < total(&want));
+    // A budget of a few requests always reads something first; a random 429 may hit the first request,
+    // and its wait closes the budget for every stream (Gong's quota is the company's).
+    if expect_in_message.contains(&"requests_per_day")
+        || expect_in_message.contains(&"run the sync again after 20")
+    {
+        assert!(total(&partial) > 0);
+    }
 
     // Resume against the unlimited sandbox from the last STATE.
     let state = resume_state(&first);

@@ -301,8 +301,8 @@ impl Engine {
         );
     }
 
-    /// A stream the budget or Gong's quota stopped: RUNNING with one RATE_LIMITED reason, its last
-    /// honest STATE (with the records written since), COMPLETE. Not a failure: the sync exits 0.
+    /// A stream the budget or Gong's quota stopped: its last honest STATE (with the records written
+    /// since), RUNNING with one RATE_LIMITED reason, COMPLETE. Not a failure: the sync exits 0.
     pub(super) fn defer(
         &self,
         run: &mut Run,
@@ -316,6 +316,9 @@ impl Engine {
             Some((at, gong)) => (at, gong),
             None => (self.quota.frees_at(), why.clone()),
         };
+        let state = self.kept_state(run);
+        self.emit_state(name, state, run.since_state);
+        run.since_state = 0;
         self.emit(&Message::StreamStatus {
             stream: name.to_string(),
             status: StreamStatus::Running,
@@ -335,9 +338,6 @@ impl Engine {
                 why.message
             ),
         );
-        let state = self.kept_state(run);
-        self.emit_state(name, state, run.since_state);
-        run.since_state = 0;
         self.status(name, StreamStatus::Complete);
         outcome.records += run.total;
     }
