@@ -3,12 +3,13 @@
 //! stream the budget or Gong's quota defers ends.
 //!
 //! Every STATE carries the ledger (`ledger.rs`) as of its writing, and a stream read to its end carries
-//! `read_at`, the instant of that read, which its cadence counts from ([`READ_AT_KEY`]; the deletes
-//! sweep keeps its own time the same way). A stream not due emits nothing but its kept state; a stream
-//! deferred by the budget (or a 429 whose wait is beyond `max_rate_limit_wait_seconds`) emits a RUNNING
-//! status with one `RATE_LIMITED` reason (`quota_reset`: when the budget frees up), its last honest STATE
-//! and COMPLETE: no error, exit 0, so the platform does not retry in a loop and the next scheduled sync
-//! goes on from the state.
+//! `read_at`, the instant of that read, which its cadence counts from ([`READ_AT_KEY`]; a sweep cadence
+//! can keep its own time the same way). A stream not due emits nothing but its kept state; a stream
+//! deferred by the budget (or a 429 whose wait is beyond `max_rate_limit_wait_seconds`) emits its last
+//! honest STATE, a RUNNING status with one `RATE_LIMITED` reason (`quota_reset`: when the budget frees
+//! up) and COMPLETE: no error, exit 0, so the platform does not retry in a loop and the next scheduled
+//! sync goes on from the state. The last [`RESERVE_PERCENT`] of the budget is kept for the streams read
+//! on every sync.
 //!
 //! Invariants: a STATE's cursor is the engine's checkpoint, untouched here (a STATE never claims data
 //! not written); the ledger's counts only grow; `read_at` moves only when a stream was read whole.
