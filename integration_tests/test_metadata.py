@@ -112,3 +112,16 @@ def test_spec_snapshot_matches_the_binary():
     )
     assert spec["documentationUrl"] == load_metadata()["data"]["documentationUrl"]
     assert spec["advanced_auth"]["auth_flow_type"] == "oauth2.0"
+
+
+def test_suggested_streams_are_catalog_streams_without_the_costly_snapshots():
+    """suggestedStreams (what a new connection selects through a registry) names catalog streams only and
+    leaves out the streams costing requests per user (README, "The quota"); supportsFileTransfer is
+    declared because call_media transfers recordings as files."""
+    data = load_metadata()["data"]
+    suggested = data["suggestedStreams"]["streams"]
+    streams = {p.stem for p in (ROOT / "schemas").glob("*.json")}
+    assert suggested and set(suggested) <= streams, set(suggested) - streams
+    assert len(set(suggested)) == len(suggested)
+    assert not {"flows", "user_settings_history"} & set(suggested)
+    assert data["supportsFileTransfer"] is True

@@ -29,6 +29,7 @@ fn read_file(what: &str, path: &Path) -> Result<String> {
 /// Reads and validates the config; each unknown field it holds is logged as a warning on `out`.
 fn load_config(path: &Path, out: &mut Output) -> Result<Config> {
     let config = Config::parse(&read_file("config", path)?)?;
+    crate::streams::check_cadence_names(&config)?;
     for warning in &config.warnings {
         let _ = out.emit(&Message::Log {
             level: LogLevel::Warn,

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod atomic;
 pub mod client;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod deletions;
@@ -13,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod execute;
 pub mod gong;
+pub mod ledger;
 pub mod mcp;
 pub mod media;
 pub mod models;

@@ -360,12 +360,12 @@ mod tests {
         );
         let unknown = r#"{"streams":[{"stream":{"name":"nope"},"sync_mode":"full_refresh"}]}"#;
         assert!(parse_catalog(unknown).unwrap_err().message.contains("nope"));
-        // PyAirbyte asks every stream for incremental: a stream without a cursor is read in full.
+        // A snapshot stream (no change time in Gong) is incremental on its `snapshotAt` cursor.
         let incremental_users =
             r#"{"streams":[{"stream":{"name":"users"},"sync_mode":"incremental"}]}"#;
         assert_eq!(
             parse_catalog(incremental_users).unwrap()[0].sync_mode,
-            SyncMode::FullRefresh
+            SyncMode::Incremental
         );
         let bad_mode = r#"{"streams":[{"stream":{"name":"users"},"sync_mode":"sideways"}]}"#;
         assert!(parse_catalog(bad_mode)

@@ -223,6 +223,36 @@ pub enum Deletes {
 /// the row of a key whose winning record has it set).
 pub const DELETED_AT: &str = "_ab_cdc_deleted_at";
 
+/// How often a stream is worth reading: Gong's quota is per day, and re-reading data that cannot have
+/// changed on every hourly run spent it eight times over. Applies to incremental syncs: a stream that is
+/// not due emits nothing and keeps its state; a full-refresh stream is always read (its destination table
+/// would otherwise be replaced by nothing). `stream_cadence_hours` overrides the hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadence {
+    /// Every run: new calls and what is read from them arrive all the time.
+    EveryRun,
+    /// At most once per `hours`: streams of periods (days, weeks, months) or windows where new data
+    /// arrives slowly or an open period is re-read until it closes.
+    Hours(u32),
+    /// A snapshot without change times, read whole at most once per `hours`. Records get
+    /// [`SNAPSHOT_FIELD`] (the instant of the read, the same for the whole snapshot) as cursor, so an
+    /// incremental (append + dedup) sync keeps the latest copy of each record while nothing is read.
+    Snapshot(u32),
+}
+
+impl Cadence {
+    /// The default hours between reads (0: every run).
+    pub fn hours(self) -> u32 {
+        match self {
+            Cadence::EveryRun => 0,
+            Cadence::Hours(h) | Cadence::Snapshot(h) => h,
+        }
+    }
+}
+
+/// The cursor field the connector adds to the records of [`Cadence::Snapshot`] streams.
+pub const SNAPSHOT_FIELD: &str = "snapshotAt";
+
 #[derive(Debug)]
 pub struct StreamDef {
     pub name: &'static str,
@@ -252,6 +282,8 @@ pub struct StreamDef {
     pub rides: Option<Ride>,
     /// Calls Gong deleted reach this stream as deletion records (see [`Deletes`]).
     pub deletes: Deletes,
+    /// How often the stream is read in incremental syncs (see [`Cadence`]).
+    pub cadence: Cadence,
 }
 
 impl StreamDef {
@@ -285,6 +317,24 @@ impl StreamDef {
     /// The JSON Schema of the stream's records: its model's, with [`DELETED_AT`] where deletions reach it.
     pub fn json_schema(&self) -> Value {
         let mut schema = (self.schema)();
+        if let (Cadence::Snapshot(_), Some(props)) = (
+            self.cadence,
+            schema.get_mut("properties").and_then(Value::as_object_mut),
+        ) {
+            props.insert(
+                SNAPSHOT_FIELD.to_string(),
+                serde_json::json!({
+                    "description": "Added by the connector: when this snapshot of the stream was read \
+                        (UTC, the same for every record of one read). The stream's cursor: Gong gives these \
+                        objects no change time, so the stream is read whole at most once per its cadence.",
+                    "type": ["string", "null"],
+                    "format": "date-time"
+                }),
+            );
+            let mut entries: Vec<(String, Value)> = std::mem::take(props).into_iter().collect();
+            entries.sort_by(|(a, _), (b, _)| a.cmp(b));
+            props.extend(entries);
+        }
         if self.deletes != Deletes::Never {
             if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
                 props.insert(
@@ -385,6 +435,17 @@ const fn stream(
         unique: false,
         rides: None,
         deletes: Deletes::Never,
+        cadence: Cadence::EveryRun,
+    }
+}
+
+/// A snapshot stream (see [`Cadence::Snapshot`]): read at most every `hours`, its records stamped with
+/// the read's instant, its cursor.
+const fn snapshot(hours: u32, def: StreamDef) -> StreamDef {
+    StreamDef {
+        cursor: Some(SNAPSHOT_FIELD),
+        cadence: Cadence::Snapshot(hours),
+        ..def
     }
 }
 
@@ -424,10 +485,13 @@ const fn by_call_ids(
 }
 
 pub const STREAMS: &[StreamDef] = &[
-    StreamDef {
-        lists: Some(Parent::Users),
-        ..stream("users", &ep::USERS, &["id"], schema_for::<UsersRecord>)
-    },
+    snapshot(
+        24,
+        StreamDef {
+            lists: Some(Parent::Users),
+            ..stream("users", &ep::USERS, &["id"], schema_for::<UsersRecord>)
+        },
+    ),
     StreamDef {
         cursor: Some("started"),
         plan: Plan::CallWindows {
@@ -455,21 +519,25 @@ pub const STREAMS: &[StreamDef] = &[
             schema_for::<CallsExtensiveRecord>,
         )
     },
-    StreamDef {
-        lists: Some(Parent::Workspaces),
-        ..stream(
-            "workspaces",
-            &ep::WORKSPACES,
-            &["id"],
-            schema_for::<WorkspacesRecord>,
-        )
-    },
+    snapshot(
+        24,
+        StreamDef {
+            lists: Some(Parent::Workspaces),
+            ..stream(
+                "workspaces",
+                &ep::WORKSPACES,
+                &["id"],
+                schema_for::<WorkspacesRecord>,
+            )
+        },
+    ),
     by_call_ids(
         "call_transcripts",
         &ep::TRANSCRIPTS,
         schema_for::<CallTranscriptsRecord>,
     ),
     StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("fromDate"),
         plan: Plan::DayRanges {
             source: &ep::STATS_AGGREGATE_BY_PERIOD,
@@ -489,6 +557,7 @@ pub const STREAMS: &[StreamDef] = &[
         )
     },
     StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("fromDate"),
         plan: Plan::DayRanges {
             source: &ep::STATS_DAY_BY_DAY,
@@ -508,6 +577,7 @@ pub const STREAMS: &[StreamDef] = &[
         )
     },
     StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("fromDate"),
         plan: Plan::Periods {
             period: STATS_DATES,
@@ -519,43 +589,56 @@ pub const STREAMS: &[StreamDef] = &[
             schema_for::<StatsInteractionRecord>,
         )
     },
-    stream(
-        "settings_scorecards",
-        &ep::SETTINGS_SCORECARDS,
-        &["scorecardId"],
-        schema_for::<SettingsScorecardsRecord>,
+    snapshot(
+        24,
+        stream(
+            "settings_scorecards",
+            &ep::SETTINGS_SCORECARDS,
+            &["scorecardId"],
+            schema_for::<SettingsScorecardsRecord>,
+        ),
+    ),
+    snapshot(
+        24,
+        StreamDef {
+            workspace_filter: true,
+            ..stream(
+                "settings_trackers",
+                &ep::SETTINGS_TRACKERS,
+                &["trackerId"],
+                schema_for::<SettingsTrackersRecord>,
+            )
+        },
+    ),
+    snapshot(
+        24,
+        StreamDef {
+            plan: Plan::PerWorkspace,
+            lists: Some(Parent::Folders),
+            ..stream(
+                "library_folders",
+                &ep::LIBRARY_FOLDERS,
+                &["id"],
+                schema_for::<LibraryFoldersRecord>,
+            )
+        },
+    ),
+    snapshot(
+        24,
+        StreamDef {
+            plan: Plan::PerFolder {
+                param: ep::FOLDER_ID.name,
+            },
+            ..stream(
+                "library_folder_content",
+                &ep::LIBRARY_FOLDER_CONTENT,
+                &["folderId", "id"],
+                schema_for::<LibraryFolderContentRecord>,
+            )
+        },
     ),
     StreamDef {
-        workspace_filter: true,
-        ..stream(
-            "settings_trackers",
-            &ep::SETTINGS_TRACKERS,
-            &["trackerId"],
-            schema_for::<SettingsTrackersRecord>,
-        )
-    },
-    StreamDef {
-        plan: Plan::PerWorkspace,
-        lists: Some(Parent::Folders),
-        ..stream(
-            "library_folders",
-            &ep::LIBRARY_FOLDERS,
-            &["id"],
-            schema_for::<LibraryFoldersRecord>,
-        )
-    },
-    StreamDef {
-        plan: Plan::PerFolder {
-            param: ep::FOLDER_ID.name,
-        },
-        ..stream(
-            "library_folder_content",
-            &ep::LIBRARY_FOLDER_CONTENT,
-            &["folderId", "id"],
-            schema_for::<LibraryFolderContentRecord>,
-        )
-    },
-    StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("from"),
         plan: Plan::CoachingMonths {
             workspace: ep::COACHING_WORKSPACE.name,
@@ -573,6 +656,7 @@ pub const STREAMS: &[StreamDef] = &[
         )
     },
     StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("reviewTime"),
         plan: Plan::ReviewWindows {
             window: Bounds {
@@ -613,6 +697,7 @@ pub const STREAMS: &[StreamDef] = &[
     },
     // Audit logs, settings history, individual call access, manual CRM associations.
     StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("eventTime"),
         plan: Plan::TypedWindows {
             param: ep::LOG_TYPE.name,
@@ -627,21 +712,25 @@ pub const STREAMS: &[StreamDef] = &[
             schema_for::<LogsRecord>,
         )
     },
-    StreamDef {
-        plan: Plan::PerUser,
-        ..stream(
-            "user_settings_history",
-            &ep::USER_SETTINGS_HISTORY,
-            &["userId", "setting", "time"],
-            schema_for::<UserSettingsHistoryRecord>,
-        )
-    },
+    snapshot(
+        168,
+        StreamDef {
+            plan: Plan::PerUser,
+            ..stream(
+                "user_settings_history",
+                &ep::USER_SETTINGS_HISTORY,
+                &["userId", "setting", "time"],
+                schema_for::<UserSettingsHistoryRecord>,
+            )
+        },
+    ),
     by_call_ids(
         "call_users_access",
         &ep::CALLS_USERS_ACCESS,
         schema_for::<CallUsersAccessRecord>,
     ),
     StreamDef {
+        cadence: Cadence::Hours(24),
         cursor: Some("created"),
         plan: Plan::Since {
             from: ep::FROM_DATE_TIME.name,
@@ -654,64 +743,79 @@ pub const STREAMS: &[StreamDef] = &[
         )
     },
     // Permission profiles, Engage flows, the generic CRM integration.
-    StreamDef {
-        plan: Plan::PerWorkspace,
-        lists: Some(Parent::Profiles),
-        ..stream(
-            "permission_profiles",
-            &ep::PERMISSION_PROFILES,
-            &["id"],
-            schema_for::<PermissionProfilesRecord>,
-        )
-    },
-    StreamDef {
-        plan: Plan::PerParent {
-            parent: Parent::Profiles,
-            param: ep::PROFILE_ID.name,
-            field: Some(ep::PROFILE_ID.name),
-            cross: None,
+    snapshot(
+        24,
+        StreamDef {
+            plan: Plan::PerWorkspace,
+            lists: Some(Parent::Profiles),
+            ..stream(
+                "permission_profiles",
+                &ep::PERMISSION_PROFILES,
+                &["id"],
+                schema_for::<PermissionProfilesRecord>,
+            )
         },
-        ..stream(
-            "permission_profile_users",
-            &ep::PERMISSION_PROFILE_USERS,
-            &["profileId", "id"],
-            schema_for::<PermissionProfileUsersRecord>,
-        )
-    },
-    StreamDef {
-        plan: Plan::PerParent {
-            parent: Parent::Users,
-            param: ep::FLOW_OWNER.name,
-            field: None,
-            cross: None,
+    ),
+    snapshot(
+        24,
+        StreamDef {
+            plan: Plan::PerParent {
+                parent: Parent::Profiles,
+                param: ep::PROFILE_ID.name,
+                field: Some(ep::PROFILE_ID.name),
+                cross: None,
+            },
+            ..stream(
+                "permission_profile_users",
+                &ep::PERMISSION_PROFILE_USERS,
+                &["profileId", "id"],
+                schema_for::<PermissionProfileUsersRecord>,
+            )
         },
-        workspace_filter: true,
-        unique: true,
-        ..stream("flows", &ep::FLOWS, &["id"], schema_for::<FlowsRecord>)
-    },
-    StreamDef {
-        lists: Some(Parent::CrmIntegrations),
-        ..stream(
-            "crm_integrations",
-            &ep::CRM_INTEGRATIONS,
-            &["integrationId"],
-            schema_for::<CrmIntegrationsRecord>,
-        )
-    },
-    StreamDef {
-        plan: Plan::PerParent {
-            parent: Parent::CrmIntegrations,
-            param: ep::INTEGRATION_ID.name,
-            field: Some(ep::INTEGRATION_ID.name),
-            cross: Some((ep::OBJECT_TYPE.name, ep::CRM_OBJECT_TYPES)),
+    ),
+    snapshot(
+        168,
+        StreamDef {
+            plan: Plan::PerParent {
+                parent: Parent::Users,
+                param: ep::FLOW_OWNER.name,
+                field: None,
+                cross: None,
+            },
+            workspace_filter: true,
+            unique: true,
+            ..stream("flows", &ep::FLOWS, &["id"], schema_for::<FlowsRecord>)
         },
-        ..stream(
-            "crm_entity_schema",
-            &ep::CRM_ENTITY_SCHEMA,
-            &["integrationId", "objectType", "uniqueName"],
-            schema_for::<CrmEntitySchemaRecord>,
-        )
-    },
+    ),
+    snapshot(
+        24,
+        StreamDef {
+            lists: Some(Parent::CrmIntegrations),
+            ..stream(
+                "crm_integrations",
+                &ep::CRM_INTEGRATIONS,
+                &["integrationId"],
+                schema_for::<CrmIntegrationsRecord>,
+            )
+        },
+    ),
+    snapshot(
+        168,
+        StreamDef {
+            plan: Plan::PerParent {
+                parent: Parent::CrmIntegrations,
+                param: ep::INTEGRATION_ID.name,
+                field: Some(ep::INTEGRATION_ID.name),
+                cross: Some((ep::OBJECT_TYPE.name, ep::CRM_OBJECT_TYPES)),
+            },
+            ..stream(
+                "crm_entity_schema",
+                &ep::CRM_ENTITY_SCHEMA,
+                &["integrationId", "objectType", "uniqueName"],
+                schema_for::<CrmEntitySchemaRecord>,
+            )
+        },
+    ),
 ];
 
 pub fn find(name: &str) -> Option<&'static StreamDef> {
@@ -750,4 +854,18 @@ mod tests {
             assert!(s.primary_key.iter().all(|k| !k.contains('.')), "{}", s.name);
         }
     }
+}
+
+/// Every stream `stream_cadence_hours` names is a stream of this connector (a config error otherwise).
+/// The config layer checks the values; the names are the stream table's.
+pub fn check_cadence_names(config: &crate::config::Config) -> crate::error::Result<()> {
+    for name in config.cadence_hours.keys() {
+        if find(name).is_none() {
+            return Err(crate::error::Error::config(format!(
+                "stream_cadence_hours names `{name}`, which is not a stream of this connector; streams: {}.",
+                stream_names().join(", ")
+            )));
+        }
+    }
+    Ok(())
 }

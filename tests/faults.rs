@@ -98,11 +98,18 @@ fn read(setup: &Setup, config: &Value, state: Option<&Value>) -> Run {
     run(&args)
 }
 
-/// Every record as `(stream, primary key) → [records]`, so duplicates show.
+/// Every record as `(stream, primary key) → [records]`, so duplicates show. A snapshot stream's
+/// `snapshotAt` (the instant of its read, different in every run) is checked and left out.
 fn keyed(run: &Run, pks: &BTreeMap<String, Vec<Value>>) -> BTreeMap<(String, String), Vec<Value>> {
     let mut map: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
     for (stream, records) in run.records_by_stream() {
-        for r in records {
+        for mut r in records {
+            if let Some(at) = r.as_object_mut().unwrap().remove("snapshotAt") {
+                assert!(
+                    at.as_str().is_some_and(|t| t.ends_with('Z')),
+                    "{stream}: {at}"
+                );
+            }
             let key = pk_of(&r, &pks[&stream]);
             map.entry((stream.clone(), key)).or_default().push(r);
         }
@@ -360,21 +367,28 @@ fn resume_state(run: &Run) -> Value {
     Value::Array(last.into_values().collect())
 }
 
-fn error_after_states(run: &Run) -> (usize, usize) {
-    let first_error = run
+/// The STATEs before the first RATE_LIMITED stream status, and that status's index.
+fn deferred_after_states(run: &Run) -> (usize, usize) {
+    let first = run
         .messages
         .iter()
-        .position(|m| m["type"] == "TRACE" && m["trace"]["type"] == "ERROR")
-        .expect("an error TRACE");
-    let states_before = run.messages[..first_error]
+        .position(|m| {
+            m["type"] == "TRACE"
+                && m["trace"]["type"] == "STREAM_STATUS"
+                && m["trace"]["stream_status"]["reasons"][0]["type"] == "RATE_LIMITED"
+        })
+        .expect("a RATE_LIMITED stream status");
+    let states_before = run.messages[..first]
         .iter()
         .filter(|m| m["type"] == "STATE")
         .count();
-    (first_error, states_before)
+    (first, states_before)
 }
 
-/// Incremental streams whose quota runs out mid-sync: the run checkpoints the windows it finished, stops
-/// with a transient error that says when to retry and exits 1; a read from its last STATE completes the data.
+/// Incremental streams whose quota runs out mid-sync: the run checkpoints the windows it finished, defers
+/// the streams it could not finish (RUNNING with one RATE_LIMITED reason, then COMPLETE with their last
+/// STATE), says why in a LOG line and exits 0 without an error; a read from its last STATE completes the
+/// data.
 fn quota_exhausted(
     sandbox_cfg: SandboxConfig,
     tweak: impl Fn(&mut Value),
@@ -405,33 +419,41 @@ fn quota_exhausted(
         started.elapsed() < std::time::Duration::from_secs(30),
         "the quota stop must not wait"
     );
-    assert_eq!(first.code, 1, "{:#?}", first.errors());
+    assert_eq!(first.code, 0, "{:#?}", first.errors());
     assert!(!first.stderr.contains("panicked"), "{}", first.stderr);
-    let errors = first.errors();
-    assert!(!errors.is_empty());
-    for e in &errors {
-        assert_eq!(e["failure_type"], "transient_error", "{e:#}");
-    }
-    let stream_error = errors[0]["message"].as_str().unwrap();
+    assert!(first.errors().is_empty(), "{:#?}", first.errors());
+    let deferral = first
+        .of_type("LOG")
+        .filter_map(|m| m["log"]["message"].as_str())
+        .find(|l| l.starts_with("Stream `") && l.contains("deferred"))
+        .expect("a LOG line saying why a stream was deferred");
     for needle in expect_in_message {
         assert!(
-            stream_error.contains(needle),
-            "error `{stream_error}` lacks `{needle}`"
+            deferral.contains(needle),
+            "LOG `{deferral}` lacks `{needle}`"
         );
     }
-    let (_, states_before) = error_after_states(&first);
+    let (_, states_before) = deferred_after_states(&first);
     assert!(
         states_before >= 1,
         "no STATE for the windows completed before the quota ran out"
     );
-    assert!(
-        streams.iter().any(
-            |(stream, _)| first.statuses(stream).last().map(String::as_str) == Some("INCOMPLETE")
-        ),
-        "no stream stopped"
-    );
+    for (stream, _) in streams {
+        assert_eq!(
+            first.statuses(stream).last().map(String::as_str),
+            Some("COMPLETE"),
+            "{stream}"
+        );
+    }
     let partial = keyed(&first, &setup.pks);
-    assert!(total(&partial) > 0 && total(&partial) < total(&want));
+    assert!(total(&partial) < total(&want));
+    // A budget of a few requests always reads something first; a random 429 may hit the first request,
+    // and its wait closes the budget for every stream (Gong's quota is the company's).
+    if expect_in_message.contains(&"requests_per_day")
+        || expect_in_message.contains(&"run the sync again after 20")
+    {
+        assert!(total(&partial) > 0);
+    }
 
     // Resume against the unlimited sandbox from the last STATE.
     let state = resume_state(&first);
@@ -503,7 +525,10 @@ fn client_side_daily_budget_checkpoints_and_says_when_to_retry() {
     quota_exhausted(
         fault_sandbox_config(),
         |c| c["requests_per_day"] = json!(8),
-        &["requests_per_day", "run the sync again tomorrow"],
+        &[
+            "requests_per_day",
+            "the next sync goes on once the budget frees up",
+        ],
     );
 }
 

@@ -136,7 +136,7 @@ fn the_plan_is_logged_before_the_first_record_with_its_share_of_the_budget() {
         line.contains(&format!("Planned API requests: {total} in total")),
         "{line}"
     );
-    assert!(line.contains("of requests_per_day (10000)"), "{line}");
+    assert!(line.contains("of requests_per_day (4000)"), "{line}");
     assert!(line.contains("no quota headers"), "{line}");
     assert!(logs(&run, "WARN")
         .iter()
@@ -169,18 +169,20 @@ fn a_plan_over_the_daily_budget_warns_at_once_and_stops_cleanly() {
         .map(|(_, n)| n)
         .sum();
     assert!(sent <= budget, "{sent} requests with a budget of {budget}");
-    // The stream stops with an error naming the budget, and no panic.
+    // The stream is deferred (no error, exit 0) with a LOG naming the budget, and no panic.
     assert!(
         run.stderr.is_empty() || !run.stderr.contains("panicked"),
         "{}",
         run.stderr
     );
+    assert!(run.errors().is_empty(), "{:?}", run.errors());
+    assert_eq!(run.code, 0);
     assert!(
-        run.errors()
+        logs(&run, "INFO")
             .iter()
-            .any(|e| e["message"].to_string().contains("requests_per_day")),
+            .any(|l| l.contains("deferred") && l.contains("requests_per_day")),
         "{:?}",
-        run.errors()
+        logs(&run, "INFO")
     );
 }
 

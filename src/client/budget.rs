@@ -23,6 +23,11 @@ tokio::task_local! {
     /// it, and a shared page against the stream that asked for it first. Gong sends no quota headers,
     /// so these counts are all a sync knows of what it spent.
     pub static TALLY: std::sync::Arc<std::sync::atomic::AtomicU64>;
+
+    /// Requests that may not use the budget's last [`RateBudget::reserve`] requests: the sync runs the
+    /// streams that are not read on every sync (history, periods, snapshots) with `true`, so a long
+    /// backfill leaves the rest of the day's budget to the next syncs' new calls. Outside it: `false`.
+    pub static KEEP_RESERVE: bool;
 }
 
 /// Client-side request budget: requests are spaced at most `per_second` apart, and at most `per_day` are
@@ -31,7 +36,11 @@ tokio::task_local! {
 /// [`PRIORITY`] (then the earliest) goes first.
 #[derive(Debug)]
 pub struct RateBudget {
-    per_day: u64,
+    /// Requests this process may send: `requests_per_day`, less what the ledger says the last 24 hours
+    /// spent (`ledger.rs`, set by the sync through [`RateBudget::limit`]).
+    per_day: std::sync::atomic::AtomicU64,
+    /// The last requests of `per_day` only [`KEEP_RESERVE`]-free requests may use.
+    reserve: std::sync::atomic::AtomicU64,
     state: Mutex<BudgetState>,
     changed: tokio::sync::Notify,
 }
@@ -67,7 +76,8 @@ impl RateBudget {
             MIN_RATE
         };
         RateBudget {
-            per_day,
+            per_day: per_day.into(),
+            reserve: 0.into(),
             state: Mutex::new(BudgetState {
                 interval: Duration::from_secs_f64(1.0 / per_second),
                 slowed_at: None,
@@ -89,14 +99,9 @@ impl RateBudget {
         let priority = PRIORITY.try_with(|p| *p).unwrap_or(0);
         let key = {
             let mut st = self.lock();
-            if st.used >= self.per_day {
-                return Err(Error::transient(format!(
-                    "The request budget of {} requests per day (requests_per_day) is spent. Progress is saved; run the sync again tomorrow or raise the budget if Gong raised your quota.",
-                    self.per_day
-                ))
-                .with_reason(Reason::BudgetSpent));
+            if st.used >= self.limit_now() {
+                return Err(self.spent());
             }
-            st.used += 1;
             st.arrivals += 1;
             let key = (priority, st.arrivals);
             st.waiting.insert(key);
@@ -120,6 +125,12 @@ impl RateBudget {
                 let mut st = self.lock();
                 let now = Instant::now();
                 if st.waiting.first() == Some(&key) && now + SLOT_EARLY >= st.next_slot {
+                    // Counted when granted, not on arrival: the last requests of the day go to the
+                    // highest priority waiting, not to whoever asked first.
+                    if st.used >= self.limit_now() {
+                        return Err(self.spent());
+                    }
+                    st.used += 1;
                     let slot = if now <= st.next_slot + SLOT_SLACK {
                         st.next_slot
                     } else {
@@ -140,6 +151,37 @@ impl RateBudget {
                 None => notified.await,
             }
         }
+    }
+
+    /// The limit of the calling task's requests: `per_day`, less the reserve for a task that keeps it.
+    fn limit_now(&self) -> u64 {
+        let all = self.per_day.load(std::sync::atomic::Ordering::Relaxed);
+        if KEEP_RESERVE.try_with(|k| *k).unwrap_or(false) {
+            all.saturating_sub(self.reserve.load(std::sync::atomic::Ordering::Relaxed))
+        } else {
+            all
+        }
+    }
+
+    /// Keeps the last `n` requests of the limit for tasks outside [`KEEP_RESERVE`].
+    pub fn reserve(&self, n: u64) {
+        self.reserve.store(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn spent(&self) -> Error {
+        Error::transient(format!(
+            "The request budget of this sync ({} requests: requests_per_day less what the last 24 hours spent) is spent. Progress is saved; the next sync goes on once the budget frees up.",
+            self.limit_now()
+        ))
+        .with_reason(Reason::BudgetSpent)
+    }
+
+    /// Lowers the number of requests this process may send to `most` (never raises it): the sync sets
+    /// what its ledger leaves of the day's budget, or closes the budget when Gong's quota is spent.
+    pub fn limit(&self, most: u64) {
+        self.per_day
+            .fetch_min(most, std::sync::atomic::Ordering::Relaxed);
+        self.changed.notify_waiters();
     }
 
     /// Pushes every future slot back until `until` (after a 429).
@@ -208,6 +250,25 @@ mod tests {
         let e = budget.acquire().await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::Transient);
         assert_eq!(budget.used(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_reserve_is_left_to_requests_that_do_not_keep_it() {
+        let budget = RateBudget::new(100.0, 10);
+        budget.reserve(3);
+        for _ in 0..7 {
+            KEEP_RESERVE.scope(true, budget.acquire()).await.unwrap();
+        }
+        let e = KEEP_RESERVE
+            .scope(true, budget.acquire())
+            .await
+            .unwrap_err();
+        assert_eq!(e.reason, Reason::BudgetSpent);
+        for _ in 0..3 {
+            budget.acquire().await.unwrap();
+        }
+        assert!(budget.acquire().await.is_err());
+        assert_eq!(budget.used(), 10);
     }
 
     #[tokio::test(start_paused = true)]

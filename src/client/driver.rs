@@ -195,7 +195,14 @@ impl GongClient {
         self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
         let wait = match self.policy.after_rate_limit(attempts, retry_after) {
             RateLimitWait::Wait(wait) => wait,
-            RateLimitWait::TooLong(wait) => return Err(self.quota_spent(wait)),
+            RateLimitWait::TooLong(wait) => {
+                let (at, spent) = self.quota_spent_error(wait);
+                // Gong's quota is the company's: no other request of this sync would get through.
+                *self.quota_spent.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((at, spent.clone()));
+                self.budget.limit(0);
+                return Err(spent);
+            }
             RateLimitWait::Exhausted => return Err(error.context(attempts.summary(&self.policy))),
         };
         if let Some(rate) = self.budget.slow_down() {
@@ -211,9 +218,9 @@ impl GongClient {
     }
 
     /// Gong asks for a wait beyond `max_rate_limit_wait`: its daily quota is likely spent.
-    fn quota_spent(&self, wait: Duration) -> Error {
+    fn quota_spent_error(&self, wait: Duration) -> (chrono::DateTime<Utc>, Error) {
         let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-        Error::transient(format!(
+        let spent = Error::transient(format!(
             "Gong's rate limit asks to wait {} s (its daily quota is likely spent), more than max_rate_limit_wait_seconds ({} s{}). Progress is saved; run the sync again after {}.",
             wait.as_secs(),
             self.policy.max_rate_limit_wait.as_secs(),
@@ -224,7 +231,8 @@ impl GongClient {
             at.format("%Y-%m-%dT%H:%M:%SZ")
         ))
         .with_status(429)
-        .with_reason(Reason::QuotaSpent)
+        .with_reason(Reason::QuotaSpent);
+        (at, spent)
     }
 }
 

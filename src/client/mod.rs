@@ -40,7 +40,7 @@ use crate::protocol::{LogLevel, Message, Output};
 
 /// The request value the client sends; it lives with the endpoint table that builds it.
 pub use crate::gong::request::ApiRequest;
-pub use budget::{RateBudget, MIN_RATE, PRIORITY, TALLY};
+pub use budget::{RateBudget, KEEP_RESERVE, MIN_RATE, PRIORITY, TALLY};
 pub use classify::{gong_errors, kind_of, reason_of, retry_of, unreachable, Retry};
 pub use driver::{Attempt, Target};
 pub use retry::{parse_retry_after, Attempts, Profile, RateLimitWait, RetryPolicy};
@@ -137,6 +137,9 @@ pub struct GongClient {
     /// already replaced token does not refresh again (refresh tokens are single-use).
     token_generation: AtomicU64,
     budget: RateBudget,
+    /// When Gong's quota resets and the error that said so, after a 429 asking for a longer wait than
+    /// allowed: the sync sends nothing more (`RateBudget::limit`).
+    quota_spent: Mutex<Option<(chrono::DateTime<chrono::Utc>, Error)>>,
     policy: RetryPolicy,
     /// The failure bound: targets that made a request give up are not asked again (`breaker.rs`).
     breakers: breaker::Breakers,
@@ -198,6 +201,7 @@ impl GongClient {
             bearer: Mutex::new(bearer),
             token_generation: AtomicU64::new(0),
             budget: RateBudget::new(config.requests_per_second, config.requests_per_day),
+            quota_spent: Mutex::new(None),
             policy,
             breakers: breaker::Breakers::default(),
             original_config: config.original.clone(),
@@ -253,6 +257,26 @@ impl GongClient {
 
     pub fn base_url(&self) -> Url {
         self.base_url
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Lets this client send at most `most` more requests than it has sent (the sync's share of the day's
+    /// budget after its ledger, `ledger.rs`).
+    pub fn limit_requests(&self, most: u64) {
+        self.budget.limit(self.budget.used().saturating_add(most));
+    }
+
+    /// Keeps the last `n` of those requests for tasks outside `KEEP_RESERVE` (the sync's new calls).
+    pub fn reserve_requests(&self, n: u64) {
+        self.budget.reserve(n);
+    }
+
+    /// When Gong said its quota resets, and its error, after a 429 whose `Retry-After` was beyond the
+    /// longest wait.
+    pub fn quota_spent(&self) -> Option<(chrono::DateTime<chrono::Utc>, Error)> {
+        self.quota_spent
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()

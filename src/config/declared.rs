@@ -86,12 +86,23 @@ pub const REQUESTS_PER_SECOND: Bound<f64> = Bound {
     max: 100_000.0,
     hint: " (Gong allows 3)",
 };
+/// The connector's share of Gong's 10,000 requests per company and day, held over any schedule by the
+/// ledger in the state (`ledger.rs`). 40%: Gong's own integrations (the CRM sync above all) and the
+/// company's other API clients share the same quota, so most of it is left to them (README, "The quota").
 pub const REQUESTS_PER_DAY: Bound<u64> = Bound {
     field: "requests_per_day",
-    default: 10_000,
+    default: 4_000,
     min: 1,
     max: 1_000_000_000,
-    hint: " (Gong allows 10,000)",
+    hint: " (Gong allows 10,000 per company, shared with its integrations)",
+};
+/// Hours between reads of one stream (`stream_cadence_hours` values): 0 is every sync, at most a year.
+pub const STREAM_CADENCE_HOURS: Bound<u32> = Bound {
+    field: "stream_cadence_hours",
+    default: 0,
+    min: 0,
+    max: 8_760,
+    hint: " (a year)",
 };
 /// A day at most: Gong's daily quota resets within one.
 pub const MAX_RATE_LIMIT_WAIT_SECONDS: Bound<u64> = Bound {
@@ -307,6 +318,27 @@ pub fn plain_keywords(field: &str) -> Option<Value> {
         "exclude_private_calls" => Some(json!({"default": DEFAULT_EXCLUDE_PRIVATE_CALLS})),
         "call_media_probe" => Some(json!({"default": DEFAULT_CALL_MEDIA_PROBE})),
         "propagate_deletes" => Some(json!({"default": DEFAULT_PROPAGATE_DELETES})),
+        "stream_cadence_hours" => Some(json!({
+            "items": {
+                "type": "object",
+                "required": ["stream", "hours"],
+                "properties": {
+                    "stream": {
+                        "title": "Stream",
+                        "description": "The stream's name, as `discover` lists it.",
+                        "type": "string"
+                    },
+                    "hours": {
+                        "title": "Hours",
+                        "description": "Hours between reads (0: every sync).",
+                        "type": "integer",
+                        "minimum": STREAM_CADENCE_HOURS.min,
+                        "maximum": STREAM_CADENCE_HOURS.max
+                    }
+                }
+            },
+            "examples": [[{"stream": "flows", "hours": 24}]]
+        })),
         _ => None,
     }
 }

@@ -116,6 +116,8 @@ pub struct Config {
     pub deletion_sweep_days: u32,
     pub requests_per_second: f64,
     pub requests_per_day: u64,
+    /// Hours between reads per stream name, where `stream_cadence_hours` overrides the stream's cadence.
+    pub cadence_hours: std::collections::BTreeMap<String, u32>,
     pub max_rate_limit_wait: Duration,
     pub max_concurrent_requests: usize,
     pub request_timeout: Duration,
@@ -146,6 +148,7 @@ impl fmt::Debug for Config {
             .field("deletion_sweep_days", &self.deletion_sweep_days)
             .field("requests_per_second", &self.requests_per_second)
             .field("requests_per_day", &self.requests_per_day)
+            .field("cadence_hours", &self.cadence_hours)
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("request_timeout", &self.request_timeout)
@@ -159,7 +162,7 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config> {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| Error::config(format!("The config file is not valid JSON ({e}).")))?;
-        Config::from_value(value, Utc::now())
+        Config::from_value(value, crate::clock::try_now()?)
     }
 
     /// Validates a config object; `now` anchors the default start date.
@@ -220,6 +223,7 @@ impl Config {
             deletion_sweep_days: declared::DELETION_SWEEP_DAYS.check(raw.deletion_sweep_days)?,
             requests_per_second: declared::REQUESTS_PER_SECOND.check(raw.requests_per_second)?,
             requests_per_day: declared::REQUESTS_PER_DAY.check(raw.requests_per_day)?,
+            cadence_hours: cadence_hours(raw.stream_cadence_hours.as_ref())?,
             max_rate_limit_wait: Duration::from_secs(
                 declared::MAX_RATE_LIMIT_WAIT_SECONDS.check(raw.max_rate_limit_wait_seconds)?,
             ),
@@ -243,6 +247,30 @@ impl Config {
             _ => now,
         }
     }
+}
+
+/// `stream_cadence_hours`: each value within its bound, each name once (that each names a stream of
+/// this connector is checked by the stream table, `streams::check_cadence_names`, which sits above config).
+fn cadence_hours(
+    given: Option<&Vec<raw::RawCadence>>,
+) -> Result<std::collections::BTreeMap<String, u32>> {
+    let mut hours = std::collections::BTreeMap::new();
+    for raw::RawCadence {
+        stream: name,
+        hours: h,
+    } in given.into_iter().flatten()
+    {
+        let h = *h;
+        let h = declared::STREAM_CADENCE_HOURS
+            .check(Some(h))
+            .map_err(|e| Error::config(format!("{} (stream `{name}`)", e.message)))?;
+        if hours.insert(name.clone(), h).is_some() {
+            return Err(Error::config(format!(
+                "stream_cadence_hours names `{name}` twice."
+            )));
+        }
+    }
+    Ok(hours)
 }
 
 /// The raw config, or a config error naming the field serde stumbled on.
@@ -322,7 +350,7 @@ mod tests {
         assert_eq!(c.base_url.as_str(), "https://api.gong.io/");
         assert_eq!(c.start, now() - chrono::Duration::days(365));
         assert_eq!(c.requests_per_second, 3.0);
-        assert_eq!(c.requests_per_day, 10_000);
+        assert_eq!(c.requests_per_day, 4_000);
         assert_eq!(c.lookback, chrono::Duration::days(3));
         assert!(c.extensive.media);
         assert!(matches!(c.auth, Auth::Basic { .. }));
@@ -426,6 +454,10 @@ mod tests {
             ("lookback_days", json!(61)),
             ("window_days", json!(367)),
             ("retry_backoff_base_ms", json!(0)),
+            (
+                "stream_cadence_hours",
+                json!([{"stream": "flows", "hours": 8761}]),
+            ),
         ] {
             let mut v = basic();
             v[field] = bad.clone();
@@ -434,6 +466,32 @@ mod tests {
                 e.message.starts_with(&format!("{field} must be between")),
                 "{field}={bad}: {e}"
             );
+            assert_eq!(e.failure_type(), crate::protocol::FailureType::ConfigError);
+        }
+    }
+
+    #[test]
+    fn stream_cadences_name_streams_once() {
+        let mut v = basic();
+        v["stream_cadence_hours"] =
+            json!([{"stream": "flows", "hours": 24}, {"stream": "users", "hours": 0}]);
+        let c = parse(v).unwrap();
+        assert_eq!(c.cadence_hours.get("flows"), Some(&24));
+        assert_eq!(c.cadence_hours.get("users"), Some(&0));
+        for (bad, says) in [
+            (
+                json!([{"stream": "flow", "hours": 24}]),
+                "`flow`, which is not a stream",
+            ),
+            (
+                json!([{"stream": "flows", "hours": 1}, {"stream": "flows", "hours": 2}]),
+                "`flows` twice",
+            ),
+        ] {
+            let mut v = basic();
+            v["stream_cadence_hours"] = bad;
+            let e = parse(v).unwrap_err();
+            assert!(e.message.contains(says), "{e}");
             assert_eq!(e.failure_type(), crate::protocol::FailureType::ConfigError);
         }
     }

@@ -229,9 +229,20 @@ pub struct RawConfig {
     /// simulators such as the bundled sandbox.)
     #[schemars(title = "Requests per second")]
     pub requests_per_second: Option<f64>,
-    /// Requests per day the connector allows itself in one sync (Gong allows 10,000 per day per company).
-    #[schemars(title = "Requests per day")]
+    /// The connector's share of Gong's quota: requests it sends in any 24 hours, across every sync of
+    /// the connection (Gong allows 10,000 per day per company, shared with Gong's own integrations such as
+    /// the CRM sync). The default, 4,000, leaves 60% to them. Syncs remember what they spent in their
+    /// state; a sync that finds the share spent reads nothing, says when it frees up, and succeeds.
+    #[schemars(title = "Requests per day (share of Gong's quota)")]
     pub requests_per_day: Option<u64>,
+    /// Hours between reads of a stream in incremental syncs, overriding its default cadence (0: every
+    /// sync), e.g. `[{"stream": "flows", "hours": 24}]`. A stream not due emits nothing and keeps its state. Defaults: calls,
+    /// calls_extensive, call_transcripts, call_media and call_users_access every sync; stats, coaching,
+    /// answered scorecards, logs and manual CRM associations 24; snapshots without change times (users,
+    /// workspaces, settings, library, permission profiles, CRM integrations) 24, and flows,
+    /// user_settings_history and crm_entity_schema 168. Full-refresh streams are read on every sync.
+    #[schemars(title = "Stream cadences")]
+    pub stream_cadence_hours: Option<Vec<RawCadence>>,
     /// Longest wait (seconds) for a rate limit to clear. If Gong asks for a longer wait (its daily quota
     /// is spent), the sync saves its progress and stops with a transient error that says when to retry.
     #[schemars(title = "Longest rate-limit wait (seconds)")]
@@ -280,4 +291,15 @@ pub struct RawConfig {
     /// Hidden, for tests: the first retry backoff in milliseconds (doubles per attempt).
     #[schemars(skip)]
     pub retry_backoff_base_ms: Option<u64>,
+}
+
+/// One stream's cadence override (`stream_cadence_hours`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct RawCadence {
+    /// The stream's name.
+    #[schemars(title = "Stream")]
+    pub stream: String,
+    /// Hours between reads (0: every sync).
+    #[schemars(title = "Hours")]
+    pub hours: u32,
 }

@@ -51,9 +51,15 @@ impl Engine {
         }
     }
 
-    /// A stream read to its end: its final STATE and COMPLETE.
+    /// A stream read to its end: its final STATE and COMPLETE. A stream read whole by its cadence
+    /// records the read (`quota.rs`), and the read's last stream writes the whole ledger: both need a
+    /// final STATE even without records since the last.
     pub(super) fn finish(&self, run: &mut Run) {
         let name = run.sel.def.name;
+        let fresh = matches!(run.due, super::quota::Due::Now { hours } if hours > 0);
+        if fresh {
+            self.quota.read_whole(name);
+        }
         if !run.incremental {
             self.emit_state(
                 name,
@@ -63,7 +69,7 @@ impl Engine {
         } else {
             // Calls Gong deleted, then the STATE that may carry the new deletion memory (`deletes.rs`).
             let carrier = self.write_deletions(run);
-            if run.since_state > 0 || run.states_emitted == 0 || carrier {
+            if run.since_state > 0 || run.states_emitted == 0 || fresh || run.last || carrier {
                 let state = match &run.last_checkpoint {
                     Some(cp) => cp.to_state(run.date_only),
                     None => json!({}),
@@ -77,12 +83,17 @@ impl Engine {
     /// A stream that cannot go on. Records already written are not lost: their count goes into a final
     /// state of the last checkpoint, so the platform's counts match; the other streams carry on.
     pub(super) fn fail(&self, run: &mut Run, e: Error, outcome: &mut ReadOutcome) {
+        // Deletion records not written (failed or deferred): the memory must not move on.
+        if let Some(pending) = &self.deletions {
+            pending.target_failed(run.sel.def.name);
+        }
+        if super::quota::defers(&e) {
+            // The day's budget or Gong's quota: deferred, not failed (`quota.rs`).
+            return self.defer(run, &e, outcome);
+        }
         let name = run.sel.def.name;
         run.failed = true;
-        if let Some(pending) = &self.deletions {
-            pending.target_failed(name);
-        }
-        if run.since_state > 0 || run.states_emitted == 0 {
+        if run.since_state > 0 || run.states_emitted == 0 || run.last {
             if let (true, Some(cp)) = (run.incremental, &run.last_checkpoint) {
                 self.emit_state(name, cp.to_state(run.date_only), run.since_state);
             }
@@ -98,6 +109,8 @@ impl Engine {
         outcome.failures.push((name.to_string(), e));
     }
 
+    /// Writes a STATE: the engine's `state` of the stream, with the ledger and the stream's last whole
+    /// read added (`quota.rs`).
     pub(super) fn emit_state(&self, stream: &str, state: Value, count: u64) {
         self.emit_state_with(stream, state, count, false);
     }
@@ -107,6 +120,9 @@ impl Engine {
         if let Some(pending) = &self.deletions {
             pending.carry(stream, &mut state, last);
         }
+        let state = self
+            .quota
+            .decorate(stream, state, self.client.requests_sent());
         self.emit(&Message::StreamState {
             stream: stream.to_string(),
             state,

@@ -53,8 +53,8 @@ pub fn planned_total(costs: &[StreamCost]) -> Estimate {
 }
 
 /// The LOG lines before the read: per stream and in total, with the share of the daily budget; a WARN
-/// line when the plan exceeds it.
-pub fn plan_lines(costs: &[StreamCost], per_day: u64) -> Vec<(LogLevel, String)> {
+/// line when the plan exceeds what the ledger `left` of it (`quota.rs`).
+pub fn plan_lines(costs: &[StreamCost], per_day: u64, left: u64) -> Vec<(LogLevel, String)> {
     let per_stream: Vec<String> = costs
         .iter()
         .map(|c| {
@@ -82,13 +82,13 @@ pub fn plan_lines(costs: &[StreamCost], per_day: u64) -> Vec<(LogLevel, String)>
             per_stream.join(", ")
         ),
     )];
-    if total.requests > per_day {
+    if total.requests > left {
         lines.push((
             LogLevel::Warn,
             format!(
                 "This sync plans {total} API requests, more than the budget of {per_day} requests per day \
-                 (requests_per_day): it will stop when the budget is spent, with its progress saved, and \
-                 the next sync resumes there."
+                 (requests_per_day) leaves ({left} after the last 24 hours): the streams it cannot finish \
+                 are deferred with their progress saved, and a later sync resumes there."
             ),
         ));
     }

@@ -30,6 +30,7 @@ pub mod plan;
 mod planning;
 mod private;
 pub mod producer;
+pub mod quota;
 mod resume;
 pub mod riders;
 pub mod shared;
@@ -112,6 +113,10 @@ struct Run<'s> {
     sharing: listings::Sharing,
     /// A full-refresh stream's written slices, for its resume STATE (`resume.rs`).
     resume: resume::Resume,
+    /// Whether the stream is read in this sync (`quota.rs`: its cadence).
+    due: quota::Due,
+    /// The last stream of the read: its final STATE carries the read's whole ledger.
+    last: bool,
 }
 
 impl<'s> Run<'s> {
@@ -144,6 +149,8 @@ impl<'s> Run<'s> {
             tally: Arc::new(AtomicU64::new(0)),
             sharing: listings::Sharing::default(),
             resume: resume::Resume::default(),
+            due: quota::Due::Now { hours: 0 },
+            last: false,
         }
     }
 
@@ -208,15 +215,19 @@ pub struct Engine {
     rides: std::sync::OnceLock<HashMap<&'static str, &'static str>>,
     /// What this sync's deletion sweep found (`deletions/`, written by `deletes.rs`).
     pub deletions: Option<Arc<crate::deletions::Pending>>,
+    /// The day's budget (the ledger) and the streams' cadences (`quota.rs`).
+    quota: quota::Quota,
 }
 
 impl Engine {
     pub fn new(client: Arc<GongClient>, config: Arc<Config>, out: SharedOutput) -> Self {
+        let now = crate::clock::now();
         Engine {
+            quota: quota::Quota::new(&config, now),
             client,
             config,
             out,
-            now: Utc::now(),
+            now,
             shared: Arc::new(SharedLists::default()),
             listings: Arc::new(listings::Listings::default()),
             carried: Arc::new(listings::Carried::default()),
@@ -260,13 +271,16 @@ impl Engine {
         let _ = self.needs.set(Needs::of(selected, &self.config));
         let concurrency = self.config.max_concurrent_requests.max(1);
         let gate = Gate::new(concurrency, BUFFER_BUDGET_BYTES);
-        // A stream taking its windows from another is read after it.
-        let selected = listings::provider_first(selected);
+        // New calls first, then periods, then snapshots (`quota.rs`); a stream taking its windows from
+        // another is read after it.
+        let ordered = quota::by_priority(selected);
+        let selected = listings::provider_first(&ordered);
         let _ = self.rides.set(listings::rides(&selected));
         let mut runs: Vec<Run> = selected
             .iter()
             .map(|&sel| Run::new(sel, concurrency, self.config.call_media_probe))
             .collect();
+        self.budget(&mut runs, states);
         let (plans, costs) = self.prepare(&mut runs, states).await;
         let outcome = self.drive(&mut runs, plans, &gate).await;
         self.log_end(&costs, &outcome, selected.len());
@@ -468,6 +482,7 @@ impl Engine {
         // The budget serves the slice the writer needs first (see `client::PRIORITY`); its requests
         // count against its stream (`client::TALLY`).
         let task = crate::client::TALLY.scope(run.tally.clone(), task);
+        let task = crate::client::KEEP_RESERVE.scope(quota::keeps_reserve(run.sel.def), task);
         tokio::spawn(crate::client::PRIORITY.scope(seq, task)).abort_handle()
     }
 

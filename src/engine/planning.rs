@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{costs, listings, plan, riders, Engine, Run, Slice};
+use super::{costs, listings, plan, quota, riders, Engine, Run, Slice};
 use crate::error::{Error, Result};
 use crate::state::{checkpoint_for, Selected};
 
@@ -67,12 +67,20 @@ impl Engine {
                 if let Ok(saved) = &saved {
                     run.last_checkpoint = saved.clone();
                 }
+                // Not due by its cadence: nothing to read, its state is kept (`quota.rs`).
+                if let (quota::Due::Until { .. }, Ok(_)) = (run.due, &saved) {
+                    plans[i] = Some(Ok(Vec::new()));
+                    continue;
+                }
                 let engine = self.clone();
                 let task = async move {
                     let saved = saved?;
-                    engine.plan(def, saved.as_ref()).await
+                    let mut slices = engine.plan(def, saved.as_ref()).await?;
+                    quota::stamp(def, &mut slices, engine.now);
+                    Ok(slices)
                 };
                 let task = crate::client::TALLY.scope(run.tally.clone(), task);
+                let task = crate::client::KEEP_RESERVE.scope(quota::keeps_reserve(def), task);
                 handles.push((i, def.name, tokio::spawn(task)));
             }
             for (i, name, handle) in handles {
@@ -110,7 +118,9 @@ impl Engine {
             })
             .collect();
         let rows = cost_rows(runs, &estimates);
-        for (level, line) in costs::plan_lines(&rows, self.config.requests_per_day) {
+        for (level, line) in
+            costs::plan_lines(&rows, self.config.requests_per_day, self.quota.remaining())
+        {
             self.log(level, line);
         }
         costs::Costs {

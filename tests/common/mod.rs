@@ -107,8 +107,14 @@ pub fn protocol_validator() -> jsonschema::Validator {
 
 /// Runs the binary; every stdout line must be a JSON Airbyte message valid against the protocol schema.
 pub fn run(args: &[&str]) -> Run {
+    run_env(args, &[])
+}
+
+/// [`run`] with environment variables set for the binary (e.g. `SOURCE_GONG_NOW`, the connector's clock).
+pub fn run_env(args: &[&str], envs: &[(&str, &str)]) -> Run {
     let output = Command::new(BIN)
         .args(args)
+        .envs(envs.iter().copied())
         .stdin(Stdio::null())
         .output()
         .expect("binary runs");
