@@ -827,9 +827,10 @@ pub fn stream_names() -> Vec<&'static str> {
     STREAMS.iter().map(|s| s.name).collect()
 }
 
-/// The draft-07 JSON Schema of the records of `stream` (its model's), or `None` for an unknown name.
+/// The draft-07 JSON Schema of the records of `stream` as `discover` gives it (its model's, with the fields
+/// the connector adds), or `None` for an unknown name.
 pub fn stream_schema(stream: &str) -> Option<Value> {
-    find(stream).map(|def| (def.schema)())
+    find(stream).map(|def| def.json_schema())
 }
 
 #[cfg(test)]

@@ -185,29 +185,36 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot bind {host}:{}: {e}", args.port))?;
     // For 0.0.0.0 the base URL names 127.0.0.1, which is what a local client should use.
     let url = sandbox.base_url();
+    // Handlers first: a client that reads the ready line may send SIGTERM at once.
+    let signalled = shutdown_signal();
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {url}").map_err(|e| e.to_string())?;
         out.flush().map_err(|e| e.to_string())?;
     }
-    wait_for_signal().await;
+    signalled.await;
     drop(sandbox);
     std::process::exit(0);
 }
 
-async fn wait_for_signal() {
+/// SIGTERM or SIGINT, the handlers installed when this is called (not when it is awaited).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
         let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
         let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+        async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
