@@ -17,11 +17,11 @@ Each run is `source-gong read` with:
   on the first run, written out so later runs keep it, as a saved config does) and `requests_per_second`
   1,000 (pace only: the sandbox has no per-second limit; the daily budget `requests_per_day` keeps its
   default and counts requests whatever their pace);
-* the connector's time = the clock: `SOURCE_GONG_NOW` (the connector's test clock) and, by default, libfaketime
-  (package `faketime`), so that a connector that does not read the variable also computes "now", its default
-  end, its closed stats days and its open periods from the simulated time. (An `end_date` = the clock is not
-  enough for such a connector: it takes the closed stats days from its real clock, includes the clock's own
-  day, and Gong refuses a stats `toDate` after today.) `--connector-time env` sets the variable alone;
+* the connector's time = the clock: `SOURCE_GONG_NOW` (the connector's test clock) by default;
+  `--connector-time faketime` adds libfaketime (package `faketime`), for measuring an older connector that
+  does not read the variable (an `end_date` = the clock is not enough for such a connector: it takes the
+  closed stats days from its real clock, includes the clock's own day, and Gong refuses a stats `toDate`
+  after today);
 * the state the platform would pass: the last STATE of each stream over every earlier run.
 
 Per simulated day it prints runs, API requests (the sandbox's counters, reset before each run), their share of
@@ -367,9 +367,9 @@ def main() -> int:
     ap.add_argument("--hourly-days", help="comma-separated simulated days run hourly (default: every day); "
                     "the others get one run at 23:00")
     ap.add_argument("--days", type=int, help="simulated days (default: the scenario's)")
-    ap.add_argument("--connector-time", choices=["faketime", "env"], default="faketime",
-                    help="how the connector learns the simulated time: libfaketime (any connector; needs the "
-                    "`faketime` package) or only the SOURCE_GONG_NOW variable (a connector that reads it)")
+    ap.add_argument("--connector-time", choices=["faketime", "env"], default="env",
+                    help="how the connector learns the simulated time: the SOURCE_GONG_NOW variable (default), "
+                    "or also libfaketime (an older connector that does not read it; needs the `faketime` package)")
     ap.add_argument("--require-complete", action="store_true", help="exit 1 unless the history is complete by "
                     "the last run (the smoke's default)")
     ap.add_argument("--max-runs", type=int, help="stop after this many runs (the last day is then partial)")

@@ -14,10 +14,6 @@ step "system tools the tests use (openssl serves a self-signed certificate in te
 if ! command -v openssl >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 fi
-# libfaketime gives the connector the simulated time in the schedule smoke (bench/schedule.py)
-if ! command -v faketime >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
-fi
 
 step "format"
 cargo fmt --all -- --check

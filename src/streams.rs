@@ -833,6 +833,20 @@ pub fn stream_schema(stream: &str) -> Option<Value> {
     find(stream).map(|def| def.json_schema())
 }
 
+/// Every stream `stream_cadence_hours` names is a stream of this connector (a config error otherwise).
+/// The config layer checks the values; the names are the stream table's.
+pub fn check_cadence_names(config: &crate::config::Config) -> crate::error::Result<()> {
+    for name in config.cadence_hours.keys() {
+        if find(name).is_none() {
+            return Err(crate::error::Error::config(format!(
+                "stream_cadence_hours names `{name}`, which is not a stream of this connector; streams: {}.",
+                stream_names().join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -855,18 +869,29 @@ mod tests {
             assert!(s.primary_key.iter().all(|k| !k.contains('.')), "{}", s.name);
         }
     }
-}
 
-/// Every stream `stream_cadence_hours` names is a stream of this connector (a config error otherwise).
-/// The config layer checks the values; the names are the stream table's.
-pub fn check_cadence_names(config: &crate::config::Config) -> crate::error::Result<()> {
-    for name in config.cadence_hours.keys() {
-        if find(name).is_none() {
-            return Err(crate::error::Error::config(format!(
-                "stream_cadence_hours names `{name}`, which is not a stream of this connector; streams: {}.",
-                stream_names().join(", ")
-            )));
-        }
+    #[test]
+    fn cadence_overrides_name_streams_of_this_connector() {
+        let config = |names: serde_json::Value| {
+            crate::config::Config::from_value(
+                serde_json::json!({
+                    "credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"},
+                    "start_date": "2025-06-01",
+                    "stream_cadence_hours": names,
+                }),
+                chrono::Utc::now(),
+            )
+            .unwrap()
+        };
+        assert!(check_cadence_names(&config(
+            serde_json::json!([{"stream": "flows", "hours": 24}])
+        ))
+        .is_ok());
+        let e = check_cadence_names(&config(
+            serde_json::json!([{"stream": "flow", "hours": 24}]),
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("`flow`, which is not a stream"), "{e}");
+        assert_eq!(e.failure_type(), crate::protocol::FailureType::ConfigError);
     }
-    Ok(())
 }

@@ -8,12 +8,13 @@ use std::path::Path;
 
 /// The layers, lowest first; a module may name modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["protocol"],
+    &["protocol", "atomic", "ledger"],
     &["error"],
-    &["models"],
+    &["models", "clock"],
     &["config", "gong"],
     &["client", "streams"],
     &["media", "state"],
+    &["deletions"],
     &["engine", "api", "readable"],
     &["download_file"],
     &["commands", "execute", "mcp"],
