@@ -478,16 +478,12 @@ mod tests {
         let c = parse(v).unwrap();
         assert_eq!(c.cadence_hours.get("flows"), Some(&24));
         assert_eq!(c.cadence_hours.get("users"), Some(&0));
-        for (bad, says) in [(
-            json!([{"stream": "flows", "hours": 1}, {"stream": "flows", "hours": 2}]),
-            "`flows` twice",
-        )] {
-            let mut v = basic();
-            v["stream_cadence_hours"] = bad;
-            let e = parse(v).unwrap_err();
-            assert!(e.message.contains(says), "{e}");
-            assert_eq!(e.failure_type(), crate::protocol::FailureType::ConfigError);
-        }
+        let mut v = basic();
+        v["stream_cadence_hours"] =
+            json!([{"stream": "flows", "hours": 1}, {"stream": "flows", "hours": 2}]);
+        let e = parse(v).unwrap_err();
+        assert!(e.message.contains("`flows` twice"), "{e}");
+        assert_eq!(e.failure_type(), crate::protocol::FailureType::ConfigError);
     }
 
     #[test]
