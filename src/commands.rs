@@ -242,8 +242,6 @@ pub async fn read(config: &Path, catalog: &Path, state: Option<&Path>) -> u8 {
     };
     client.set_output(out.clone(), Some(config));
     let mut engine = Engine::new(client.clone(), Arc::new(cfg), out.clone());
-    // The sweep's requests count against the day's budget too.
-    engine.limit_to_budget(&states);
     engine.deletions = sweep_deletions(&engine, &selected, &states, &out).await;
     let engine = Arc::new(engine);
     let outcome = engine.read(&selected, &states).await;

@@ -60,10 +60,14 @@ fn records(run: &Run) -> BTreeMap<String, Vec<String>> {
 }
 
 /// The last STATE of `stream`, without the request ledger every STATE carries (it counts what the run
-/// spent, which differs between the runs compared).
+/// spent, which differs between the runs compared) and the time of the stream's last whole read
+/// (`read_at`: the runs compared may end in different seconds).
 fn last_state(run: &Run, stream: &str) -> Value {
     let mut state = run.states(stream).last().expect("a STATE")["stream"]["stream_state"].clone();
-    state.as_object_mut().map(|s| s.remove("ledger"));
+    if let Some(s) = state.as_object_mut() {
+        s.remove("ledger");
+        s.remove("read_at");
+    }
     state
 }
 

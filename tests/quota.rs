@@ -118,6 +118,9 @@ fn setup(extra: Value) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let start = Utc::now().date_naive() - Duration::days(45);
     let mut cfg = config_for(&sandbox.base_url(), &format!("{start}T00:00:00Z"));
+    // The deletion sweep runs before the read and is not yet held to the share (README, "The quota"):
+    // these tests count the engine's requests against it.
+    cfg["propagate_deletes"] = json!(false);
     for (k, v) in extra.as_object().unwrap() {
         cfg[k] = v.clone();
     }

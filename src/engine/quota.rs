@@ -244,24 +244,16 @@ impl Engine {
     /// Loads the ledger and cadences from the states, limits the client to what the day's budget
     /// leaves, decides which runs are due, and logs both.
     pub(super) fn budget(&self, runs: &mut [Run<'_>], states: &HashMap<String, Value>) {
-        self.limit_to_budget(states);
+        self.quota.load(states);
+        self.client.limit_requests(self.quota.remaining());
+        self.client
+            .reserve_requests(self.config.requests_per_day * RESERVE_PERCENT / 100);
         let count = runs.len();
         for (i, run) in runs.iter_mut().enumerate() {
             run.due = self.quota.due(run.sel.def, run.incremental, &self.config);
             run.last = i + 1 == count;
         }
         self.log_quota(runs);
-    }
-
-    /// Loads the ledger from the states and limits the client to what the day's budget leaves. Callable
-    /// before the read (the deletion sweep's requests count against the same budget) and again in it:
-    /// requests already sent are entered in the ledger first, so none is allowed twice.
-    pub fn limit_to_budget(&self, states: &HashMap<String, Value>) {
-        self.quota.load(states);
-        self.quota.record(self.client.requests_sent());
-        self.client.limit_requests(self.quota.remaining());
-        self.client
-            .reserve_requests(self.config.requests_per_day * RESERVE_PERCENT / 100);
     }
 
     /// The state a deferred or failed stream keeps: its last checkpoint (or none yet), unchanged.
