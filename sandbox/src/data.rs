@@ -610,12 +610,7 @@ impl Dataset {
             .partition(|c| erase(self, c));
         self.pending = waiting;
         gone.extend(gone_later);
-        self.call_index = self
-            .calls
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id, i))
-            .collect();
+        self.reindex_calls();
         gone.iter().map(CallRec::id_str).collect()
     }
 
