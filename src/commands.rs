@@ -176,7 +176,8 @@ async fn check_workspaces(cfg: &Config, client: &GongClient) -> Result<()> {
 }
 
 /// The deletion sweep before the read (`deletions/`), and the WARN for audit logs Gong has forgotten;
-/// their LOG lines go out first.
+/// their LOG lines go out first. The sweep is held to the day's budget (the ledger) like the read, and
+/// leaves the reserve for new calls alone: it runs only when the budget covers it beyond that reserve.
 async fn sweep_deletions(
     engine: &Engine,
     selected: &[crate::state::Selected],
@@ -189,15 +190,17 @@ async fn sweep_deletions(
             .into_iter()
             .map(|w| (LogLevel::Warn, w))
             .collect();
-    let pending = crate::deletions::prepare(
+    engine.limit_to_budget(states);
+    let sweep = crate::deletions::prepare(
         &engine.client,
         &engine.config,
         &order,
         states,
         engine.now,
+        engine.beyond_reserve(),
         &mut logs,
-    )
-    .await;
+    );
+    let pending = crate::client::KEEP_RESERVE.scope(true, sweep).await;
     let mut o = out.lock().unwrap_or_else(|p| p.into_inner());
     for (level, message) in logs {
         let _ = o.emit(&Message::Log { level, message });

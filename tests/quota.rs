@@ -3,6 +3,8 @@
 //! the budget spent reads nothing, defers its streams with RATE_LIMITED and exits 0 with their states
 //! kept, and the runs after it lose nothing; a stream not due by its cadence emits nothing and keeps its
 //! state; old states (no ledger) keep working; a ledger in a state of a deselected stream still counts.
+//! A snapshot larger than a day's budget resumes over the next days with one `snapshotAt`, losing no
+//! record; the deletion sweep is held to the budget and waits rather than spend the reserve for new calls.
 
 mod common;
 
@@ -118,8 +120,7 @@ fn setup(extra: Value) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let start = Utc::now().date_naive() - Duration::days(45);
     let mut cfg = config_for(&sandbox.base_url(), &format!("{start}T00:00:00Z"));
-    // The deletion sweep runs before the read and is not yet held to the share (README, "The quota"):
-    // these tests count the engine's requests against it.
+    // Off but where a test turns it on: these tests count the engine's requests alone.
     cfg["propagate_deletes"] = json!(false);
     for (k, v) in extra.as_object().unwrap() {
         cfg[k] = v.clone();
@@ -345,4 +346,162 @@ fn an_invalid_clock_is_a_config_error() {
         .as_str()
         .unwrap()
         .contains("SOURCE_GONG_NOW"));
+}
+
+/// A read of `stream` alone at `now` with the setup's config less its daily budget (the whole snapshot
+/// in one run), in a directory of its own.
+fn whole_read(s: &Setup, stream: &str, now: DateTime<Utc>) -> Run {
+    let text = std::fs::read_to_string(&s.config).unwrap();
+    let mut cfg: Value = serde_json::from_str(&text).unwrap();
+    cfg.as_object_mut().unwrap().remove("requests_per_day");
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_json(dir.path(), "whole.json", &cfg);
+    let catalog = write_json(
+        dir.path(),
+        "catalog.json",
+        &configured_catalog(&s.discovered, &[(stream, "incremental")]),
+    );
+    read_at(dir.path(), &config, &catalog, None, now)
+}
+
+/// The stream's records as key strings (its primary key), in the order written.
+fn keyed(run: &Run, stream: &str, pk: &[&str]) -> Vec<String> {
+    run.records(stream)
+        .iter()
+        .map(|r| {
+            let parts: Vec<String> = pk.iter().map(|k| r[*k].to_string()).collect();
+            parts.join("|")
+        })
+        .collect()
+}
+
+/// A snapshot stream (one request chain per user) under a daily budget that covers a third of it: the
+/// first run reads what the budget allows and is deferred with its position; the next two days' runs
+/// resume it, stamping their records with the first run's `snapshotAt`; the third completes it (cursor
+/// = that `snapshotAt`, no position left, `read_at` of the last run). Together the runs hold every
+/// record of a whole read. Returns the runs' keyed records (per run) and the whole read's.
+fn snapshot_over_three_days(stream: &str, pk: &[&str]) -> (Vec<Vec<String>>, Vec<String>) {
+    // One request at a time: the cut is at a slice boundary, and at most one slice is in flight.
+    let s = setup(json!({"max_concurrent_requests": 1}));
+    let whole = whole_read(&s, stream, s.t0);
+    let cost = requests(&whole);
+    // A third of the snapshot a day, plus the users list each run plans with.
+    let per_day = cost.div_ceil(3) + 1;
+    let cfg = std::fs::read_to_string(&s.config).unwrap();
+    let mut cfg: Value = serde_json::from_str(&cfg).unwrap();
+    cfg["requests_per_day"] = json!(per_day);
+    write_json(s.dir.path(), "config.json", &cfg);
+    let catalog = s.catalog(&[(stream, "incremental")]);
+    let stamp = s.t0.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let (mut state, mut runs) = (None, Vec::new());
+    for day in 0..3 {
+        let now = s.t0 + Duration::hours(24 * day);
+        let run = s.read(&catalog, state.as_ref(), now);
+        assert!(requests(&run) <= per_day, "day {day}: within the budget");
+        let records = run.records(stream);
+        assert!(!records.is_empty(), "day {day} reads part of the snapshot");
+        assert!(
+            records.iter().all(|r| r["snapshotAt"] == stamp.as_str()),
+            "day {day}: one snapshotAt across the runs"
+        );
+        let last = &run.states(stream).last().expect("a STATE")["stream"]["stream_state"];
+        if day < 2 {
+            assert_eq!(rate_limited(&run, stream).len(), 1, "day {day} is deferred");
+            assert_eq!(last["resume"]["snapshot_at"], json!(stamp), "{last}");
+            assert!(
+                last.get("cursor").is_none(),
+                "no snapshot complete yet: {last}"
+            );
+        } else {
+            assert!(rate_limited(&run, stream).is_empty(), "day 3 completes it");
+            assert_eq!(last["cursor"], json!(stamp), "{last}");
+            assert!(last.get("resume").is_none(), "{last}");
+            let read_at = now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            assert_eq!(last["read_at"], json!(read_at));
+        }
+        if day > 0 {
+            assert!(
+                logs(&run).iter().any(|l| l.contains(&format!(
+                    "{stream}: due (snapshot every 7 days; resuming its unfinished snapshot of {stamp})"
+                ))),
+                "{:?}",
+                logs(&run)
+            );
+        }
+        assert_eq!(run.statuses(stream).last().unwrap(), "COMPLETE");
+        runs.push(keyed(&run, stream, pk));
+        state = Some(next_state(state.as_ref(), &run));
+    }
+    // An hour later the snapshot is read whole: the stream is not due before its cadence.
+    let later = s.read(&catalog, state.as_ref(), s.t0 + Duration::hours(49));
+    assert!(later.records(stream).is_empty());
+    (runs, keyed(&whole, stream, pk))
+}
+
+#[test]
+fn flows_read_a_third_a_day_completes_on_the_third_day_with_one_snapshot_at() {
+    let (runs, whole) = snapshot_over_three_days("flows", &["id"]);
+    let read: BTreeSet<&String> = runs.iter().flatten().collect();
+    assert_eq!(read, whole.iter().collect(), "every flow of a whole read");
+}
+
+#[test]
+fn a_resumed_snapshot_loses_no_record_and_doubles_none_beyond_the_slice_at_the_cut() {
+    let pk = ["userId", "setting", "time"];
+    let (runs, whole) = snapshot_over_three_days("user_settings_history", &pk);
+    let mut count: std::collections::BTreeMap<&String, usize> = Default::default();
+    for key in runs.iter().flatten() {
+        *count.entry(key).or_default() += 1;
+    }
+    let read: BTreeSet<&String> = count.keys().copied().collect();
+    assert_eq!(read, whole.iter().collect(), "no record missing");
+    // A record read twice belongs to a user whose slice was in flight at one of the two cuts.
+    let doubled: BTreeSet<&str> = (count.iter())
+        .filter(|(_, &n)| n > 1)
+        .map(|(k, _)| k.split('|').next().unwrap())
+        .collect();
+    assert!(doubled.len() <= 2, "doubled beyond the cuts: {doubled:?}");
+}
+
+#[test]
+fn the_deletion_sweep_is_held_to_the_share_and_leaves_the_reserve_to_new_calls() {
+    let s = setup(json!({"propagate_deletes": true, "requests_per_day": 200}));
+    let catalog = s.catalog(&[("calls", "incremental")]);
+    let hour = s.t0.duration_trunc(Duration::hours(1)).unwrap();
+    // The first sync sweeps (it builds the memory) within the share: the ledger counts its requests.
+    let first = s.read(&catalog, None, s.t0);
+    assert!(logs(&first)
+        .iter()
+        .any(|l| l.starts_with("Deletion sweep:")));
+    assert!(requests(&first) <= 200);
+    assert_eq!(ledger_hour(&first, "calls", hour), requests(&first));
+    let state = next_state(None, &first);
+    let memory = &first.states("calls").last().unwrap()["stream"]["stream_state"]["deletions"];
+    assert!(memory.is_object());
+    // 192 of 200 spent an hour ago: 8 left, within the reserve (10): the sweep waits and keeps the
+    // memory; the new calls still read.
+    let mut spent = state.as_array().unwrap().clone();
+    let key = (hour - Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    spent.push(
+        json!({"type": "STREAM", "stream": {"stream_descriptor": {"name": "flows"},
+        "stream_state": {"ledger": {"requests_per_hour": {key: 192 - requests(&first)}}}}}),
+    );
+    let run = s.read(
+        &catalog,
+        Some(&Value::Array(spent)),
+        s.t0 + Duration::minutes(30),
+    );
+    assert!(
+        logs(&run)
+            .iter()
+            .any(|l| l.starts_with("Deletion sweep (propagate_deletes) waits for a later sync")),
+        "{:?}",
+        logs(&run)
+    );
+    assert!(!logs(&run).iter().any(|l| l.starts_with("Deletion sweep:")));
+    assert!(requests(&run) <= 8);
+    let kept = &run.states("calls").last().unwrap()["stream"]["stream_state"]["deletions"];
+    assert_eq!(kept, memory, "the memory is carried as it was");
 }

@@ -22,8 +22,8 @@ impl Engine {
         let mut checkpointed = false;
         while let Some(&(closed, checkpoint, true)) = run.open.front() {
             run.open.pop_front();
-            if !run.incremental {
-                // A full refresh checkpoints its position (`resume.rs`).
+            if run.resume.tracks(run.incremental) {
+                // A full refresh or an unfinished snapshot checkpoints its position (`resume.rs`).
                 run.resume.closed(closed);
                 checkpointed = true;
             }
@@ -36,15 +36,12 @@ impl Engine {
                 {
                     run.last_checkpoint = Some(Checkpoint { cursor });
                 }
+                // A snapshot's checkpoint is its last slice: read whole, it keeps no position.
+                run.resume.finished();
                 checkpointed = true;
             }
         }
-        let state = match (checkpointed, run.incremental, &run.last_checkpoint) {
-            (true, true, Some(cp)) => Some(cp.to_state(run.date_only)),
-            (true, false, _) => Some(run.resume.state()),
-            _ => None,
-        };
-        if let Some(state) = state {
+        if let Some(state) = run.saved_state().filter(|_| checkpointed) {
             self.emit_state(run.sel.def.name, state, run.since_state);
             run.since_state = 0;
             run.states_emitted += 1;
@@ -94,8 +91,8 @@ impl Engine {
         let name = run.sel.def.name;
         run.failed = true;
         if run.since_state > 0 || run.states_emitted == 0 || run.last {
-            if let (true, Some(cp)) = (run.incremental, &run.last_checkpoint) {
-                self.emit_state(name, cp.to_state(run.date_only), run.since_state);
+            if let (true, Some(state)) = (run.incremental, run.saved_state()) {
+                self.emit_state(name, state, run.since_state);
             }
         }
         self.emit(&Message::Error {

@@ -111,7 +111,7 @@ struct Run<'s> {
     tally: Arc<AtomicU64>,
     /// The windows the stream fetches for other streams, and those it takes from them (`listings.rs`).
     sharing: listings::Sharing,
-    /// A full-refresh stream's written slices, for its resume STATE (`resume.rs`).
+    /// A full-refresh or snapshot stream's written slices, for its resume STATE (`resume.rs`).
     resume: resume::Resume,
     /// Whether the stream is read in this sync (`quota.rs`: its cadence).
     due: quota::Due,
@@ -342,7 +342,7 @@ impl Engine {
             match at.slices.as_mut().and_then(Iterator::next) {
                 Some(slice) => {
                     let checkpoint = slice.checkpoint;
-                    if !runs[i].incremental {
+                    if runs[i].resume.tracks(runs[i].incremental) {
                         runs[i].resume.started(at.seq, &slice);
                     }
                     let task = self.start(&runs[i], slice, at.seq, gate, running);

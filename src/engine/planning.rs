@@ -75,9 +75,7 @@ impl Engine {
                 let engine = self.clone();
                 let task = async move {
                     let saved = saved?;
-                    let mut slices = engine.plan(def, saved.as_ref()).await?;
-                    quota::stamp(def, &mut slices, engine.now);
-                    Ok(slices)
+                    engine.plan(def, saved.as_ref()).await
                 };
                 let task = crate::client::TALLY.scope(run.tally.clone(), task);
                 let task = crate::client::KEEP_RESERVE.scope(quota::keeps_reserve(def), task);

@@ -4,7 +4,10 @@
 //!
 //! Every STATE carries the ledger (`ledger.rs`) as of its writing, and a stream read to its end carries
 //! `read_at`, the instant of that read, which its cadence counts from ([`READ_AT_KEY`]; a sweep cadence
-//! can keep its own time the same way). A stream not due emits nothing but its kept state; a stream
+//! can keep its own time the same way). A snapshot whose state holds an unfinished snapshot
+//! (`resume.rs`) is due whatever its cadence. The deletion sweep before the read is held to the same
+//! budget ([`Engine::limit_to_budget`], [`Engine::beyond_reserve`]). A stream not due emits nothing but
+//! its kept state; a stream
 //! deferred by the budget (or a 429 whose wait is beyond `max_rate_limit_wait_seconds`) emits its last
 //! honest STATE, a RUNNING status with one `RATE_LIMITED` reason (`quota_reset`: when the budget frees
 //! up) and COMPLETE: no error, exit 0, so the platform does not retry in a loop and the next scheduled
@@ -55,6 +58,8 @@ pub struct Quota {
     ledger: Mutex<(Ledger, u64)>,
     /// The last whole read of each stream, from the states given and this read's completed streams.
     read_at: Mutex<HashMap<String, DateTime<Utc>>>,
+    /// The snapshot streams whose state holds an unfinished snapshot, and its instant (`resume.rs`).
+    unfinished: Mutex<HashMap<String, DateTime<Utc>>>,
 }
 
 impl Quota {
@@ -65,11 +70,17 @@ impl Quota {
             now,
             ledger: Mutex::new((Ledger::default(), 0)),
             read_at: Mutex::new(HashMap::new()),
+            unfinished: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The ledger merged from every given state (selected streams or not) and each stream's `read_at`.
+    /// The ledger merged from every given state (selected streams or not), each stream's `read_at` and
+    /// unfinished snapshot.
     pub fn load(&self, states: &HashMap<String, Value>) {
+        let unfinished = states.iter().filter_map(|(name, state)| {
+            Some((name.clone(), super::resume::unfinished_snapshot(state)?))
+        });
+        *self.unfinished.lock().unwrap_or_else(|p| p.into_inner()) = unfinished.collect();
         let read_at = states.iter().filter_map(|(name, state)| {
             let text = state.get(READ_AT_KEY)?.as_str()?;
             let at = DateTime::parse_from_rfc3339(text).ok()?;
@@ -106,12 +117,15 @@ impl Quota {
     }
 
     /// Whether `def` is read in this sync (`incremental`: its sync mode), from its cadence (or the
-    /// config's `stream_cadence_hours`) and its last whole read.
+    /// config's `stream_cadence_hours`) and its last whole read; an unfinished snapshot is always due.
     pub fn due(&self, def: &StreamDef, incremental: bool, config: &Config) -> Due {
         if !incremental {
             return Due::FullRefresh;
         }
         let hours = cadence_hours(def, config);
+        if self.unfinished(def).is_some() {
+            return Due::Now { hours };
+        }
         let last = self
             .read_at
             .lock()
@@ -129,6 +143,15 @@ impl Quota {
             }
             _ => Due::Now { hours },
         }
+    }
+
+    /// The instant of `def`'s unfinished snapshot, when its state holds one.
+    pub fn unfinished(&self, def: &StreamDef) -> Option<DateTime<Utc>> {
+        if !matches!(def.cadence, Cadence::Snapshot(_)) {
+            return None;
+        }
+        let unfinished = self.unfinished.lock().unwrap_or_else(|p| p.into_inner());
+        unfinished.get(def.name).copied()
     }
 
     /// `def` was read whole in this sync: its next cadence counts from this read.
@@ -222,13 +245,14 @@ pub fn by_priority(selected: &[Selected]) -> Vec<Selected> {
     ordered
 }
 
-/// A snapshot stream's slices as read: every record stamped with the read's instant (its cursor), and
-/// only the last slice completing the checkpoint, so a STATE claims the snapshot once it is read whole.
-pub fn stamp(def: &StreamDef, slices: &mut [Slice], now: DateTime<Utc>) {
+/// A snapshot stream's slices as read: every record stamped with the snapshot's instant `at` (its
+/// cursor: the read's instant, or the one of the unfinished snapshot it resumes, `resume.rs`), and only
+/// the last slice completing the checkpoint, so a cursor claims the snapshot once it is read whole.
+pub fn stamp(def: &StreamDef, slices: &mut [Slice], at: DateTime<Utc>) {
     if !matches!(def.cadence, Cadence::Snapshot(_)) {
         return;
     }
-    let field = format!("\"{SNAPSHOT_FIELD}\":\"{}\"", fmt_time(now));
+    let field = format!("\"{SNAPSHOT_FIELD}\":\"{}\"", fmt_time(at));
     let last = slices.len().saturating_sub(1);
     for (i, slice) in slices.iter_mut().enumerate() {
         slice.added = if slice.added.is_empty() {
@@ -236,7 +260,7 @@ pub fn stamp(def: &StreamDef, slices: &mut [Slice], now: DateTime<Utc>) {
         } else {
             format!("{},{field}", slice.added)
         };
-        slice.checkpoint = (i == last).then_some(now);
+        slice.checkpoint = (i == last).then_some(at);
     }
 }
 
@@ -244,10 +268,7 @@ impl Engine {
     /// Loads the ledger and cadences from the states, limits the client to what the day's budget
     /// leaves, decides which runs are due, and logs both.
     pub(super) fn budget(&self, runs: &mut [Run<'_>], states: &HashMap<String, Value>) {
-        self.quota.load(states);
-        self.client.limit_requests(self.quota.remaining());
-        self.client
-            .reserve_requests(self.config.requests_per_day * RESERVE_PERCENT / 100);
+        self.limit_to_budget(states);
         let count = runs.len();
         for (i, run) in runs.iter_mut().enumerate() {
             run.due = self.quota.due(run.sel.def, run.incremental, &self.config);
@@ -256,15 +277,35 @@ impl Engine {
         self.log_quota(runs);
     }
 
-    /// The state a deferred or failed stream keeps: its last checkpoint (or none yet), unchanged.
+    /// Loads the ledger from the states and limits the client to what the day's budget leaves, keeping
+    /// [`RESERVE_PERCENT`] of it for the streams read on every sync. Called before the deletion sweep
+    /// (whose requests count against the same budget) and again by the read: requests already sent are
+    /// entered in the ledger first, so none is allowed twice.
+    pub fn limit_to_budget(&self, states: &HashMap<String, Value>) {
+        self.quota.load(states);
+        self.quota.record(self.client.requests_sent());
+        self.client.limit_requests(self.quota.remaining());
+        self.client.reserve_requests(self.reserve());
+    }
+
+    /// The requests of the day's budget only the streams read on every sync may spend.
+    pub fn reserve(&self) -> u64 {
+        self.config.requests_per_day * RESERVE_PERCENT / 100
+    }
+
+    /// What the budget leaves this sync beyond the reserve: what a daily task outside the streams read
+    /// on every sync (the deletion sweep) may spend, after [`Engine::limit_to_budget`].
+    pub fn beyond_reserve(&self) -> u64 {
+        self.quota.remaining().saturating_sub(self.reserve())
+    }
+
+    /// The state a deferred stream keeps: its last checkpoint (or none yet), and the position of a full
+    /// refresh or an unfinished snapshot (`resume.rs`), so the next sync goes on from there.
     pub(super) fn kept_state(&self, run: &Run) -> Value {
-        if !run.incremental {
-            return json!({"__ab_no_cursor_state_message": true});
-        }
-        match &run.last_checkpoint {
-            Some(cp) => cp.to_state(run.date_only),
-            None => json!({}),
-        }
+        run.saved_state().unwrap_or_else(|| match run.incremental {
+            true => json!({}),
+            false => json!({"__ab_no_cursor_state_message": true}),
+        })
     }
 
     /// The LOG line of the day's budget before the read, and the per-stream cadence line.
@@ -287,9 +328,15 @@ impl Engine {
                 let def = run.sel.def;
                 match run.due {
                     Due::FullRefresh => format!("{}: full refresh, read on every sync", def.name),
-                    Due::Now { hours } => {
-                        format!("{}: due ({})", def.name, cadence_word(def, hours))
-                    }
+                    Due::Now { hours } => match self.quota.unfinished(def) {
+                        Some(at) => format!(
+                            "{}: due ({}; resuming its unfinished snapshot of {})",
+                            def.name,
+                            cadence_word(def, hours),
+                            fmt_time(at)
+                        ),
+                        None => format!("{}: due ({})", def.name, cadence_word(def, hours)),
+                    },
                     Due::Until { hours, until } => format!(
                         "{}: not due until {} ({}), state kept",
                         def.name,
