@@ -221,11 +221,13 @@ pub fn defers(e: &crate::error::Error) -> bool {
 }
 
 /// The share of `requests_per_day` only the streams read on every sync (new calls and what is read from
-/// them) may spend: a backfill of history, periods or snapshots stops short of it, so the syncs later in
-/// the day still read their new calls. 5%: on the mid-size company of the schedule benchmark
-/// (bench/schedule.py) 10% kept day 1's new calls all fresh but left the backfill too little for `flows`
-/// (a snapshot of ~3,000 requests that does not yet resume across days), so it never completed; at 5%
-/// flows completes on day 4 and a few of day 1's new calls wait hours (until the budget frees up).
+/// them) may spend: a backfill of history, periods or snapshots (and the deletion sweep) stops short of
+/// it, so the syncs later in the day still read their new calls. 5%: on the mid-size company of the
+/// schedule benchmark (bench/schedule.py, hourly) day 1's 23 syncs after the first spend 184 of its 200
+/// and every new call of day 1 is fresh (the sweep no longer takes from it), and every stream's history
+/// is in by day 4. 10% kept the same freshness but finished `flows` a day later (day 5) and split the
+/// weekly `user_settings_history` snapshot over two days (it resumes, `resume.rs`): the backfill had 200
+/// requests a day less.
 pub const RESERVE_PERCENT: u64 = 5;
 
 /// Whether `def`'s requests leave the reserve alone (see [`RESERVE_PERCENT`]).
