@@ -163,9 +163,8 @@ impl Engine {
             match plan.as_mut() {
                 Some(Ok(slices)) => {
                     run.resume = self.skip(def.name, slices, saved, snapshot);
-                    if let Some(at) = run.resume.snapshot {
-                        quota::stamp(def, slices, at);
-                    }
+                    // A full refresh of a snapshot stream is stamped too: its records have the field.
+                    quota::stamp(def, slices, run.resume.snapshot.unwrap_or(self.now));
                 }
                 _ => run.resume = saved.unwrap_or_default(),
             }
