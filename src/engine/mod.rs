@@ -102,7 +102,7 @@ struct Run<'s> {
     tx: mpsc::UnboundedSender<Event>,
     rx: mpsc::UnboundedReceiver<Event>,
     /// Started slices not yet checkpointed, in order: (seq, checkpoint, done).
-    open: VecDeque<(u64, Option<DateTime<Utc>>, bool)>,
+    open: VecDeque<(u64, Option<Checkpoint>, bool)>,
     tasks: Vec<tokio::task::AbortHandle>,
     /// Every slice of the plan has been started (or the plan failed: `plan_error`).
     planned: bool,
@@ -465,6 +465,7 @@ impl Engine {
         let ctx = self.producer(run, &slice);
         let done = run.tx.clone();
         let name = run.sel.def.name;
+        let history = slice.history;
         running.fetch_add(1, Ordering::Relaxed);
         let guard = Running(running.clone());
         let task = async move {
@@ -482,7 +483,8 @@ impl Engine {
         // The budget serves the slice the writer needs first (see `client::PRIORITY`); its requests
         // count against its stream (`client::TALLY`).
         let task = crate::client::TALLY.scope(run.tally.clone(), task);
-        let task = crate::client::KEEP_RESERVE.scope(quota::keeps_reserve(run.sel.def), task);
+        let keep = quota::keeps_reserve(run.sel.def) || history;
+        let task = crate::client::KEEP_RESERVE.scope(keep, task);
         tokio::spawn(crate::client::PRIORITY.scope(seq, task)).abort_handle()
     }
 

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use crate::config::Config;
 use crate::ledger::{self, Ledger};
 use crate::protocol::{LogLevel, Message, RateLimited, RateLimitedReason, StreamStatus};
-use crate::state::Selected;
+use crate::state::{Checkpoint, Selected};
 use crate::streams::{Cadence, StreamDef, SNAPSHOT_FIELD};
 
 use super::{Engine, ReadOutcome, Run, Slice};
@@ -236,7 +236,7 @@ pub fn stamp(def: &StreamDef, slices: &mut [Slice], now: DateTime<Utc>) {
         } else {
             format!("{},{field}", slice.added)
         };
-        slice.checkpoint = (i == last).then_some(now);
+        slice.checkpoint = (i == last).then_some(Checkpoint::at(now));
     }
 }
 
@@ -413,7 +413,7 @@ mod tests {
             "\"userId\":\"1\",\"snapshotAt\":\"2026-03-02T09:00:00Z\""
         );
         assert_eq!(slices[0].checkpoint, None);
-        assert_eq!(slices[1].checkpoint, Some(now));
+        assert_eq!(slices[1].checkpoint, Some(Checkpoint::at(now)));
         // Other streams are left alone.
         let mut calls = slices.clone();
         stamp(find("calls").unwrap(), &mut calls, now);

@@ -8,11 +8,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::calendar::{period_end, period_start};
-use super::{bounded, span, with_workspace, Slice};
+use super::order::Lane;
+use super::{bounded, with_workspace, Slice, Span};
 use crate::client::ApiRequest;
 use crate::config::Config;
 use crate::gong::values::{fmt_date, fmt_dt, json_str, midnight};
-use crate::state::Checkpoint;
 use crate::streams::{Bounds, Content, Plan, StreamDef};
 
 /// `Plan::Since`: one request from `from` on (in filter `filter`), checkpointed at `end`.
@@ -78,19 +78,27 @@ pub(super) fn day_ranges(
         .collect()
 }
 
-/// The slices of a windowed plan in windows of the default width.
-pub(super) fn fixed_windows(
+/// The windows of `span` at the default width, as lanes (`plan/order.rs`): one lane, or one per value of
+/// a typed plan.
+pub(super) fn fixed_lanes(
     def: &StreamDef,
     cfg: &Config,
     now: DateTime<Utc>,
-    saved: Option<&Checkpoint>,
-) -> Vec<Slice> {
-    let Some(span) = span(def, cfg, now, saved) else {
-        return Vec::new();
-    };
-    consecutive(span.from, span.end, span.step)
-        .flat_map(|(from, to)| window_slices(def, cfg, now, from, to))
-        .collect()
+    span: &Span,
+) -> Vec<Vec<Lane>> {
+    let mut lanes: Vec<Vec<Lane>> = Vec::new();
+    for (from, to) in consecutive(span.from, span.end, span.step) {
+        let window = window_slices(def, cfg, now, from, to);
+        let typed = matches!(def.plan, Plan::TypedWindows { .. });
+        for (i, slice) in window.into_iter().enumerate() {
+            let lane = if typed { i } else { 0 };
+            if lanes.len() <= lane {
+                lanes.resize_with(lane + 1, Vec::new);
+            }
+            lanes[lane].push((from, to, slice));
+        }
+    }
+    lanes
 }
 
 /// The consecutive ranges `from`..`end`, each `step` wide but the last (cut at `end`): the walk that day

@@ -25,7 +25,7 @@ fn config(extra: Value) -> Config {
 }
 
 fn plan(stream: &str, cfg: &Config, saved: Option<DateTime<Utc>>, parents: &Parents) -> Vec<Slice> {
-    let saved = saved.map(|cursor| Checkpoint { cursor });
+    let saved = saved.map(Checkpoint::at);
     slices(
         find(stream).unwrap(),
         cfg,
@@ -54,19 +54,82 @@ fn call_windows_resume_with_lookback_and_carry_the_workspace_filter() {
             ("workspaceId".into(), "77".into()),
         ]
     );
-    let checkpoints: Vec<_> = slices.iter().map(|s| s.checkpoint.unwrap()).collect();
+    let checkpoints: Vec<_> = slices
+        .iter()
+        .map(|s| s.checkpoint.unwrap().cursor)
+        .collect();
     assert_eq!(checkpoints, [at(2026, 10, 25, 0), at(2026, 11, 1, 0)]);
 
+    // Without a state the history is read newest first (`plan/order.rs`).
     let extensive = plan("calls_extensive", &cfg, None, &Parents::default());
     let body = extensive[0].request.body.as_ref().unwrap();
     assert_eq!(body["filter"]["workspaceId"], "77");
-    assert_eq!(body["filter"]["fromDateTime"], "2026-10-01T00:00:00Z");
+    assert_eq!(body["filter"]["fromDateTime"], "2026-10-29T00:00:00Z");
+    let oldest = extensive.last().unwrap().request.body.as_ref().unwrap();
+    assert_eq!(oldest["filter"]["fromDateTime"], "2026-10-01T00:00:00Z");
     assert!(body["contentSelector"].is_object());
     let media = plan("call_media", &cfg, None, &Parents::default());
     assert_eq!(
         media[0].request.body.as_ref().unwrap()["contentSelector"],
         json!({"exposedFields": {"media": true}})
     );
+}
+
+#[test]
+fn a_state_with_history_left_reads_what_is_new_then_goes_on_down() {
+    // 2026-10-15 .. 2026-11-20 read; now 2026-11-30 12:00, lookback 2 days.
+    let cfg = config(json!({}));
+    let saved = Checkpoint {
+        cursor: at(2026, 11, 20, 0),
+        backfill: Some(at(2026, 10, 15, 0)),
+    };
+    let def = find("calls").unwrap();
+    let slices = slices(
+        def,
+        &cfg,
+        at(2026, 11, 30, 12),
+        Some(&saved),
+        &Parents::default(),
+    );
+    let from = |s: &Slice| s.request.query[0].1.clone();
+    let froms: Vec<String> = slices.iter().map(from).collect();
+    assert_eq!(
+        froms,
+        [
+            "2026-11-18T00:00:00Z",
+            "2026-11-25T00:00:00Z",
+            "2026-10-08T00:00:00Z",
+            "2026-10-01T00:00:00Z"
+        ]
+    );
+    let cps: Vec<Checkpoint> = slices.iter().map(|s| s.checkpoint.unwrap()).collect();
+    let edge = Some(at(2026, 10, 15, 0));
+    let top = at(2026, 11, 30, 12);
+    assert_eq!(
+        cps[0],
+        Checkpoint {
+            cursor: at(2026, 11, 25, 0),
+            backfill: edge
+        }
+    );
+    assert_eq!(
+        cps[1],
+        Checkpoint {
+            cursor: top,
+            backfill: edge
+        }
+    );
+    assert_eq!(
+        cps[2],
+        Checkpoint {
+            cursor: top,
+            backfill: Some(at(2026, 10, 8, 0))
+        }
+    );
+    assert_eq!(cps[3], Checkpoint::at(top));
+    // The new week spends the reserve; history older than a week leaves it.
+    let history: Vec<bool> = slices.iter().map(|s| s.history).collect();
+    assert_eq!(history, [false, false, true, true]);
 }
 
 #[test]
@@ -113,7 +176,10 @@ fn days_stop_at_closed_days_and_include_a_partial_end_day() {
         None,
         &Parents::default(),
     );
-    assert_eq!(open.last().unwrap().checkpoint, Some(at(2026, 11, 29, 0)));
+    assert_eq!(
+        open.last().unwrap().checkpoint.map(|c| c.cursor),
+        Some(at(2026, 11, 29, 0))
+    );
     assert_eq!(
         closed_days_end(at(2026, 11, 30, 12), at(2026, 11, 2, 15)),
         at(2026, 11, 3, 0)
@@ -140,7 +206,10 @@ fn coaching_is_workspaces_by_managers_by_month_and_checkpoints_closed_months() {
         .map(|(k, _)| k.as_str())
         .collect();
     assert_eq!(names, ["workspace-id", "manager-id", "from", "to"]);
-    let checkpoints: Vec<_> = slices.iter().filter_map(|s| s.checkpoint).collect();
+    let checkpoints: Vec<_> = slices
+        .iter()
+        .filter_map(|s| s.checkpoint.map(|c| c.cursor))
+        .collect();
     // October is over; November is still open, so its checkpoint stays at its start.
     assert_eq!(checkpoints, [at(2026, 11, 1, 0), at(2026, 11, 1, 0)]);
     assert_eq!(slices[11].request.query[3].1, "2026-11-30T00:00:00Z");
@@ -199,12 +268,15 @@ fn logs_read_every_type_per_window_and_checkpoint_after_the_last() {
         slices[0].request.query,
         [
             ("logType".into(), "AccessLog".into()),
-            ("fromDateTime".into(), "2026-10-01T00:00:00Z".into()),
-            ("toDateTime".into(), "2026-10-08T00:00:00Z".into())
+            ("fromDateTime".into(), "2026-10-08T00:00:00Z".into()),
+            ("toDateTime".into(), "2026-10-15T00:00:00Z".into())
         ]
     );
+    // Newest first: both windows claim the read's top, the history's edge moving down to the start.
     let checkpoints: Vec<_> = slices.iter().filter_map(|s| s.checkpoint).collect();
-    assert_eq!(checkpoints, [at(2026, 10, 8, 0), at(2026, 10, 15, 0)]);
+    let edges: Vec<_> = checkpoints.iter().map(|c| c.backfill).collect();
+    assert!(checkpoints.iter().all(|c| c.cursor == at(2026, 10, 15, 0)));
+    assert_eq!(edges, [Some(at(2026, 10, 8, 0)), None]);
     assert!(slices[types.len() - 1].checkpoint.is_some());
 }
 
@@ -223,7 +295,10 @@ fn since_streams_read_from_the_cursor_less_the_lookback_to_now() {
         slices[0].request.query,
         [("fromDateTime".into(), "2026-11-18T00:00:00Z".into())]
     );
-    assert_eq!(slices[0].checkpoint, Some(at(2026, 11, 30, 12)));
+    assert_eq!(
+        slices[0].checkpoint.map(|c| c.cursor),
+        Some(at(2026, 11, 30, 12))
+    );
 }
 
 #[test]
@@ -302,7 +377,10 @@ fn activity_streams_ask_ranges_of_stats_window_days_up_to_closed_days() {
             pairs(&[("2026-10-01", "2026-11-01"), ("2026-11-01", "2026-11-29")]),
             "{stream}"
         );
-        let checkpoints: Vec<_> = slices.iter().map(|s| s.checkpoint.unwrap()).collect();
+        let checkpoints: Vec<_> = slices
+            .iter()
+            .map(|s| s.checkpoint.unwrap().cursor)
+            .collect();
         assert_eq!(checkpoints, [at(2026, 11, 1, 0), at(2026, 11, 29, 0)]);
         assert!(
             slices.iter().all(|s| s.added.is_empty()),
@@ -348,7 +426,10 @@ fn activity_ranges_resume_at_the_cursor_minus_lookback_and_the_next_day_is_one_r
         &Parents::default(),
     );
     assert_eq!(ranges(&next), pairs(&[("2026-11-26", "2026-11-29")]));
-    assert_eq!(next[0].checkpoint, Some(at(2026, 11, 29, 0)));
+    assert_eq!(
+        next[0].checkpoint.map(|c| c.cursor),
+        Some(at(2026, 11, 29, 0))
+    );
     // A cursor at the last closed day: only the lookback is read again.
     let same = plan(
         "stats_activity_aggregate",
@@ -392,7 +473,10 @@ fn interaction_periods_are_closed_calendar_days_weeks_or_months() {
         week[1].added,
         r#""fromDate":"2026-10-05","toDate":"2026-10-12""#
     );
-    assert_eq!(week.last().unwrap().checkpoint, Some(at(2026, 11, 23, 0)));
+    assert_eq!(
+        week.last().unwrap().checkpoint.map(|c| c.cursor),
+        Some(at(2026, 11, 23, 0))
+    );
     for (from, to) in &w[1..] {
         let (f, t): (NaiveDate, NaiveDate) = (from.parse().unwrap(), to.parse().unwrap());
         assert_eq!(f.weekday(), chrono::Weekday::Mon);
