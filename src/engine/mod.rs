@@ -22,6 +22,7 @@ pub mod checkpoints;
 pub mod costs;
 mod deletes;
 pub mod gate;
+mod history;
 pub mod link;
 pub mod listings;
 pub mod pager;
@@ -86,6 +87,8 @@ struct Run<'s> {
     incremental: bool,
     date_only: bool,
     last_checkpoint: Option<Checkpoint>,
+    /// The checkpoint the read started from (the saved state's).
+    saved: Option<Checkpoint>,
     since_state: u64,
     total: u64,
     estimate: u64,
@@ -128,6 +131,7 @@ impl<'s> Run<'s> {
             incremental: sel.sync_mode == SyncMode::Incremental,
             date_only: sel.def.plan.dates_only(),
             last_checkpoint: None,
+            saved: None,
             since_state: 0,
             total: 0,
             estimate: 0,
@@ -282,6 +286,7 @@ impl Engine {
             .collect();
         self.budget(&mut runs, states);
         let (plans, costs) = self.prepare(&mut runs, states).await;
+        self.log_history(&runs);
         let outcome = self.drive(&mut runs, plans, &gate).await;
         self.log_end(&costs, &outcome, selected.len());
         outcome

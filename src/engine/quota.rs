@@ -336,10 +336,11 @@ impl Engine {
         self.log(
             LogLevel::Info,
             format!(
-                "Stream `{name}` deferred ({} records read in this sync, progress saved); it goes on from its state after {}. {}",
+                "Stream `{name}` deferred ({} records read in this sync, progress saved); it goes on from its state after {}. {}{}",
                 run.total,
                 fmt_time(reset),
-                why.message
+                why.message,
+                self.history_note(run)
             ),
         );
         self.status(name, StreamStatus::Complete);

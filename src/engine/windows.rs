@@ -32,7 +32,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use tokio::sync::OnceCell;
 
 use super::listings::key;
@@ -54,6 +54,17 @@ pub const WIDEN_UP_TO: i32 = 32;
 /// allows), never narrower than the default.
 pub fn widest(step: Duration) -> Duration {
     (step * WIDEN_UP_TO).min(Duration::days(366)).max(step)
+}
+
+/// The budget left below which the history's old end is not probed ahead (see `history_lane`): a few
+/// requests per lane, wasted when the budget stops the stream before its turn.
+pub const OLD_END_BUDGET: u64 = 500;
+
+/// The last boundary of the span's grid of default windows (`from + k * step`) before `t`.
+fn grid_below(span: &Span, t: DateTime<Utc>) -> DateTime<Utc> {
+    let step = span.step.num_seconds().max(1);
+    let k = ((t - span.from).num_seconds() - 1).max(0) / step;
+    span.from + Duration::seconds(k * step)
 }
 
 /// The first page of a window's request, read by the planner.
@@ -122,11 +133,11 @@ impl Engine {
     ) -> Option<Vec<Slice>> {
         let spans = spans(def, &self.config, self.now, saved)?;
         let recent = match &spans.recent {
-            Some(span) => order::forward(self.adaptive_lanes(def, span).await, span.from),
+            Some(span) => order::forward(self.adaptive_lanes(def, span, false).await, span.from),
             None => Vec::new(),
         };
         let history = match &spans.history {
-            Some(span) => self.adaptive_lanes(def, span).await,
+            Some(span) => self.adaptive_lanes(def, span, true).await,
             None => Vec::new(),
         };
         Some(order::arrange(
@@ -138,21 +149,36 @@ impl Engine {
         ))
     }
 
-    /// The lanes of `span`: one per value of a typed plan, else one.
-    async fn adaptive_lanes(&self, def: &'static StreamDef, span: &Span) -> Vec<Vec<Lane>> {
-        let Plan::TypedWindows { values, .. } = def.plan else {
-            return vec![self.adaptive_lane(def, span, None).await];
+    /// The lanes of `span` (of the history, read newest first, or of the recent range): one per value of
+    /// a typed plan, else one.
+    async fn adaptive_lanes(
+        &self,
+        def: &'static StreamDef,
+        span: &Span,
+        history: bool,
+    ) -> Vec<Vec<Lane>> {
+        let values = match def.plan {
+            Plan::TypedWindows { values, .. } => (0..values.len()).map(Some).collect(),
+            _ => vec![None],
         };
         let mut lanes = Vec::with_capacity(values.len());
-        for value in 0..values.len() {
-            lanes.push(self.adaptive_lane(def, span, Some(value)).await);
+        for value in values {
+            lanes.push(match history {
+                true => self.history_lane(def, span, value).await,
+                false => self.adaptive_lane(def, span, value, true).await,
+            });
         }
         lanes
     }
 
-    /// The windows of one lane (of the typed plan's value `value`, or of the whole plan), each with its
-    /// end: probed while every answer is whole, twice as wide each time, then of the default width.
-    async fn adaptive_lane(
+    /// The windows of one lane of the history, which is read newest first: probed from the top down
+    /// while every answer is whole, twice as wide each time (on the grid of default windows from the
+    /// start, so streams sharing a listing keep the same windows), so the first probe is the first window
+    /// written. Below the first window with more pages, the rest is laid out from the start up, probed
+    /// there too (empty years before a company's first call cost a handful of requests) when the budget
+    /// left is at least [`OLD_END_BUDGET`]: those probes are sent on only when the read gets down to them,
+    /// so a sync the budget stops would pay for them again on every run.
+    async fn history_lane(
         &self,
         def: &'static StreamDef,
         span: &Span,
@@ -160,13 +186,42 @@ impl Engine {
     ) -> Vec<Lane> {
         let cap = widest(span.step);
         let mut lane = Vec::new();
-        let (mut t, mut width, mut probing) = (span.from, span.step, true);
+        let (mut t, mut width) = (span.end, span.step);
+        while t > span.from {
+            let lo = (grid_below(span, t) - (width - span.step)).max(span.from);
+            let mut window = self.window_of(def, lo, t, value);
+            let whole = self.probe_window(def, &mut window).await;
+            lane.extend(window.into_iter().map(|slice| (lo, t, slice)));
+            t = lo;
+            if !whole {
+                break;
+            }
+            width = (width * 2).min(cap);
+        }
+        if t > span.from {
+            let rest = Span { end: t, ..*span };
+            let probe = self.quota.remaining() >= OLD_END_BUDGET;
+            lane.extend(self.adaptive_lane(def, &rest, value, probe).await);
+        }
+        lane
+    }
+
+    /// The windows of one lane (of the typed plan's value `value`, or of the whole plan) from the span's
+    /// start up, each with its end: probed (when `probe`) while every answer is whole, twice as wide each
+    /// time, then of the default width.
+    async fn adaptive_lane(
+        &self,
+        def: &'static StreamDef,
+        span: &Span,
+        value: Option<usize>,
+        probe: bool,
+    ) -> Vec<Lane> {
+        let cap = widest(span.step);
+        let mut lane = Vec::new();
+        let (mut t, mut width, mut probing) = (span.from, span.step, probe);
         while t < span.end {
             let to = (t + if probing { width } else { span.step }).min(span.end);
-            let mut window = window_slices(def, &self.config, self.now, t, to);
-            if let Some(value) = value {
-                window = window.into_iter().skip(value).take(1).collect();
-            }
+            let mut window = self.window_of(def, t, to, value);
             if probing {
                 probing = self.probe_window(def, &mut window).await;
                 width = (width * 2).min(cap);
@@ -175,6 +230,21 @@ impl Engine {
             t = to;
         }
         lane
+    }
+
+    /// The slices of the window `from`..`to`: all of them, or the one of a typed plan's value.
+    fn window_of(
+        &self,
+        def: &'static StreamDef,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        value: Option<usize>,
+    ) -> Vec<Slice> {
+        let window = window_slices(def, &self.config, self.now, from, to);
+        match value {
+            Some(value) => window.into_iter().skip(value).take(1).collect(),
+            None => window,
+        }
     }
 
     /// Reads the first page of each request of a window into its slice; whether every one of them is
@@ -225,5 +295,19 @@ mod tests {
         assert_eq!(widest(Duration::days(30)), Duration::days(366));
         assert_eq!(widest(Duration::days(366)), Duration::days(366));
         assert_eq!(widest(Duration::hours(1)), Duration::hours(32));
+    }
+
+    #[test]
+    fn the_history_is_windowed_down_on_the_grid_of_default_windows() {
+        let day = |n: i64| DateTime::<Utc>::from_timestamp(0, 0).unwrap() + Duration::days(n);
+        let span = Span {
+            from: day(0),
+            end: day(23),
+            step: Duration::days(7),
+        };
+        assert_eq!(grid_below(&span, day(23)), day(21));
+        assert_eq!(grid_below(&span, day(21)), day(14));
+        assert_eq!(grid_below(&span, day(21) + Duration::seconds(1)), day(21));
+        assert_eq!(grid_below(&span, day(3)), day(0));
     }
 }
