@@ -202,19 +202,20 @@ pub fn spans(
     saved: Option<&Checkpoint>,
 ) -> Option<Spans> {
     let end = cfg.end_or(now);
-    let (start, top, step, align): (_, _, _, fn(DateTime<Utc>) -> DateTime<Utc>) = match def.plan {
+    let (start, top, step, days) = match def.plan {
         Plan::CallWindows { .. } | Plan::CallIdBatches { .. } | Plan::TypedWindows { .. } => {
-            (cfg.start, end, cfg.window, |t| t)
+            (cfg.start, end, cfg.window, false)
         }
         // Review dates: whole days, up to the end's day included.
         Plan::ReviewWindows { widths, .. } => (
             midnight(cfg.start.date_naive()),
             midnight(end.date_naive()) + Duration::days(1),
             Duration::days(cfg.window.num_days().max(1) * widths),
-            |t| midnight(t.date_naive()),
+            true,
         ),
         _ => return None,
     };
+    let align = |t: DateTime<Utc>| if days { midnight(t.date_naive()) } else { t };
     let span =
         |from: DateTime<Utc>, end: DateTime<Utc>| (from < end).then_some(Span { from, end, step });
     let recent = saved.and_then(|cp| span(align(from_saved(cfg, Some(cp))), top));
