@@ -343,13 +343,115 @@ def compare_execute(before: Connector, after: Connector, entities: set[str]) -> 
     return rows
 
 
+def size(x: dict):
+    """What an answer holds, for the table: its records, "error", or 1 (one object)."""
+    answer = x.get("answer")
+    if not isinstance(answer, dict):
+        return "text" if answer is not None else "–"
+    if isinstance(answer.get("data"), list):
+        return len(answer["data"])
+    return "error" if "error" in answer or x.get("isError") or x.get("rpc_error") else 1
+
+
 def row(case: str, answers: list[dict]) -> dict:
     a, b = answers
-    size = lambda x: len((x.get("answer") or {}).get("data") or []) if isinstance(  # noqa: E731
-        (x.get("answer") or {}).get("data"), list) else ("error" if "error" in (x.get("answer") or {})
-                                                         else 1)
-    return {"case": case, "before": size(a), "after": size(b), "equal": canonical(a) == canonical(b),
-            "first_difference": None if canonical(a) == canonical(b) else [a, b]}
+    equal = canonical(a) == canonical(b)
+    return {"case": case, "before": size(a), "after": size(b), "equal": equal,
+            "first_difference": None if equal else [a, b]}
+
+
+# ------------------------------------------------------------------------------------------- the MCP
+class McpSession:
+    """One `mcp` server on stdio (JSON-RPC, one message a line), spoken to without an SDK."""
+
+    def __init__(self, c: Connector, downloads: Path):
+        downloads.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [str(c.binary), "mcp", "--config", str(c.config), "--download-dir", str(downloads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.downloads, self.next_id = downloads, 0
+        self.initialized = self.request("initialize", {
+            "protocolVersion": "2025-03-26", "capabilities": {},
+            "clientInfo": {"name": "equivalence", "version": "1"}})
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def send(self, message: dict):
+        self.proc.stdin.write(json.dumps(message) + "\n")
+        self.proc.stdin.flush()
+
+    def request(self, method: str, params: dict | None = None) -> dict:
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method,
+                   **({"params": params} if params is not None else {})})
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                return {"error": "the server closed stdout"}
+            message = json.loads(line)
+            if message.get("id") == self.next_id:
+                return message
+
+    def call(self, tool: str, arguments: dict) -> dict:
+        """A tool's answer: its text parsed as JSON (when it is), `isError`, or the JSON-RPC error."""
+        answer = self.request("tools/call", {"name": tool, "arguments": arguments})
+        if "result" not in answer:
+            return {"rpc_error": answer.get("error")}
+        result = answer["result"]
+        text = "".join(c.get("text", "") for c in result.get("content", []))
+        try:
+            body = json.loads(text)
+        except json.JSONDecodeError:
+            body = text
+        if isinstance(body, dict) and isinstance(body.get("data"), dict) and "path" in body["data"]:
+            file = self.downloads / body["data"]["path"]
+            body["data"]["path"] = hashlib.sha256(file.read_bytes()).hexdigest() \
+                if file.exists() else None
+        return {"isError": result.get("isError"), "answer": body}
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def without_token(answer: dict) -> tuple[dict, str | None]:
+    """The answer with its continuation token (base64 of the Gong cursor) set aside, and the token."""
+    answer = json.loads(json.dumps(answer))
+    meta = (answer.get("answer") or {}).get("meta") if isinstance(answer.get("answer"), dict) else None
+    token = meta.pop("continuation_token", None) if isinstance(meta, dict) else None
+    if token is not None:
+        meta["continuation_token"] = "<set aside>"
+    return answer, token
+
+
+def compare_mcp(before: Connector, after: Connector) -> list[dict]:
+    tmp = Path(tempfile.mkdtemp(prefix="equivalence-mcp-"))
+    sessions = [McpSession(c, tmp / c.name) for c in (before, after)]
+    rows = []
+    try:
+        init = [s.initialized.get("result", {}) for s in sessions]
+        rows.append(row("initialize", [{"answer": {k: v for k, v in i.items() if k != "instructions"}}
+                                       for i in init]))
+        rows.append(row("initialize: instructions", [{"answer": i.get("instructions")} for i in init]))
+        listed = [{t["name"]: t for t in s.request("tools/list")["result"]["tools"]} for s in sessions]
+        common = [name for name in listed[1] if name in listed[0]]
+        for name in common:
+            rows.append(row(f"tools/list: {name}", [{"answer": t[name]} for t in listed]))
+        for case, entity, action, params in cases(after):
+            tool = f"{entity}_{action}"
+            if tool not in common and entity != "nosuch":
+                continue
+            args = dict(params, path=f"{case.replace(' ', '_')}.bin") if action == "download" \
+                else params
+            answers, tokens = zip(*(without_token(s.call(tool, args)) for s in sessions))
+            rows.append(row(f"{tool}: {case}", list(answers)))
+            if all(tokens):
+                pages = [without_token(s.call(tool, {"continuation_token": t}))[0]
+                         for s, t in zip(sessions, tokens)]
+                rows.append(row(f"{tool}: {case} (continued)", pages))
+    finally:
+        for s in sessions:
+            s.close()
+    return rows
 
 
 # -------------------------------------------------------------------------------------------- report
@@ -369,7 +471,7 @@ def main() -> int:
     ap.add_argument("--sandbox", type=Path, default=ROOT / "target" / "release" / "gong-sandbox")
     ap.add_argument("--users", type=int, default=60)
     ap.add_argument("--calls", type=int, default=3000)
-    ap.add_argument("--only", default="read,execute")
+    ap.add_argument("--only", default="read,execute,mcp")
     args = ap.parse_args()
     before_bin = args.before or build_before()
     sandbox = Sandbox(args.sandbox, args.users, args.calls)
@@ -404,6 +506,12 @@ def main() -> int:
             for r in report["execute"]:
                 print(f"| {r['case']} | {r['before']} | {r['after']} | {verdict('execute', r)} |")
                 failed |= verdict("execute", r) == "**NO**"
+        if "mcp" in args.only:
+            report["mcp"] = compare_mcp(before, after)
+            print("\n| MCP request | answer before | answer after | equal |\n|---|---:|---:|---|")
+            for r in report["mcp"]:
+                print(f"| {r['case']} | {r['before']} | {r['after']} | {verdict('mcp', r)} |")
+                failed |= verdict("mcp", r) == "**NO**"
         (WORK / "equivalence.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
         log(f"details: {WORK / 'equivalence.json'}")
         return 1 if failed else 0
