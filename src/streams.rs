@@ -500,7 +500,7 @@ const fn by_call_ids(
     schema: fn() -> Value,
 ) -> StreamDef {
     StreamDef {
-        cursor: Some("callStarted"),
+        cursor: Some(added::CALL_STARTED),
         plan: Plan::CallIdBatches {
             listing: &ep::CALLS,
             window: CALL_WINDOW,
@@ -533,7 +533,7 @@ pub const STREAMS: &[StreamDef] = &[
         ..stream("calls", &ep::CALLS, &["id"], schema_for::<CallsRecord>)
     },
     StreamDef {
-        cursor: Some("started"),
+        cursor: Some(added::STARTED),
         plan: Plan::CallWindows {
             window: CALL_WINDOW,
         },
@@ -545,7 +545,7 @@ pub const STREAMS: &[StreamDef] = &[
         ..stream(
             "calls_extensive",
             &ep::CALLS_EXTENSIVE,
-            &["id"],
+            &[added::ID],
             schema_for::<CallsExtensiveRecord>,
         )
     },
@@ -568,7 +568,7 @@ pub const STREAMS: &[StreamDef] = &[
     ),
     StreamDef {
         cadence: Cadence::Hours(24),
-        cursor: Some("fromDate"),
+        cursor: Some(STATS_DATES.from),
         plan: Plan::DayRanges {
             source: &ep::STATS_AGGREGATE_BY_PERIOD,
             period: STATS_DATES,
@@ -582,13 +582,13 @@ pub const STREAMS: &[StreamDef] = &[
         ..stream(
             "stats_activity_aggregate",
             &ep::STATS_AGGREGATE,
-            &["userId", "fromDate"],
+            &["userId", STATS_DATES.from],
             schema_for::<StatsActivityAggregateRecord>,
         )
     },
     StreamDef {
         cadence: Cadence::Hours(24),
-        cursor: Some("fromDate"),
+        cursor: Some(STATS_DATES.from),
         plan: Plan::DayRanges {
             source: &ep::STATS_DAY_BY_DAY,
             period: STATS_DATES,
@@ -602,20 +602,20 @@ pub const STREAMS: &[StreamDef] = &[
         ..stream(
             "stats_activity_day_by_day",
             &ep::STATS_DAY_BY_DAY,
-            &["userId", "fromDate"],
+            &["userId", STATS_DATES.from],
             schema_for::<StatsActivityDayByDayRecord>,
         )
     },
     StreamDef {
         cadence: Cadence::Hours(24),
-        cursor: Some("fromDate"),
+        cursor: Some(STATS_DATES.from),
         plan: Plan::Periods {
             period: STATS_DATES,
         },
         ..stream(
             "stats_interaction",
             &ep::STATS_INTERACTION,
-            &["userId", "fromDate", "toDate"],
+            &["userId", STATS_DATES.from, STATS_DATES.to],
             schema_for::<StatsInteractionRecord>,
         )
     },
@@ -662,14 +662,14 @@ pub const STREAMS: &[StreamDef] = &[
             ..stream(
                 "library_folder_content",
                 &ep::LIBRARY_FOLDER_CONTENT,
-                &["folderId", "id"],
+                &[added::FOLDER_ID, "id"],
                 schema_for::<LibraryFolderContentRecord>,
             )
         },
     ),
     StreamDef {
         cadence: Cadence::Hours(24),
-        cursor: Some("from"),
+        cursor: Some(ep::COACHING_FROM.name),
         plan: Plan::CoachingMonths {
             workspace: ep::COACHING_WORKSPACE.name,
             manager: ep::COACHING_MANAGER.name,
@@ -681,7 +681,11 @@ pub const STREAMS: &[StreamDef] = &[
         ..stream(
             "coaching",
             &ep::COACHING,
-            &["workspaceId", "managerId", "from"],
+            &[
+                added::WORKSPACE_ID,
+                added::MANAGER_ID,
+                ep::COACHING_FROM.name,
+            ],
             schema_for::<CoachingRecord>,
         )
     },
@@ -738,7 +742,7 @@ pub const STREAMS: &[StreamDef] = &[
         ..stream(
             "logs",
             &ep::LOGS,
-            &["logType", "entryId"],
+            &[ep::LOG_TYPE.name, added::ENTRY_ID],
             schema_for::<LogsRecord>,
         )
     },
@@ -749,7 +753,7 @@ pub const STREAMS: &[StreamDef] = &[
             ..stream(
                 "user_settings_history",
                 &ep::USER_SETTINGS_HISTORY,
-                &["userId", "setting", "time"],
+                &[added::USER_ID, "setting", "time"],
                 schema_for::<UserSettingsHistoryRecord>,
             )
         },
@@ -798,7 +802,7 @@ pub const STREAMS: &[StreamDef] = &[
             ..stream(
                 "permission_profile_users",
                 &ep::PERMISSION_PROFILE_USERS,
-                &["profileId", "id"],
+                &[ep::PROFILE_ID.name, "id"],
                 schema_for::<PermissionProfileUsersRecord>,
             )
         },
@@ -841,7 +845,7 @@ pub const STREAMS: &[StreamDef] = &[
             ..stream(
                 "crm_entity_schema",
                 &ep::CRM_ENTITY_SCHEMA,
-                &["integrationId", "objectType", "uniqueName"],
+                &[ep::INTEGRATION_ID.name, ep::OBJECT_TYPE.name, "uniqueName"],
                 schema_for::<CrmEntitySchemaRecord>,
             )
         },
