@@ -2,10 +2,10 @@
 //!
 //! Gong's day-by-day and aggregate-by-period (`DAY`) answers list, per user, one item per day of the
 //! range. Each item becomes a record: the user's fields as Gong sent them, with the list replaced by that
-//! day's item (see `streams::PerDay`), after `fromDate` and `toDate` (the item's day and the next). A
-//! day without activity (every field of the item but its dates is 0, empty or null) is dropped: a
-//! one-day request does not list a user without activity, so the records are the ones a request per day
-//! would give (docs/gong.md, "Days without activity").
+//! day's item (see `streams::PerDay`), after the period's fields (`fromDate` and `toDate`, named by the
+//! stream's `Bounds`: the item's day and the next). A day without activity (every field of the item but
+//! its dates is 0, empty or null) is dropped: a one-day request does not list a user without activity,
+//! so the records are the ones a request per day would give (docs/gong.md, "Days without activity").
 //!
 //! The answer is checked against the request ([`Days`]): an item of a day outside the requested range, or
 //! of a (user, day) the answer gave already, is dropped and counted, never emitted; the producer logs a

@@ -1,6 +1,7 @@
 //! The producer of one slice: fetches its pages (through the pager or the shared lists, or listing calls
 //! and fetching them by id in batches, or taking a window another stream fetched: `listings.rs`), adds
-//! the fields the stream lifts out of each record, and sends the pages to the writer in order.
+//! the fields the stream lifts out of each record (named in `streams::added`), and sends the pages to the
+//! writer in order.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
