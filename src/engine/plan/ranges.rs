@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::calendar::{period_end, period_start};
 use super::order::Lane;
+use super::partitions::pair;
 use super::{bounded, with_workspace, Slice, Span};
 use crate::client::ApiRequest;
 use crate::config::Config;
@@ -46,9 +47,11 @@ pub(super) fn periods(
     while midnight(period_end(kind, day.date_naive())) <= last_to {
         let next = midnight(period_end(kind, day.date_naive()));
         let req = bounded(ep.request(), def, period, (day, next), fmt_date);
-        let (from, to) = (fmt_date(day), fmt_date(next));
-        let added = format!("\"fromDate\":\"{from}\",\"toDate\":\"{to}\"");
-        slices.push(Slice::new(req, added, Some(next)));
+        let keys = [
+            pair(period.from, &json_str(&fmt_date(day))),
+            pair(period.to, &json_str(&fmt_date(next))),
+        ];
+        slices.push(Slice::new(req, keys.join(","), Some(next)));
         day = next;
     }
     slices
