@@ -115,7 +115,8 @@ pub fn reads_parents(
     saved: Option<&Checkpoint>,
 ) -> bool {
     match def.plan {
-        Plan::CoachingMonths { .. } => !months(cfg, now, saved).is_empty(),
+        Plan::CoachingMonths { .. } => spans(def, cfg, now, saved)
+            .is_some_and(|spans| spans.recent.is_some() || spans.history.is_some()),
         plan => !plan.parents().is_empty(),
     }
 }
@@ -140,10 +141,10 @@ pub fn slices(
             workspace,
             manager,
             period,
-        } => {
-            let months = months(cfg, now, saved);
+        } => in_order(def, cfg, now, saved, |span| {
+            let months = months(span.from, span.end);
             partitions::coaching_months(def, workspace, manager, period, &months, parents)
-        }
+        }),
         Plan::PerParent {
             param,
             field,
@@ -151,12 +152,12 @@ pub fn slices(
             ..
         } => partitions::per_parent(def, cfg, param, field, cross, &parents.items),
         Plan::Since { from: filter } => ranges::since(def, filter, from, end),
-        Plan::Periods { period } => {
-            ranges::periods(def, cfg, period, from, closed_days_end(now, end))
-        }
-        Plan::DayRanges { period, body, .. } => {
-            ranges::day_ranges(def, cfg, period, body, from, closed_days_end(now, end))
-        }
+        Plan::Periods { period } => in_order(def, cfg, now, saved, |span| {
+            ranges::periods(def, cfg, period, span.from, span.end)
+        }),
+        Plan::DayRanges { period, body, .. } => in_order(def, cfg, now, saved, |span| {
+            ranges::day_ranges(def, cfg, period, body, span.from, span.end)
+        }),
         Plan::CallWindows { .. }
         | Plan::CallIdBatches { .. }
         | Plan::TypedWindows { .. }
@@ -174,8 +175,25 @@ pub fn slices(
     }
 }
 
-/// A range of a windowed plan (call windows, id batches, typed and review windows) and its default
-/// window width.
+/// The slices of a period plan (stats days and periods, coaching months) in reading order
+/// (`plan/order.rs`): the periods of the recent range, then those of the history newest first, each
+/// range's periods laid out by `periods`.
+fn in_order(
+    def: &StreamDef,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    saved: Option<&Checkpoint>,
+    periods: impl Fn(&Span) -> Vec<order::Lane>,
+) -> Vec<Slice> {
+    let spans = spans(def, cfg, now, saved).unwrap_or_default();
+    let recent = spans.recent.map(|span| periods(&span)).unwrap_or_default();
+    let history = spans.history.map(|span| periods(&span)).unwrap_or_default();
+    let span = spans.history.filter(|_| !history.is_empty());
+    let recent = recent.into_iter().map(|(_, _, slice)| slice).collect();
+    order::arrange(recent, vec![history], span.as_ref(), saved, now)
+}
+
+/// A range of a windowed or period plan and its default window width (windowed plans only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
     pub from: DateTime<Utc>,
@@ -194,7 +212,7 @@ pub struct Spans {
     pub history: Option<Span>,
 }
 
-/// The ranges of a windowed plan for a sync at `now`; `None` for other plans.
+/// The ranges of a windowed or period plan for a sync at `now`; `None` for other plans.
 pub fn spans(
     def: &StreamDef,
     cfg: &Config,
@@ -202,23 +220,37 @@ pub fn spans(
     saved: Option<&Checkpoint>,
 ) -> Option<Spans> {
     let end = cfg.end_or(now);
-    let (start, top, step, days) = match def.plan {
+    let day = |t: DateTime<Utc>| midnight(t.date_naive());
+    let (start, top, step) = match def.plan {
         Plan::CallWindows { .. } | Plan::CallIdBatches { .. } | Plan::TypedWindows { .. } => {
-            (cfg.start, end, cfg.window, false)
+            (cfg.start, end, cfg.window)
         }
         // Review dates: whole days, up to the end's day included.
         Plan::ReviewWindows { widths, .. } => (
-            midnight(cfg.start.date_naive()),
-            midnight(end.date_naive()) + Duration::days(1),
+            day(cfg.start),
+            day(end) + Duration::days(1),
             Duration::days(cfg.window.num_days().max(1) * widths),
-            true,
         ),
+        // Closed days only; coaching's months up to today, the current one open.
+        Plan::Periods { .. } | Plan::DayRanges { .. } => {
+            (day(cfg.start), closed_days_end(now, end), Duration::days(1))
+        }
+        Plan::CoachingMonths { .. } => {
+            (month_start(cfg.start), day(now).min(end), Duration::days(1))
+        }
         _ => return None,
     };
-    let align = |t: DateTime<Utc>| if days { midnight(t.date_naive()) } else { t };
     let span =
         |from: DateTime<Utc>, end: DateTime<Utc>| (from < end).then_some(Span { from, end, step });
-    let recent = saved.and_then(|cp| span(align(from_saved(cfg, Some(cp))), top));
+    let recent_from = |cp: &Checkpoint| match def.plan {
+        // Coaching re-reads the month of its cursor (an open month's start), without a lookback.
+        Plan::CoachingMonths { .. } => month_start(cp.cursor.max(cfg.start)),
+        Plan::CallWindows { .. } | Plan::CallIdBatches { .. } | Plan::TypedWindows { .. } => {
+            from_saved(cfg, Some(cp))
+        }
+        _ => day(from_saved(cfg, Some(cp))),
+    };
+    let recent = saved.and_then(|cp| span(recent_from(cp), top));
     let history = match saved {
         None => span(start, top),
         Some(cp) => cp.backfill.and_then(|edge| span(start, edge.min(top))),
@@ -266,7 +298,7 @@ pub mod order;
 mod partitions;
 mod ranges;
 
-use calendar::months;
+use calendar::{month_start, months};
 pub use ranges::window_slices;
 
 #[cfg(test)]

@@ -131,6 +131,16 @@ impl Engine {
         def: &'static StreamDef,
         saved: Option<&Checkpoint>,
     ) -> Option<Vec<Slice>> {
+        let windowed = matches!(
+            def.plan,
+            Plan::CallWindows { .. }
+                | Plan::CallIdBatches { .. }
+                | Plan::TypedWindows { .. }
+                | Plan::ReviewWindows { .. }
+        );
+        if !windowed {
+            return None;
+        }
         let spans = spans(def, &self.config, self.now, saved)?;
         let recent = match &spans.recent {
             Some(span) => order::forward(self.adaptive_lanes(def, span, false).await, span.from),

@@ -1,7 +1,8 @@
 //! The order a windowed plan's windows are read in, and the checkpoint each completes: what is new
 //! first, then the history newest first (the two-edge state of `state.rs`).
 //!
-//! A windowed stream (call windows, id batches, typed and review windows) reads two ranges
+//! A windowed stream (call windows, id batches, typed and review windows) or a period stream (stats days
+//! and periods, coaching months) reads two ranges
 //! (`plan::spans`): the *recent* range, from the saved cursor less the lookback to now, oldest first as
 //! ever (each window's checkpoint moves the cursor and keeps the saved backfill edge), then the
 //! *history*, from the backfill edge (or now, without a state) down to `start_date`, newest first: each
@@ -10,8 +11,10 @@
 //! does not fit in a day's share has its recent weeks first, and a sync stopped by the budget goes on
 //! where it stopped.
 //!
-//! Windows are laid out from the range's start as before (fixed or adaptive widths, `windows.rs`), so two
-//! streams sharing a listing still plan the same windows; only the order is reversed.
+//! Windows are laid out from the range's start as before (fixed or adaptive widths, `windows.rs`; periods
+//! on their calendar), so two streams sharing a listing still plan the same windows; only the order is
+//! reversed. A period's several slices (coaching: one per workspace and manager) stay together, the
+//! checkpoint on the last.
 //!
 //! Invariants:
 //! * In the order given, each checkpoint claims only windows at or before it: a STATE never claims a
@@ -102,9 +105,10 @@ pub fn forward(mut lanes: Vec<Vec<Lane>>, from: DateTime<Utc>) -> Vec<Slice> {
         .collect()
 }
 
-/// The history's lanes newest first: by window end (then value), each lane read down to its window's
-/// start; a checkpoint `{top, edge}` where the edge (the greatest start over the lanes) moves down, the
-/// edge dropped once it reaches the span's start.
+/// The history's lanes newest first: by window end (then value; a window of several slices, such as a
+/// coaching month's managers, keeps its order), each lane read down to a window's start once the
+/// window's last slice is read; a checkpoint `{top, edge}` where the edge (the greatest start over the
+/// lanes) moves down, the edge dropped once it reaches the span's start.
 fn backward(
     lanes: Vec<Vec<Lane>>,
     span: &Span,
@@ -114,16 +118,27 @@ fn backward(
     let mut down = vec![span.end; lanes.len()];
     let mut all = flatten(lanes);
     all.sort_by_key(|(lane, (_, end, _))| (std::cmp::Reverse(*end), *lane));
+    let ends: Vec<bool> = (0..all.len())
+        .map(|i| {
+            let window = |j: usize| all.get(j).map(|(lane, (s, e, _))| (*lane, *s, *e));
+            window(i + 1) != window(i)
+        })
+        .collect();
     let mut last = span.end;
     all.into_iter()
-        .map(|(lane, (start, end, mut slice))| {
+        .zip(ends)
+        .map(|((lane, (start, end, mut slice)), window_read)| {
+            slice.checkpoint = None;
+            slice.history = end <= now - RECENT;
+            if !window_read {
+                return slice;
+            }
             down[lane] = down[lane].min(start);
             let edge = down.iter().copied().max().unwrap_or(start);
             slice.checkpoint = (edge < last).then_some(Checkpoint {
                 cursor: top,
                 backfill: (edge > span.from).then_some(edge),
             });
-            slice.history = end <= now - RECENT;
             last = last.min(edge);
             slice
         })
@@ -290,6 +305,37 @@ mod tests {
             .collect();
         let got = rows(arrange(recent, Vec::new(), None, Some(&saved), day(34)));
         assert_eq!(got, [row("/r/27", Some((34, None)), false)]);
+    }
+
+    #[test]
+    fn a_window_of_several_slices_is_checkpointed_on_its_last() {
+        // Two slices per 7-day period (coaching: one per manager), no state.
+        let both = |name: &str| -> Vec<Lane> {
+            [0, 7]
+                .into_iter()
+                .flat_map(|d| {
+                    ["x", "y"].map(|who| {
+                        let request = ApiRequest::get(format!("/{name}/{d}/{who}"));
+                        let slice = Slice::new(request, String::new(), Some(day(d + 7)));
+                        (day(d), day(d + 7), slice)
+                    })
+                })
+                .collect()
+        };
+        let got = rows(arrange(
+            Vec::new(),
+            vec![both("m")],
+            Some(&span(0, 14)),
+            None,
+            day(14),
+        ));
+        let want = [
+            row("/m/7/x", None, false),
+            row("/m/7/y", Some((14, Some(7))), false),
+            row("/m/0/x", None, true),
+            row("/m/0/y", Some((14, None)), true),
+        ];
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+use super::order::Lane;
 use super::{bounded, with_workspace, Parents, Slice};
 use crate::config::Config;
 use crate::gong::endpoints::WORKSPACE_FILTER;
@@ -61,7 +62,8 @@ pub(super) fn per_user(def: &StreamDef, users: &[String]) -> Vec<Slice> {
 }
 
 /// `Plan::CoachingMonths`: for each month, a slice per workspace × manager (in the filters `workspace`,
-/// `manager` and `period`); the month's last slice carries its checkpoint.
+/// `manager` and `period`), each with its month's range (`plan/order.rs`); the month's last slice carries
+/// its checkpoint.
 pub(super) fn coaching_months(
     def: &StreamDef,
     workspace: &str,
@@ -69,7 +71,7 @@ pub(super) fn coaching_months(
     period: Bounds,
     months: &[(DateTime<Utc>, DateTime<Utc>, bool)],
     parents: &Parents,
-) -> Vec<Slice> {
+) -> Vec<Lane> {
     let ep = def.endpoint;
     let pairs: Vec<(&String, &String)> = parents
         .workspaces
@@ -90,7 +92,7 @@ pub(super) fn coaching_months(
             ];
             // Months are re-read whole: the current month stays open until it ends.
             let checkpoint = (i + 1 == pairs.len()).then_some(if closed { to } else { month });
-            slices.push(Slice::new(req, keys.join(","), checkpoint));
+            slices.push((month, to, Slice::new(req, keys.join(","), checkpoint)));
         }
     }
     slices

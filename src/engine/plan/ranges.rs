@@ -29,14 +29,14 @@ pub(super) fn since(
 }
 
 /// `Plan::Periods`: a slice per calendar period (`interaction_period`) from the one holding `from` (not
-/// before `start_date`'s day) up to `last_to`, each keyed by its dates.
+/// before `start_date`'s day) up to `last_to`, each keyed by its dates, with its range (`plan/order.rs`).
 pub(super) fn periods(
     def: &StreamDef,
     cfg: &Config,
     period: Bounds,
     from: DateTime<Utc>,
     last_to: DateTime<Utc>,
-) -> Vec<Slice> {
+) -> Vec<Lane> {
     let ep = def.endpoint;
     let kind = cfg.interaction_period;
     let first = period_start(kind, from.date_naive()).max(cfg.start.date_naive());
@@ -51,14 +51,15 @@ pub(super) fn periods(
             pair(period.from, &json_str(&fmt_date(day))),
             pair(period.to, &json_str(&fmt_date(next))),
         ];
-        slices.push(Slice::new(req, keys.join(","), Some(next)));
+        slices.push((day, next, Slice::new(req, keys.join(","), Some(next))));
         day = next;
     }
     slices
 }
 
 /// `Plan::DayRanges`: ranges of `stats_window` days from `from`'s day up to `last_to`, on the stream's
-/// window endpoint, in the `period` filters (and with the fixed `body` field, when there is one).
+/// window endpoint, in the `period` filters (and with the fixed `body` field, when there is one), each
+/// with its range (`plan/order.rs`).
 pub(super) fn day_ranges(
     def: &StreamDef,
     cfg: &Config,
@@ -66,7 +67,7 @@ pub(super) fn day_ranges(
     body: Option<(&str, &str)>,
     from: DateTime<Utc>,
     last_to: DateTime<Utc>,
-) -> Vec<Slice> {
+) -> Vec<Lane> {
     let step = Duration::days(cfg.stats_window.num_days().max(1));
     let source = def.window_endpoint();
     consecutive(midnight(from.date_naive()), last_to, step)
@@ -76,7 +77,7 @@ pub(super) fn day_ranges(
                 b[name] = json!(value);
             }
             // Records carry their own day (`engine/per_day.rs`).
-            Slice::new(req, String::new(), Some(next))
+            (day, next, Slice::new(req, String::new(), Some(next)))
         })
         .collect()
 }

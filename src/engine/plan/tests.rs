@@ -210,9 +210,16 @@ fn coaching_is_workspaces_by_managers_by_month_and_checkpoints_closed_months() {
         .iter()
         .filter_map(|s| s.checkpoint.map(|c| c.cursor))
         .collect();
-    // October is over; November is still open, so its checkpoint stays at its start.
+    // Newest first: November (still open, so the cursor stays at its start), then October.
     assert_eq!(checkpoints, [at(2026, 11, 1, 0), at(2026, 11, 1, 0)]);
-    assert_eq!(slices[11].request.query[3].1, "2026-11-30T00:00:00Z");
+    assert_eq!(slices[5].request.query[3].1, "2026-11-30T00:00:00Z");
+    assert_eq!(slices[11].request.query[2].1, "2026-10-01T00:00:00Z");
+    let edges: Vec<_> = slices
+        .iter()
+        .filter_map(|s| s.checkpoint)
+        .map(|c| c.backfill)
+        .collect();
+    assert_eq!(edges, [Some(at(2026, 11, 1, 0)), None]);
     assert!(reads_parents(
         find("coaching").unwrap(),
         &cfg,
@@ -372,16 +379,25 @@ fn activity_streams_ask_ranges_of_stats_window_days_up_to_closed_days() {
     let cfg = config(json!({"stats_window_days": 31}));
     for stream in ["stats_activity_aggregate", "stats_activity_day_by_day"] {
         let slices = plan(stream, &cfg, None, &Parents::default());
+        // Newest first, each range claiming the read's top and moving the history's edge down.
         assert_eq!(
             ranges(&slices),
-            pairs(&[("2026-10-01", "2026-11-01"), ("2026-11-01", "2026-11-29")]),
+            pairs(&[("2026-11-01", "2026-11-29"), ("2026-10-01", "2026-11-01")]),
             "{stream}"
         );
-        let checkpoints: Vec<_> = slices
-            .iter()
-            .map(|s| s.checkpoint.unwrap().cursor)
-            .collect();
-        assert_eq!(checkpoints, [at(2026, 11, 1, 0), at(2026, 11, 29, 0)]);
+        let checkpoints: Vec<_> = slices.iter().map(|s| s.checkpoint.unwrap()).collect();
+        let top = at(2026, 11, 29, 0);
+        let edge = Some(at(2026, 11, 1, 0));
+        assert_eq!(
+            checkpoints,
+            [
+                Checkpoint {
+                    cursor: top,
+                    backfill: edge
+                },
+                Checkpoint::at(top)
+            ]
+        );
         assert!(
             slices.iter().all(|s| s.added.is_empty()),
             "days come from the answer"
@@ -450,12 +466,14 @@ fn activity_ranges_resume_at_the_cursor_minus_lookback_and_the_next_day_is_one_r
 #[test]
 fn interaction_periods_are_closed_calendar_days_weeks_or_months() {
     // start Thursday 2026-10-01; closed days end on 2026-11-29 (a Sunday's end is Monday 11-30).
-    let week = plan(
+    // Without a state the periods come newest first: reversed here, to read them in calendar order.
+    let oldest_first = |slices: Vec<Slice>| slices.into_iter().rev().collect::<Vec<_>>();
+    let week = oldest_first(plan(
         "stats_interaction",
         &config(json!({})),
         None,
         &Parents::default(),
-    );
+    ));
     let w = ranges(&week);
     assert_eq!(
         w[0],
@@ -496,7 +514,7 @@ fn interaction_periods_are_closed_calendar_days_weeks_or_months() {
         &Parents::default(),
     );
     assert_eq!(day.len(), 59);
-    assert_eq!(ranges(&day)[0], ("2026-10-01".into(), "2026-10-02".into()));
+    assert_eq!(ranges(&day)[58], ("2026-10-01".into(), "2026-10-02".into()));
     // Resuming mid-week with lookback re-reads the whole week the lookback falls in, same keys.
     let resumed = plan(
         "stats_interaction",
