@@ -9,6 +9,13 @@
 //! next sync starts at `cursor - lookback_days` (never before `start_date`), so data Gong adds late to
 //! recent calls is read again. An interrupted sync resumes from its last STATE; records of the slices
 //! after it are read again (duplicates only there and in the lookback, which `append_dedup` removes).
+//!
+//! Windowed streams (calls, transcripts, logs, answered scorecards…) read their history newest first
+//! (`engine/plan/backfill.rs`), so a state may have two edges: `{"cursor": X, "backfill": Y}` says that
+//! `Y..X` is read and the history from `start_date` to `Y` is not yet. A sync reads what is new since
+//! `X - lookback_days` first, then goes on down from `Y`; once the history reaches `start_date`, the
+//! `backfill` key is gone and the state is the one-edge form above. A state without `backfill` (every
+//! state written before newest-first reading) means the history is complete.
 
 use std::collections::HashMap;
 
@@ -25,21 +32,41 @@ pub use warnings::state_warnings;
 
 pub const STATE_VERSION: u64 = 1;
 
-/// A stream's saved position: everything before it was read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The state key of the lower edge of a history read newest first (see the checkpoint model above).
+pub const BACKFILL_KEY: &str = "backfill";
+
+/// A stream's saved position: everything before `cursor` was read, down to `backfill` when the history
+/// below it is not read yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checkpoint {
     pub cursor: DateTime<Utc>,
+    /// The history is read from here to `cursor`; `None`: down to `start_date`.
+    pub backfill: Option<DateTime<Utc>>,
 }
 
 impl Checkpoint {
+    /// Everything before `cursor` read.
+    pub fn at(cursor: DateTime<Utc>) -> Checkpoint {
+        Checkpoint {
+            cursor,
+            backfill: None,
+        }
+    }
+
     /// The stream_state to emit. Day-based streams keep dates, others date-times.
     pub fn to_state(&self, date_only: bool) -> Value {
-        let cursor = if date_only {
-            self.cursor.format("%Y-%m-%d").to_string()
-        } else {
-            self.cursor.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        let format = |t: DateTime<Utc>| {
+            if date_only {
+                t.format("%Y-%m-%d").to_string()
+            } else {
+                t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+            }
         };
-        json!({"state_version": STATE_VERSION, "cursor": cursor})
+        let mut state = json!({"state_version": STATE_VERSION, "cursor": format(self.cursor)});
+        if let Some(edge) = self.backfill {
+            state[BACKFILL_KEY] = json!(format(edge));
+        }
+        state
     }
 }
 
@@ -224,7 +251,34 @@ pub fn checkpoint_for(stream: &str, state: Option<&Value>) -> Result<Option<Chec
             "State of stream `{stream}` has cursor `{text}`, which is not a date or date-time. Reset this stream's state."
         ))
     })?;
-    Ok(Some(Checkpoint { cursor }))
+    let backfill = backfill_of(stream, map.get(BACKFILL_KEY), cursor)?;
+    Ok(Some(Checkpoint { cursor, backfill }))
+}
+
+/// The lower edge of a history read newest first: absent or null when the history is complete; a date
+/// after the cursor says the state was not written by this connector.
+fn backfill_of(
+    stream: &str,
+    raw: Option<&Value>,
+    cursor: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
+    let Some(raw) = raw.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let edge = raw
+        .as_str()
+        .and_then(|text| parse_datetime(BACKFILL_KEY, text).ok())
+        .ok_or_else(|| {
+            Error::config(format!(
+                "State of stream `{stream}` has backfill {raw}, which is not a date or date-time. Reset this stream's state."
+            ))
+        })?;
+    if edge > cursor {
+        return Err(Error::config(format!(
+            "State of stream `{stream}` has backfill {raw} after its cursor; the history is read below the cursor. Reset this stream's state."
+        )));
+    }
+    Ok(Some(edge))
 }
 
 /// A stream selected in the configured catalog.
@@ -349,6 +403,31 @@ mod tests {
         assert!(parse_state("\"x\"").is_err());
         let s = parse_state(r#"{"calls": {"state_version": 99, "cursor": "2024-01-01"}}"#).unwrap();
         assert!(checkpoint_for("calls", s.get("calls")).is_err());
+    }
+
+    #[test]
+    fn a_history_edge_round_trips_and_a_bad_one_is_a_config_error() {
+        let s = parse_state(
+            r#"{"calls": {"state_version": 1, "cursor": "2026-11-30T12:00:00Z", "backfill": "2026-10-08T00:00:00Z"}}"#,
+        )
+        .unwrap();
+        let cp = checkpoint_for("calls", s.get("calls")).unwrap().unwrap();
+        assert_eq!(
+            cp.backfill.unwrap().to_rfc3339(),
+            "2026-10-08T00:00:00+00:00"
+        );
+        assert_eq!(cp.to_state(false)["backfill"], "2026-10-08T00:00:00Z");
+        assert!(Checkpoint::at(cp.cursor)
+            .to_state(false)
+            .get("backfill")
+            .is_none());
+        for bad in [r#""soon""#, "7", r#""2026-12-31T00:00:00Z""#] {
+            let text =
+                format!(r#"{{"calls": {{"cursor": "2026-11-30T12:00:00Z", "backfill": {bad}}}}}"#);
+            let s = parse_state(&text).unwrap();
+            let e = checkpoint_for("calls", s.get("calls")).unwrap_err();
+            assert!(e.message.contains("backfill"), "{e}");
+        }
     }
 
     #[test]

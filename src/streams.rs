@@ -250,6 +250,29 @@ impl Cadence {
     }
 }
 
+/// The names of the top-level fields a sync adds to Gong's records, each spelled once: the planner
+/// (`engine/plan/`) and the producer (`engine/producer.rs`) write them, [`StreamDef::added_fields`] lists
+/// them per stream (so `discover`'s schema, `execute --describe` and the records agree). Fields named by a
+/// plan variant (a period's bounds, a typed window's or a parent's filter) are read from the variant.
+pub mod added {
+    /// The workspace of a `PerWorkspace` slice or a coaching slice.
+    pub const WORKSPACE_ID: &str = "workspaceId";
+    /// The library folder of a `PerFolder` slice: its id and its name as Gong sent it.
+    pub const FOLDER_ID: &str = "folderId";
+    pub const FOLDER_NAME: &str = "folderName";
+    /// The user of a `PerUser` slice.
+    pub const USER_ID: &str = "userId";
+    /// The manager of a coaching slice.
+    pub const MANAGER_ID: &str = "managerId";
+    /// `Lift::MetaData`: the call's `metaData.id` and `metaData.started`.
+    pub const ID: &str = "id";
+    pub const STARTED: &str = "started";
+    /// `Lift::CallStarted`: the start of the record's call.
+    pub const CALL_STARTED: &str = "callStarted";
+    /// `Lift::EntryHash`: a hash of the record's bytes.
+    pub const ENTRY_ID: &str = "entryId";
+}
+
 /// The cursor field the connector adds to the records of [`Cadence::Snapshot`] streams.
 pub const SNAPSHOT_FIELD: &str = "snapshotAt";
 
@@ -353,19 +376,26 @@ impl StreamDef {
     /// The top-level fields a sync adds to Gong's records (from the plan's partitions and periods and the
     /// lift), which a list of the entity/action interface, reading Gong's records, does not have. The
     /// planner (`engine/plan/`) and the producer write them; `discover`'s schema has them, the record
-    /// schema `execute --describe` gives has not (`api/catalog.rs`).
+    /// schema `execute --describe` gives has not (`api/catalog.rs`). Names come from [`added`] or the
+    /// plan variant. [`SNAPSHOT_FIELD`] and [`DELETED_AT`] are not listed: they are no part of the
+    /// model, only of [`StreamDef::json_schema`].
     pub fn added_fields(&self) -> Vec<&'static str> {
         let mut fields = match self.plan {
-            Plan::PerWorkspace => vec![ep::WORKSPACE_FILTER],
-            Plan::PerFolder { .. } => vec!["folderId", "folderName"],
+            Plan::PerWorkspace => vec![added::WORKSPACE_ID],
+            Plan::PerFolder { .. } => vec![added::FOLDER_ID, added::FOLDER_NAME],
             Plan::Periods { period } | Plan::DayRanges { period, .. } => {
                 vec![period.from, period.to]
             }
             Plan::CoachingMonths { period, .. } => {
-                vec!["workspaceId", "managerId", period.from, period.to]
+                vec![
+                    added::WORKSPACE_ID,
+                    added::MANAGER_ID,
+                    period.from,
+                    period.to,
+                ]
             }
             Plan::TypedWindows { param, .. } => vec![param],
-            Plan::PerUser => vec!["userId"],
+            Plan::PerUser => vec![added::USER_ID],
             Plan::PerParent { field, cross, .. } => field
                 .into_iter()
                 .chain(cross.map(|(name, _)| name))
@@ -377,9 +407,9 @@ impl StreamDef {
             | Plan::Since { .. } => Vec::new(),
         };
         match self.lift {
-            Lift::MetaData => fields.extend(["id", "started"]),
-            Lift::CallStarted => fields.push("callStarted"),
-            Lift::EntryHash => fields.push("entryId"),
+            Lift::MetaData => fields.extend([added::ID, added::STARTED]),
+            Lift::CallStarted => fields.push(added::CALL_STARTED),
+            Lift::EntryHash => fields.push(added::ENTRY_ID),
             Lift::None | Lift::CallMedia => {}
         }
         fields
@@ -470,7 +500,7 @@ const fn by_call_ids(
     schema: fn() -> Value,
 ) -> StreamDef {
     StreamDef {
-        cursor: Some("callStarted"),
+        cursor: Some(added::CALL_STARTED),
         plan: Plan::CallIdBatches {
             listing: &ep::CALLS,
             window: CALL_WINDOW,
@@ -503,7 +533,7 @@ pub const STREAMS: &[StreamDef] = &[
         ..stream("calls", &ep::CALLS, &["id"], schema_for::<CallsRecord>)
     },
     StreamDef {
-        cursor: Some("started"),
+        cursor: Some(added::STARTED),
         plan: Plan::CallWindows {
             window: CALL_WINDOW,
         },
@@ -515,7 +545,7 @@ pub const STREAMS: &[StreamDef] = &[
         ..stream(
             "calls_extensive",
             &ep::CALLS_EXTENSIVE,
-            &["id"],
+            &[added::ID],
             schema_for::<CallsExtensiveRecord>,
         )
     },
@@ -538,7 +568,7 @@ pub const STREAMS: &[StreamDef] = &[
     ),
     StreamDef {
         cadence: Cadence::Hours(24),
-        cursor: Some("fromDate"),
+        cursor: Some(STATS_DATES.from),
         plan: Plan::DayRanges {
             source: &ep::STATS_AGGREGATE_BY_PERIOD,
             period: STATS_DATES,
@@ -552,13 +582,13 @@ pub const STREAMS: &[StreamDef] = &[
         ..stream(
             "stats_activity_aggregate",
             &ep::STATS_AGGREGATE,
-            &["userId", "fromDate"],
+            &["userId", STATS_DATES.from],
             schema_for::<StatsActivityAggregateRecord>,
         )
     },
     StreamDef {
         cadence: Cadence::Hours(24),
-        cursor: Some("fromDate"),
+        cursor: Some(STATS_DATES.from),
         plan: Plan::DayRanges {
             source: &ep::STATS_DAY_BY_DAY,
             period: STATS_DATES,
@@ -572,20 +602,20 @@ pub const STREAMS: &[StreamDef] = &[
         ..stream(
             "stats_activity_day_by_day",
             &ep::STATS_DAY_BY_DAY,
-            &["userId", "fromDate"],
+            &["userId", STATS_DATES.from],
             schema_for::<StatsActivityDayByDayRecord>,
         )
     },
     StreamDef {
         cadence: Cadence::Hours(24),
-        cursor: Some("fromDate"),
+        cursor: Some(STATS_DATES.from),
         plan: Plan::Periods {
             period: STATS_DATES,
         },
         ..stream(
             "stats_interaction",
             &ep::STATS_INTERACTION,
-            &["userId", "fromDate", "toDate"],
+            &["userId", STATS_DATES.from, STATS_DATES.to],
             schema_for::<StatsInteractionRecord>,
         )
     },
@@ -632,14 +662,14 @@ pub const STREAMS: &[StreamDef] = &[
             ..stream(
                 "library_folder_content",
                 &ep::LIBRARY_FOLDER_CONTENT,
-                &["folderId", "id"],
+                &[added::FOLDER_ID, "id"],
                 schema_for::<LibraryFolderContentRecord>,
             )
         },
     ),
     StreamDef {
         cadence: Cadence::Hours(24),
-        cursor: Some("from"),
+        cursor: Some(ep::COACHING_FROM.name),
         plan: Plan::CoachingMonths {
             workspace: ep::COACHING_WORKSPACE.name,
             manager: ep::COACHING_MANAGER.name,
@@ -651,7 +681,11 @@ pub const STREAMS: &[StreamDef] = &[
         ..stream(
             "coaching",
             &ep::COACHING,
-            &["workspaceId", "managerId", "from"],
+            &[
+                added::WORKSPACE_ID,
+                added::MANAGER_ID,
+                ep::COACHING_FROM.name,
+            ],
             schema_for::<CoachingRecord>,
         )
     },
@@ -708,7 +742,7 @@ pub const STREAMS: &[StreamDef] = &[
         ..stream(
             "logs",
             &ep::LOGS,
-            &["logType", "entryId"],
+            &[ep::LOG_TYPE.name, added::ENTRY_ID],
             schema_for::<LogsRecord>,
         )
     },
@@ -719,7 +753,7 @@ pub const STREAMS: &[StreamDef] = &[
             ..stream(
                 "user_settings_history",
                 &ep::USER_SETTINGS_HISTORY,
-                &["userId", "setting", "time"],
+                &[added::USER_ID, "setting", "time"],
                 schema_for::<UserSettingsHistoryRecord>,
             )
         },
@@ -768,7 +802,7 @@ pub const STREAMS: &[StreamDef] = &[
             ..stream(
                 "permission_profile_users",
                 &ep::PERMISSION_PROFILE_USERS,
-                &["profileId", "id"],
+                &[ep::PROFILE_ID.name, "id"],
                 schema_for::<PermissionProfileUsersRecord>,
             )
         },
@@ -811,7 +845,7 @@ pub const STREAMS: &[StreamDef] = &[
             ..stream(
                 "crm_entity_schema",
                 &ep::CRM_ENTITY_SCHEMA,
-                &["integrationId", "objectType", "uniqueName"],
+                &[ep::INTEGRATION_ID.name, ep::OBJECT_TYPE.name, "uniqueName"],
                 schema_for::<CrmEntitySchemaRecord>,
             )
         },

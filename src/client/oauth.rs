@@ -15,7 +15,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 use url::Url;
 
-use super::{error_chain, is_loopback, GongClient};
+use super::{error_chain, is_loopback, GongClient, OAuthState};
 use crate::config::{Auth, Secret};
 use crate::error::{register_secret, Error, Reason, Result};
 
@@ -94,20 +94,36 @@ impl GongClient {
         let Some(state) = guard.as_mut() else {
             return Ok(());
         };
-        // Another task refreshed while this one waited for the lock, or after this one's token was sent.
+        if !self.is_stale(rejected) {
+            return Ok(());
+        }
+        let client = (client_id, client_secret, token_url);
+        let token = self.request_token(client, &state.refresh_token).await?;
+        self.install(state, TokenAnswer::read(&token))
+    }
+
+    /// Whether the token is still to be refreshed: another task may have refreshed while this one waited
+    /// for the lock, or after this one's token was sent.
+    fn is_stale(&self, rejected: Option<u64>) -> bool {
         let has_token = self
             .bearer
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .is_some();
         let generation = self.token_generation.load(Ordering::SeqCst);
-        let stale = match rejected {
+        match rejected {
             Some(used) => used == generation,
             None => !has_token,
-        };
-        if !stale {
-            return Ok(());
         }
+    }
+
+    /// One request to the token endpoint: Gong's answer as JSON, or a typed error (a refusal is a config
+    /// error, a server error transient); no error text holds the refresh token.
+    async fn request_token(
+        &self,
+        (client_id, client_secret, token_url): (&Secret, &Secret, &Url),
+        refresh: &Secret,
+    ) -> Result<Value> {
         let response = self
             .http
             .post(token_url.clone())
@@ -115,7 +131,7 @@ impl GongClient {
             .basic_auth(client_id.expose(), Some(client_secret.expose()))
             .query(&[
                 ("grant_type", "refresh_token"),
-                ("refresh_token", state.refresh_token.expose()),
+                ("refresh_token", refresh.expose()),
             ])
             .send()
             .await
@@ -141,11 +157,15 @@ impl GongClient {
             };
             return Err(error.with_status(status.as_u16()));
         }
-        let token: Value = serde_json::from_slice(&body).map_err(|_| {
+        serde_json::from_slice(&body).map_err(|_| {
             Error::system("Gong's OAuth token endpoint sent a response that is not JSON.")
                 .with_reason(Reason::BadBody)
-        })?;
-        let answer = TokenAnswer::read(&token);
+        })
+    }
+
+    /// Takes a token answer: the rotated refresh token persisted first (once), then the access token and
+    /// the customer's base URL put in use, then the next token generation.
+    fn install(&self, state: &mut OAuthState, answer: TokenAnswer) -> Result<()> {
         register_secret(&answer.access);
         register_secret(&answer.refresh);
         // Persist first, once: the old refresh token is spent, and nothing below may lose the new one.

@@ -7,7 +7,6 @@ use serde_json::{json, Value};
 use super::{Engine, ReadOutcome, Run};
 use crate::error::Error;
 use crate::protocol::{Message, StreamStatus};
-use crate::state::Checkpoint;
 
 impl Engine {
     /// Slice `seq` is read whole. When it closes the oldest open slices, their last checkpoint is the
@@ -27,14 +26,15 @@ impl Engine {
                 run.resume.closed(closed);
                 checkpointed = true;
             }
-            if let (true, Some(cursor)) = (run.incremental, checkpoint) {
-                // Never move a saved cursor backwards (a state from the future stays put).
+            if let (true, Some(cp)) = (run.incremental, checkpoint) {
+                // Never move a saved cursor backwards (a state from the future stays put); at the same
+                // cursor, the history's edge only moves down (`plan/order.rs`).
                 if run
                     .last_checkpoint
                     .as_ref()
-                    .is_none_or(|c| c.cursor <= cursor)
+                    .is_none_or(|c| c.cursor <= cp.cursor)
                 {
-                    run.last_checkpoint = Some(Checkpoint { cursor });
+                    run.last_checkpoint = Some(cp);
                 }
                 // A snapshot's checkpoint is its last slice: read whole, it keeps no position.
                 run.resume.finished();

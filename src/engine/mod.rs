@@ -22,6 +22,7 @@ pub mod checkpoints;
 pub mod costs;
 mod deletes;
 pub mod gate;
+mod history;
 pub mod link;
 pub mod listings;
 pub mod pager;
@@ -86,6 +87,8 @@ struct Run<'s> {
     incremental: bool,
     date_only: bool,
     last_checkpoint: Option<Checkpoint>,
+    /// The checkpoint the read started from (the saved state's).
+    saved: Option<Checkpoint>,
     since_state: u64,
     total: u64,
     estimate: u64,
@@ -102,7 +105,7 @@ struct Run<'s> {
     tx: mpsc::UnboundedSender<Event>,
     rx: mpsc::UnboundedReceiver<Event>,
     /// Started slices not yet checkpointed, in order: (seq, checkpoint, done).
-    open: VecDeque<(u64, Option<DateTime<Utc>>, bool)>,
+    open: VecDeque<(u64, Option<Checkpoint>, bool)>,
     tasks: Vec<tokio::task::AbortHandle>,
     /// Every slice of the plan has been started (or the plan failed: `plan_error`).
     planned: bool,
@@ -128,6 +131,7 @@ impl<'s> Run<'s> {
             incremental: sel.sync_mode == SyncMode::Incremental,
             date_only: sel.def.plan.dates_only(),
             last_checkpoint: None,
+            saved: None,
             since_state: 0,
             total: 0,
             estimate: 0,
@@ -282,6 +286,7 @@ impl Engine {
             .collect();
         self.budget(&mut runs, states);
         let (plans, costs) = self.prepare(&mut runs, states).await;
+        self.log_history(&runs);
         let outcome = self.drive(&mut runs, plans, &gate).await;
         self.log_end(&costs, &outcome, selected.len());
         outcome
@@ -465,6 +470,7 @@ impl Engine {
         let ctx = self.producer(run, &slice);
         let done = run.tx.clone();
         let name = run.sel.def.name;
+        let history = slice.history;
         running.fetch_add(1, Ordering::Relaxed);
         let guard = Running(running.clone());
         let task = async move {
@@ -482,7 +488,8 @@ impl Engine {
         // The budget serves the slice the writer needs first (see `client::PRIORITY`); its requests
         // count against its stream (`client::TALLY`).
         let task = crate::client::TALLY.scope(run.tally.clone(), task);
-        let task = crate::client::KEEP_RESERVE.scope(quota::keeps_reserve(run.sel.def), task);
+        let keep = quota::keeps_reserve(run.sel.def) || history;
+        let task = crate::client::KEEP_RESERVE.scope(keep, task);
         tokio::spawn(crate::client::PRIORITY.scope(seq, task)).abort_handle()
     }
 

@@ -2,10 +2,10 @@
 //!
 //! Gong's day-by-day and aggregate-by-period (`DAY`) answers list, per user, one item per day of the
 //! range. Each item becomes a record: the user's fields as Gong sent them, with the list replaced by that
-//! day's item (see `streams::PerDay`), after `fromDate` and `toDate` (the item's day and the next). A
-//! day without activity (every field of the item but its dates is 0, empty or null) is dropped: a
-//! one-day request does not list a user without activity, so the records are the ones a request per day
-//! would give (docs/gong.md, "Days without activity").
+//! day's item (see `streams::PerDay`), after the period's fields (`fromDate` and `toDate`, named by the
+//! stream's `Bounds`: the item's day and the next). A day without activity (every field of the item but
+//! its dates is 0, empty or null) is dropped: a one-day request does not list a user without activity,
+//! so the records are the ones a request per day would give (docs/gong.md, "Days without activity").
 //!
 //! The answer is checked against the request ([`Days`]): an item of a day outside the requested range, or
 //! of a (user, day) the answer gave already, is dropped and counted, never emitted; the producer logs a
@@ -110,7 +110,12 @@ impl Days {
 }
 
 /// The page's users split into one record per day with activity, each inside `days` and new to it.
-pub fn split(page: &Page, per_day: PerDay, path: &str, days: &mut Days) -> Result<Page> {
+pub fn split(
+    page: &Page,
+    (period, per_day): (Bounds, PerDay),
+    path: &str,
+    days: &mut Days,
+) -> Result<Page> {
     let bad = |what: String| Error::system(format!("A record of {path} {what}"));
     let mut body = String::with_capacity(page.body.len());
     let mut ranges = Vec::new();
@@ -131,7 +136,7 @@ pub fn split(page: &Page, per_day: PerDay, path: &str, days: &mut Days) -> Resul
                 continue;
             }
             let start = body.len();
-            write_record(&mut body, &user, per_day, item, day);
+            write_record(&mut body, &user, (period, per_day), item, day);
             ranges.push(start..body.len());
         }
     }
@@ -190,12 +195,21 @@ fn is_nothing(raw: &str) -> bool {
     }
 }
 
-/// `{"fromDate":…,"toDate":…,` then the user's fields, the day list replaced by the item.
-fn write_record(out: &mut String, user: &Fields, per_day: PerDay, item: &RawValue, day: NaiveDate) {
+/// `{"fromDate":…,"toDate":…,` (the stream's `period` names) then the user's fields, the day list
+/// replaced by the item.
+fn write_record(
+    out: &mut String,
+    user: &Fields,
+    (period, per_day): (Bounds, PerDay),
+    item: &RawValue,
+    day: NaiveDate,
+) {
     let next = day + Duration::days(1);
     out.push_str(&format!(
-        "{{\"fromDate\":\"{}\",\"toDate\":\"{}\"",
+        "{{{}:\"{}\",{}:\"{}\"",
+        json_str(period.from),
         day.format("%Y-%m-%d"),
+        json_str(period.to),
         next.format("%Y-%m-%d")
     ));
     for (key, value) in &user.0 {
@@ -243,6 +257,11 @@ mod tests {
         Days::new(d("2000-01-01"), d("2100-01-01"))
     }
 
+    const DATES: Bounds = Bounds {
+        from: "fromDate",
+        to: "toDate",
+    };
+
     const DBD: PerDay = PerDay {
         items: "days",
         into: "days",
@@ -254,7 +273,7 @@ mod tests {
         let p = page(
             r#"{"users":[{"userId":"1","days":[{"a":["c1"],"fromDate":"2024-01-01T00:00:00-08:00","toDate":"x"},{"a":[ ],"fromDate":"2024-01-02T00:00:00Z"},{"a":["c2"], "fromDate":"2024-01-03T00:00:00Z"}],"email":"e@x"}]}"#,
         );
-        let out = split(&p, DBD, "/p", &mut any_days()).unwrap();
+        let out = split(&p, (DATES, DBD), "/p", &mut any_days()).unwrap();
         assert_eq!(
             texts(&out),
             [
@@ -275,7 +294,7 @@ mod tests {
         let p = page(
             r#"{"users":[{"userId":"1","periods":[{"n":0,"m":0.0,"fromDate":"2024-02-28T00:00:00Z"},{"n":0,"m":2,"fromDate":"2024-02-29T00:00:00Z"}]},{"userId":"2","periods":null},{"userId":"3"}]}"#,
         );
-        let out = split(&p, per, "/p", &mut any_days()).unwrap();
+        let out = split(&p, (DATES, per), "/p", &mut any_days()).unwrap();
         assert_eq!(
             texts(&out),
             [
@@ -302,7 +321,7 @@ mod tests {
             r#"{"users":[{"userId":"1","days":[{"a":[1]}]}]}"#,
             r#"{"users":[{"userId":"1","days":[{"a":[1],"fromDate":"soon"}]}]}"#,
         ] {
-            let e = split(&page(body), DBD, "/p", &mut any_days()).unwrap_err();
+            let e = split(&page(body), (DATES, DBD), "/p", &mut any_days()).unwrap_err();
             assert!(e.message.starts_with("A record of /p "), "{body}: {e}");
         }
     }
@@ -346,7 +365,7 @@ mod tests {
                 ]
             )
         );
-        let out = split(&page(&body), DBD, "/p", &mut days).unwrap();
+        let out = split(&page(&body), (DATES, DBD), "/p", &mut days).unwrap();
         assert_eq!(keys(&out), ["1/2024-01-01", "1/2024-01-07"]);
         assert_eq!((days.outside, days.doubled), (3, 0));
         assert_eq!(days.first_outside, Some(d("2019-06-01")));
@@ -365,14 +384,14 @@ mod tests {
             user("1", &["2024-01-02", "2024-01-02"]),
             user("2", &["2024-01-02"])
         );
-        let out = split(&page(&first), DBD, "/p", &mut days).unwrap();
+        let out = split(&page(&first), (DATES, DBD), "/p", &mut days).unwrap();
         assert_eq!(keys(&out), ["1/2024-01-02", "2/2024-01-02"]);
         // A later page of the same range gives user 1's day again, and a new one.
         let second = format!(
             r#"{{"users":[{}]}}"#,
             user("1", &["2024-01-02", "2024-01-03"])
         );
-        let out = split(&page(&second), DBD, "/p", &mut days).unwrap();
+        let out = split(&page(&second), (DATES, DBD), "/p", &mut days).unwrap();
         assert_eq!(keys(&out), ["1/2024-01-03"]);
         assert_eq!((days.outside, days.doubled, days.dropped()), (0, 2, 2));
     }

@@ -32,8 +32,11 @@ pub struct Slice {
     pub request: ApiRequest,
     /// Pre-serialised `"key":value` pairs added to every record of the slice.
     pub added: String,
-    /// Emit STATE with this cursor once the slice is written.
-    pub checkpoint: Option<DateTime<Utc>>,
+    /// Emit STATE with this checkpoint once the slice is written.
+    pub checkpoint: Option<Checkpoint>,
+    /// History older than the recent days ([`backfill::RECENT`]): its requests leave the share's reserve
+    /// for the new calls of the day's later syncs (`quota.rs`).
+    pub history: bool,
     /// Read through `SharedLists`: another selected stream needs the same list as its parent.
     pub shared: bool,
     /// A field of the content selector the request asks for only for a rider (`streams::Ride`), removed
@@ -45,12 +48,14 @@ pub struct Slice {
 }
 
 impl Slice {
-    /// A slice of `request` as the plan builds it: not shared, no rider's field, no page read yet.
-    pub fn new(request: ApiRequest, added: String, checkpoint: Option<DateTime<Utc>>) -> Slice {
+    /// A slice of `request` as the plan builds it, completing everything before `cursor`: not shared,
+    /// no rider's field, no page read yet, not history.
+    pub fn new(request: ApiRequest, added: String, cursor: Option<DateTime<Utc>>) -> Slice {
         Slice {
             request,
             added,
-            checkpoint,
+            checkpoint: cursor.map(Checkpoint::at),
+            history: false,
             shared: false,
             extra: None,
             first: None,
@@ -110,7 +115,8 @@ pub fn reads_parents(
     saved: Option<&Checkpoint>,
 ) -> bool {
     match def.plan {
-        Plan::CoachingMonths { .. } => !months(cfg, now, saved).is_empty(),
+        Plan::CoachingMonths { .. } => spans(def, cfg, now, saved)
+            .is_some_and(|spans| spans.recent.is_some() || spans.history.is_some()),
         plan => !plan.parents().is_empty(),
     }
 }
@@ -135,10 +141,10 @@ pub fn slices(
             workspace,
             manager,
             period,
-        } => {
-            let months = months(cfg, now, saved);
+        } => in_order(def, cfg, now, saved, |span| {
+            let months = months(span.from, span.end);
             partitions::coaching_months(def, workspace, manager, period, &months, parents)
-        }
+        }),
         Plan::PerParent {
             param,
             field,
@@ -146,21 +152,48 @@ pub fn slices(
             ..
         } => partitions::per_parent(def, cfg, param, field, cross, &parents.items),
         Plan::Since { from: filter } => ranges::since(def, filter, from, end),
-        Plan::Periods { period } => {
-            ranges::periods(def, cfg, period, from, closed_days_end(now, end))
-        }
-        Plan::DayRanges { period, body, .. } => {
-            ranges::day_ranges(def, cfg, period, body, from, closed_days_end(now, end))
-        }
+        Plan::Periods { period } => in_order(def, cfg, now, saved, |span| {
+            ranges::periods(def, cfg, period, span.from, span.end)
+        }),
+        Plan::DayRanges { period, body, .. } => in_order(def, cfg, now, saved, |span| {
+            ranges::day_ranges(def, cfg, period, body, span.from, span.end)
+        }),
         Plan::CallWindows { .. }
         | Plan::CallIdBatches { .. }
         | Plan::TypedWindows { .. }
-        | Plan::ReviewWindows { .. } => ranges::fixed_windows(def, cfg, now, saved),
+        | Plan::ReviewWindows { .. } => {
+            let spans = spans(def, cfg, now, saved).unwrap_or_default();
+            let recent = spans
+                .recent
+                .map(|span| order::forward(ranges::fixed_lanes(def, cfg, now, &span), span.from));
+            let history = spans
+                .history
+                .map(|span| ranges::fixed_lanes(def, cfg, now, &span));
+            let (recent, history) = (recent.unwrap_or_default(), history.unwrap_or_default());
+            order::arrange(recent, history, spans.history.as_ref(), saved, now)
+        }
     }
 }
 
-/// The range a windowed plan (call windows, id batches, typed and review windows) covers and its
-/// default window width; `None` for other plans.
+/// The slices of a period plan (stats days and periods, coaching months) in reading order
+/// (`plan/order.rs`): the periods of the recent range, then those of the history newest first, each
+/// range's periods laid out by `periods`.
+fn in_order(
+    def: &StreamDef,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    saved: Option<&Checkpoint>,
+    periods: impl Fn(&Span) -> Vec<order::Lane>,
+) -> Vec<Slice> {
+    let spans = spans(def, cfg, now, saved).unwrap_or_default();
+    let recent = spans.recent.map(|span| periods(&span)).unwrap_or_default();
+    let history = spans.history.map(|span| periods(&span)).unwrap_or_default();
+    let span = spans.history.filter(|_| !history.is_empty());
+    let recent = recent.into_iter().map(|(_, _, slice)| slice).collect();
+    order::arrange(recent, vec![history], span.as_ref(), saved, now)
+}
+
+/// A range of a windowed or period plan and its default window width (windowed plans only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
     pub from: DateTime<Utc>,
@@ -168,30 +201,61 @@ pub struct Span {
     pub step: Duration,
 }
 
-pub fn span(
+/// The ranges a windowed plan reads in this sync (see `plan/order.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Spans {
+    /// What is new: from the saved cursor less the lookback to the end, oldest first; `None` without a
+    /// state (or with one from the future).
+    pub recent: Option<Span>,
+    /// History not read yet: from the start to the saved backfill edge (to the end without a state),
+    /// newest first; `None` once the history is complete.
+    pub history: Option<Span>,
+}
+
+/// The ranges of a windowed or period plan for a sync at `now`; `None` for other plans.
+pub fn spans(
     def: &StreamDef,
     cfg: &Config,
     now: DateTime<Utc>,
     saved: Option<&Checkpoint>,
-) -> Option<Span> {
+) -> Option<Spans> {
     let end = cfg.end_or(now);
-    let from = from_saved(cfg, saved);
-    match def.plan {
+    let day = |t: DateTime<Utc>| midnight(t.date_naive());
+    let (start, top, step) = match def.plan {
         Plan::CallWindows { .. } | Plan::CallIdBatches { .. } | Plan::TypedWindows { .. } => {
-            Some(Span {
-                from,
-                end,
-                step: cfg.window,
-            })
+            (cfg.start, end, cfg.window)
         }
         // Review dates: whole days, up to the end's day included.
-        Plan::ReviewWindows { widths, .. } => Some(Span {
-            from: midnight(from.date_naive()),
-            end: midnight(end.date_naive()) + Duration::days(1),
-            step: Duration::days(cfg.window.num_days().max(1) * widths),
-        }),
-        _ => None,
-    }
+        Plan::ReviewWindows { widths, .. } => (
+            day(cfg.start),
+            day(end) + Duration::days(1),
+            Duration::days(cfg.window.num_days().max(1) * widths),
+        ),
+        // Closed days only; coaching's months up to today, the current one open.
+        Plan::Periods { .. } | Plan::DayRanges { .. } => {
+            (day(cfg.start), closed_days_end(now, end), Duration::days(1))
+        }
+        Plan::CoachingMonths { .. } => {
+            (month_start(cfg.start), day(now).min(end), Duration::days(1))
+        }
+        _ => return None,
+    };
+    let span =
+        |from: DateTime<Utc>, end: DateTime<Utc>| (from < end).then_some(Span { from, end, step });
+    let recent_from = |cp: &Checkpoint| match def.plan {
+        // Coaching re-reads the month of its cursor (an open month's start), without a lookback.
+        Plan::CoachingMonths { .. } => month_start(cp.cursor.max(cfg.start)),
+        Plan::CallWindows { .. } | Plan::CallIdBatches { .. } | Plan::TypedWindows { .. } => {
+            from_saved(cfg, Some(cp))
+        }
+        _ => day(from_saved(cfg, Some(cp))),
+    };
+    let recent = saved.and_then(|cp| span(recent_from(cp), top));
+    let history = match saved {
+        None => span(start, top),
+        Some(cp) => cp.backfill.and_then(|edge| span(start, edge.min(top))),
+    };
+    Some(Spans { recent, history })
 }
 
 /// Where a sync starts: `start_date`, or the saved cursor less the lookback.
@@ -230,10 +294,11 @@ fn with_workspace(def: &StreamDef, cfg: &Config, request: ApiRequest) -> ApiRequ
 
 mod calendar;
 pub mod cost;
+pub mod order;
 mod partitions;
 mod ranges;
 
-use calendar::months;
+use calendar::{month_start, months};
 pub use ranges::window_slices;
 
 #[cfg(test)]

@@ -65,7 +65,8 @@ impl Engine {
                     Ok(None)
                 };
                 if let Ok(saved) = &saved {
-                    run.last_checkpoint = saved.clone();
+                    run.last_checkpoint = *saved;
+                    run.saved = *saved;
                 }
                 // Not due by its cadence: nothing to read, its state is kept (`quota.rs`).
                 if let (quota::Due::Until { .. }, Ok(_)) = (run.due, &saved) {

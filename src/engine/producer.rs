@@ -1,6 +1,7 @@
 //! The producer of one slice: fetches its pages (through the pager or the shared lists, or listing calls
 //! and fetching them by id in batches, or taking a window another stream fetched: `listings.rs`), adds
-//! the fields the stream lifts out of each record, and sends the pages to the writer in order.
+//! the fields the stream lifts out of each record (named in `streams::added`), and sends the pages to the
+//! writer in order.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +27,7 @@ use crate::gong::ids::quote_raw_id;
 use crate::gong::page::{leading_field, Page, PAGE_SIZE};
 use crate::gong::values::{id_string, json_str};
 use crate::protocol::LogLevel;
-use crate::streams::{Bounds, Lift, PerDay, Plan, Ride, StreamDef};
+use crate::streams::{added, Bounds, Lift, PerDay, Plan, Ride, StreamDef};
 
 /// What a slice's producer task needs.
 pub(super) struct Producer {
@@ -277,7 +278,7 @@ impl Producer {
             )));
         };
         let before = days.dropped();
-        let page = super::per_day::split(&page, split, path, days)?;
+        let page = super::per_day::split(&page, (period, split), path, days)?;
         if days.dropped() > before {
             self.client.log(LogLevel::Warn, days.warning(path));
         }
@@ -475,7 +476,7 @@ pub(super) fn lift(
         Lift::EntryHash => Ok((0..page.len())
             .map(|i| {
                 let hash = fnv1a64(page.record(i).as_bytes());
-                join_fields(fixed, &format!("\"entryId\":\"{hash:016x}\""))
+                join_fields(fixed, &format!("\"{}\":\"{hash:016x}\"", added::ENTRY_ID))
             })
             .collect()),
         Lift::MetaData => (0..page.len())
@@ -520,7 +521,12 @@ fn meta_data_fields(def: &StreamDef, record: &str, fixed: &str) -> Result<String
     let started = meta.started.map(RawValue::get).unwrap_or("null");
     Ok(join_fields(
         fixed,
-        &format!("\"id\":{},\"started\":{}", quote_raw_id(id.get()), started),
+        &format!(
+            "\"{}\":{},\"{}\":{started}",
+            added::ID,
+            quote_raw_id(id.get()),
+            added::STARTED
+        ),
     ))
 }
 
@@ -552,7 +558,8 @@ fn call_started_fields(
         .filter(|s| !s.is_empty())
         .map(|s| json_str(s))
         .unwrap_or_else(|| "null".into());
-    Ok(join_fields(fixed, &format!("\"callStarted\":{value}")))
+    let field = added::CALL_STARTED;
+    Ok(join_fields(fixed, &format!("\"{field}\":{value}")))
 }
 
 /// FNV-1a, 64 bits: a stable hash (the same on every platform and version) of a record's bytes.
@@ -569,3 +576,6 @@ pub(super) fn join_fields(a: &str, b: &str) -> String {
         _ => format!("{a},{b}"),
     }
 }
+
+#[cfg(test)]
+mod tests;

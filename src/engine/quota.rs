@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use crate::config::Config;
 use crate::ledger::{self, Ledger};
 use crate::protocol::{LogLevel, Message, RateLimited, RateLimitedReason, StreamStatus};
-use crate::state::Selected;
+use crate::state::{Checkpoint, Selected};
 use crate::streams::{Cadence, StreamDef, SNAPSHOT_FIELD};
 
 use super::{Engine, ReadOutcome, Run, Slice};
@@ -262,7 +262,7 @@ pub fn stamp(def: &StreamDef, slices: &mut [Slice], at: DateTime<Utc>) {
         } else {
             format!("{},{field}", slice.added)
         };
-        slice.checkpoint = (i == last).then_some(at);
+        slice.checkpoint = (i == last).then_some(Checkpoint::at(at));
     }
 }
 
@@ -385,10 +385,11 @@ impl Engine {
         self.log(
             LogLevel::Info,
             format!(
-                "Stream `{name}` deferred ({} records read in this sync, progress saved); it goes on from its state after {}. {}",
+                "Stream `{name}` deferred ({} records read in this sync, progress saved); it goes on from its state after {}. {}{}",
                 run.total,
                 fmt_time(reset),
-                why.message
+                why.message,
+                self.history_note(run)
             ),
         );
         self.status(name, StreamStatus::Complete);
@@ -462,7 +463,7 @@ mod tests {
             "\"userId\":\"1\",\"snapshotAt\":\"2026-03-02T09:00:00Z\""
         );
         assert_eq!(slices[0].checkpoint, None);
-        assert_eq!(slices[1].checkpoint, Some(now));
+        assert_eq!(slices[1].checkpoint, Some(Checkpoint::at(now)));
         // Other streams are left alone.
         let mut calls = slices.clone();
         stamp(find("calls").unwrap(), &mut calls, now);

@@ -2,17 +2,19 @@
 //! window. The planner reads the first page of each window itself while history comes back empty or
 //! small, widening as it goes, and the slices it plans carry those pages, so no page is fetched twice.
 //!
-//! The rule ([`Engine::adaptive_slices`]): windows are laid out from the stream's start (`start_date`, or
-//! the saved cursor less the lookback) as today, but while probing, the planner asks for each window's
-//! first page. When it is the window's whole answer (empty, or one page without a cursor) the next
-//! window is twice as wide, up to [`widest`]; the first window whose answer has more pages ends the
-//! probing, and every window after it has the default width (`window_days`) and fetches at once, as
-//! before. Three empty years at 7-day windows cost 9 requests instead of 157. A typed plan (one request
-//! per log type) runs the rule per value, each its own lane of windows, merged by [`merge_lanes`]: a log
-//! type without entries widens while the others have a page a week.
+//! The rule ([`Engine::adaptive_slices`]): each range of the plan (what is new since the saved cursor
+//! less the lookback, and the history not yet read, `plan/order.rs`) is laid out in windows from its
+//! start, but while probing, the planner asks for each window's first page. When it is the window's
+//! whole answer (empty, or one page without a cursor) the next window is twice as wide, up to
+//! [`widest`]; the first window whose answer has more pages ends the probing, and every window after it
+//! has the default width (`window_days`) and fetches at once. Three empty years at 7-day windows cost 9
+//! requests instead of 157. The history is then read newest first (`plan/order.rs`); its probes, at the
+//! old end, are sent on when their windows' turn comes. A typed plan (one request per log type) runs the
+//! rule per value, each its own lane of windows, merged by `order.rs`: a log type without entries widens
+//! while the others have a page a week.
 //!
 //! Invariants:
-//! * The windows partition the same range as the fixed-width plan, each with its own checkpoint (a window
+//! * The windows partition the same ranges as the fixed-width plan, each with its own checkpoint (a window
 //!   is never wider than [`widest`]), so records, the lookback and per-window STATEs are unchanged; a
 //!   probed window's slice sends its first page and follows its cursor from there ([`Pager::after`]).
 //! * Windows depend only on the answers to their requests: two streams that window the same listing
@@ -23,7 +25,7 @@
 //!   stream is planned): at most one page per request of the probed windows, which the widening keeps
 //!   to a few per stream (log2(32) + range / widest window).
 //! * Probes are requests of the stream that asked first (the planning tally), and never extra: each is a
-//!   window's first page, sent on as data.
+//!   window's first page, sent on as data (unless the day's budget stops the stream before its window).
 //! * A probe never fails a plan: the first window whose probe failed ends the probing, and its slice asks
 //!   again in its turn (and fails there, after the STATEs of the windows before it).
 
@@ -35,7 +37,8 @@ use tokio::sync::OnceCell;
 
 use super::listings::key;
 use super::pager::Pager;
-use super::plan::{span, window_slices, Slice, Span};
+use super::plan::order::{self, Lane};
+use super::plan::{spans, window_slices, Slice, Span};
 use super::Engine;
 use crate::client::{ApiRequest, GongClient};
 use crate::error::Result;
@@ -51,6 +54,17 @@ pub const WIDEN_UP_TO: i32 = 32;
 /// allows), never narrower than the default.
 pub fn widest(step: Duration) -> Duration {
     (step * WIDEN_UP_TO).min(Duration::days(366)).max(step)
+}
+
+/// The budget left below which the history's old end is not probed ahead (see `history_lane`): a few
+/// requests per lane, wasted when the budget stops the stream before its turn.
+pub const OLD_END_BUDGET: u64 = 500;
+
+/// The last boundary of the span's grid of default windows (`from + k * step`) before `t`.
+fn grid_below(span: &Span, t: DateTime<Utc>) -> DateTime<Utc> {
+    let step = span.step.num_seconds().max(1);
+    let k = ((t - span.from).num_seconds() - 1).max(0) / step;
+    span.from + Duration::seconds(k * step)
 }
 
 /// The first page of a window's request, read by the planner.
@@ -109,29 +123,72 @@ impl Probes {
 
 impl Engine {
     /// The slices of a windowed plan (call windows, id batches, typed and review windows) with adaptive
-    /// widths; `None` for other plans. A typed plan (the logs' `logType`) widens each value's windows on
-    /// its own answers ([`merge_lanes`]): a log type without entries costs a handful of requests whatever
-    /// the other types hold.
+    /// widths, in reading order (`plan/order.rs`: what is new, then the history newest first); `None` for
+    /// other plans. A typed plan (the logs' `logType`) widens each value's windows on its own answers: a
+    /// log type without entries costs a handful of requests whatever the other types hold.
     pub(super) async fn adaptive_slices(
         &self,
         def: &'static StreamDef,
         saved: Option<&Checkpoint>,
     ) -> Option<Vec<Slice>> {
-        let span = span(def, &self.config, self.now, saved)?;
-        let Plan::TypedWindows { values, .. } = def.plan else {
-            let lane = self.adaptive_lane(def, &span, None).await;
-            return Some(lane.into_iter().map(|(_, _, slice)| slice).collect());
-        };
-        let mut lanes = Vec::with_capacity(values.len());
-        for value in 0..values.len() {
-            lanes.push(self.adaptive_lane(def, &span, Some(value)).await);
+        let windowed = matches!(
+            def.plan,
+            Plan::CallWindows { .. }
+                | Plan::CallIdBatches { .. }
+                | Plan::TypedWindows { .. }
+                | Plan::ReviewWindows { .. }
+        );
+        if !windowed {
+            return None;
         }
-        Some(merge_lanes(lanes, span.from))
+        let spans = spans(def, &self.config, self.now, saved)?;
+        let recent = match &spans.recent {
+            Some(span) => order::forward(self.adaptive_lanes(def, span, false).await, span.from),
+            None => Vec::new(),
+        };
+        let history = match &spans.history {
+            Some(span) => self.adaptive_lanes(def, span, true).await,
+            None => Vec::new(),
+        };
+        Some(order::arrange(
+            recent,
+            history,
+            spans.history.as_ref(),
+            saved,
+            self.now,
+        ))
     }
 
-    /// The windows of one lane (of the typed plan's value `value`, or of the whole plan), each with its
-    /// end: probed while every answer is whole, twice as wide each time, then of the default width.
-    async fn adaptive_lane(
+    /// The lanes of `span` (of the history, read newest first, or of the recent range): one per value of
+    /// a typed plan, else one.
+    async fn adaptive_lanes(
+        &self,
+        def: &'static StreamDef,
+        span: &Span,
+        history: bool,
+    ) -> Vec<Vec<Lane>> {
+        let values = match def.plan {
+            Plan::TypedWindows { values, .. } => (0..values.len()).map(Some).collect(),
+            _ => vec![None],
+        };
+        let mut lanes = Vec::with_capacity(values.len());
+        for value in values {
+            lanes.push(match history {
+                true => self.history_lane(def, span, value).await,
+                false => self.adaptive_lane(def, span, value, true).await,
+            });
+        }
+        lanes
+    }
+
+    /// The windows of one lane of the history, which is read newest first: probed from the top down
+    /// while every answer is whole, twice as wide each time (on the grid of default windows from the
+    /// start, so streams sharing a listing keep the same windows), so the first probe is the first window
+    /// written. Below the first window with more pages, the rest is laid out from the start up, probed
+    /// there too (empty years before a company's first call cost a handful of requests) when the budget
+    /// left is at least [`OLD_END_BUDGET`]: those probes are sent on only when the read gets down to them,
+    /// so a sync the budget stops would pay for them again on every run.
+    async fn history_lane(
         &self,
         def: &'static StreamDef,
         span: &Span,
@@ -139,13 +196,42 @@ impl Engine {
     ) -> Vec<Lane> {
         let cap = widest(span.step);
         let mut lane = Vec::new();
-        let (mut t, mut width, mut probing) = (span.from, span.step, true);
+        let (mut t, mut width) = (span.end, span.step);
+        while t > span.from {
+            let lo = (grid_below(span, t) - (width - span.step)).max(span.from);
+            let mut window = self.window_of(def, lo, t, value);
+            let whole = self.probe_window(def, &mut window).await;
+            lane.extend(window.into_iter().map(|slice| (lo, t, slice)));
+            t = lo;
+            if !whole {
+                break;
+            }
+            width = (width * 2).min(cap);
+        }
+        if t > span.from {
+            let rest = Span { end: t, ..*span };
+            let probe = self.quota.remaining() >= OLD_END_BUDGET;
+            lane.extend(self.adaptive_lane(def, &rest, value, probe).await);
+        }
+        lane
+    }
+
+    /// The windows of one lane (of the typed plan's value `value`, or of the whole plan) from the span's
+    /// start up, each with its end: probed (when `probe`) while every answer is whole, twice as wide each
+    /// time, then of the default width.
+    async fn adaptive_lane(
+        &self,
+        def: &'static StreamDef,
+        span: &Span,
+        value: Option<usize>,
+        probe: bool,
+    ) -> Vec<Lane> {
+        let cap = widest(span.step);
+        let mut lane = Vec::new();
+        let (mut t, mut width, mut probing) = (span.from, span.step, probe);
         while t < span.end {
             let to = (t + if probing { width } else { span.step }).min(span.end);
-            let mut window = window_slices(def, &self.config, self.now, t, to);
-            if let Some(value) = value {
-                window = window.into_iter().skip(value).take(1).collect();
-            }
+            let mut window = self.window_of(def, t, to, value);
             if probing {
                 probing = self.probe_window(def, &mut window).await;
                 width = (width * 2).min(cap);
@@ -154,6 +240,21 @@ impl Engine {
             t = to;
         }
         lane
+    }
+
+    /// The slices of the window `from`..`to`: all of them, or the one of a typed plan's value.
+    fn window_of(
+        &self,
+        def: &'static StreamDef,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        value: Option<usize>,
+    ) -> Vec<Slice> {
+        let window = window_slices(def, &self.config, self.now, from, to);
+        match value {
+            Some(value) => window.into_iter().skip(value).take(1).collect(),
+            None => window,
+        }
     }
 
     /// Reads the first page of each request of a window into its slice; whether every one of them is
@@ -194,38 +295,6 @@ impl Engine {
     }
 }
 
-/// A window of a lane: its start, its end, its slice.
-type Lane = (DateTime<Utc>, DateTime<Utc>, Slice);
-
-/// The lanes of a typed plan as one list of slices, by window start (then value, as the plan lists
-/// them), so a wide window of a value without entries (already read whole by the planner) is written
-/// first and holds no checkpoint back. A slice carries a checkpoint only where every lane is read up to
-/// it (the least end read so far over the lanes), so a STATE never claims a window of a value not yet
-/// read. With lanes of equal windows this is the fixed plan's order, the last value of each window
-/// carrying its end.
-fn merge_lanes(lanes: Vec<Vec<Lane>>, from: DateTime<Utc>) -> Vec<Slice> {
-    let mut read = vec![from; lanes.len()];
-    let mut all: Vec<(DateTime<Utc>, usize, DateTime<Utc>, Slice)> = lanes
-        .into_iter()
-        .enumerate()
-        .flat_map(|(i, lane)| {
-            lane.into_iter()
-                .map(move |(start, end, s)| (start, i, end, s))
-        })
-        .collect();
-    all.sort_by_key(|(start, lane, _, _)| (*start, *lane));
-    let mut last = from;
-    all.into_iter()
-        .map(|(_, lane, end, mut slice)| {
-            read[lane] = end;
-            let covered = read.iter().copied().min().unwrap_or(end);
-            slice.checkpoint = (covered > last).then_some(covered);
-            last = last.max(covered);
-            slice
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,74 +307,17 @@ mod tests {
         assert_eq!(widest(Duration::hours(1)), Duration::hours(32));
     }
 
-    fn day(n: i64) -> DateTime<Utc> {
-        DateTime::<Utc>::from_timestamp(0, 0).unwrap() + Duration::days(n)
-    }
-
-    /// A lane's windows from the given day boundaries, each slice named by its lane and start.
-    fn lane(name: &str, bounds: &[i64]) -> Vec<Lane> {
-        bounds
-            .windows(2)
-            .map(|w| {
-                let request = ApiRequest::get(format!("/{name}/{}", w[0]));
-                (
-                    day(w[0]),
-                    day(w[1]),
-                    Slice::new(request, String::new(), None),
-                )
-            })
-            .collect()
-    }
-
-    fn merged(lanes: Vec<Vec<Lane>>) -> Vec<(String, Option<i64>)> {
-        merge_lanes(lanes, day(0))
-            .into_iter()
-            .map(|s| {
-                (
-                    s.request.path,
-                    s.checkpoint.map(|c| (c - day(0)).num_days()),
-                )
-            })
-            .collect()
-    }
-
     #[test]
-    fn equal_lanes_merge_into_the_fixed_plans_order_and_checkpoints() {
-        let got = merged(vec![lane("a", &[0, 7, 14]), lane("b", &[0, 7, 14])]);
-        let want = [
-            ("/a/0", None),
-            ("/b/0", Some(7)),
-            ("/a/7", None),
-            ("/b/7", Some(14)),
-        ];
-        let want: Vec<(String, Option<i64>)> =
-            want.iter().map(|(p, c)| (p.to_string(), *c)).collect();
-        assert_eq!(got, want);
-    }
-
-    #[test]
-    fn a_wide_empty_lane_is_written_first_and_holds_no_checkpoint_back() {
-        // Lane a widened (no entries): one window over the whole range; lane b has 7-day windows.
-        let got = merged(vec![lane("a", &[0, 21]), lane("b", &[0, 7, 14, 21])]);
-        let want = [
-            ("/a/0", None),
-            ("/b/0", Some(7)),
-            ("/b/7", Some(14)),
-            ("/b/14", Some(21)),
-        ];
-        let want: Vec<(String, Option<i64>)> =
-            want.iter().map(|(p, c)| (p.to_string(), *c)).collect();
-        assert_eq!(got, want);
-        // Checkpoints never claim more than every lane has read.
-        let got = merged(vec![lane("a", &[0, 3, 21]), lane("b", &[0, 14, 21])]);
-        let want = [
-            ("/a/0", None),
-            ("/b/0", Some(3)),
-            ("/a/3", Some(14)),
-            ("/b/14", Some(21)),
-        ];
-        let want: Vec<(String, Option<i64>)> =
-            want.iter().map(|(p, c)| (p.to_string(), *c)).collect();
-        assert_eq!(got, want);
+    fn the_history_is_windowed_down_on_the_grid_of_default_windows() {
+        let day = |n: i64| DateTime::<Utc>::from_timestamp(0, 0).unwrap() + Duration::days(n);
+        let span = Span {
+            from: day(0),
+            end: day(23),
+            step: Duration::days(7),
+        };
+        assert_eq!(grid_below(&span, day(23)), day(21));
+        assert_eq!(grid_below(&span, day(21)), day(14));
+        assert_eq!(grid_below(&span, day(21) + Duration::seconds(1)), day(21));
+        assert_eq!(grid_below(&span, day(3)), day(0));
     }
 }

@@ -4,19 +4,16 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
-use crate::config::{Config, StatsPeriod};
+use crate::config::StatsPeriod;
 use crate::gong::values::midnight;
-use crate::state::Checkpoint;
 
-/// The calendar months coaching reads: (start, end, whether the month is over), the current one up to
-/// today (or the configured end), from the month of the saved cursor or of `start_date`.
+/// The calendar months coaching reads from `from`'s month up to `stop` (today, or the configured end):
+/// (start, end, whether the month is over), the last one cut at `stop`.
 pub(super) fn months(
-    cfg: &Config,
-    now: DateTime<Utc>,
-    saved: Option<&Checkpoint>,
+    from: DateTime<Utc>,
+    stop: DateTime<Utc>,
 ) -> Vec<(DateTime<Utc>, DateTime<Utc>, bool)> {
-    let stop = midnight(now.date_naive()).min(cfg.end_or(now));
-    let mut month = month_start(saved.map(|c| c.cursor.max(cfg.start)).unwrap_or(cfg.start));
+    let mut month = month_start(from);
     let mut months = Vec::new();
     while month < stop {
         let to = next_month(month).min(stop);

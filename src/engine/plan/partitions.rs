@@ -7,11 +7,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+use super::order::Lane;
 use super::{bounded, with_workspace, Parents, Slice};
 use crate::config::Config;
 use crate::gong::endpoints::WORKSPACE_FILTER;
 use crate::gong::values::{fmt_dt, json_str};
-use crate::streams::{Bounds, StreamDef};
+use crate::streams::{added, Bounds, StreamDef};
 
 /// `Plan::Single`: the whole stream as one request chain.
 pub(super) fn single(def: &StreamDef, cfg: &Config) -> Vec<Slice> {
@@ -26,7 +27,7 @@ pub(super) fn per_workspace(def: &StreamDef, workspaces: &[String]) -> Vec<Slice
         .iter()
         .map(|ws| {
             let req = ep.filter(ep.request(), WORKSPACE_FILTER, json!(ws));
-            Slice::new(req, format!("\"workspaceId\":{}", json_str(ws)), None)
+            Slice::new(req, pair(added::WORKSPACE_ID, &json_str(ws)), None)
         })
         .collect()
 }
@@ -39,8 +40,11 @@ pub(super) fn per_folder(def: &StreamDef, param: &str, folders: &[(String, Value
         .iter()
         .map(|(id, name)| {
             let req = ep.filter(ep.request(), param, json!(id));
-            let added = format!("\"folderId\":{},\"folderName\":{}", json_str(id), name);
-            Slice::new(req, added, None)
+            let keys = [
+                pair(added::FOLDER_ID, &json_str(id)),
+                pair(added::FOLDER_NAME, &name.to_string()),
+            ];
+            Slice::new(req, keys.join(","), None)
         })
         .collect()
 }
@@ -51,14 +55,15 @@ pub(super) fn per_user(def: &StreamDef, users: &[String]) -> Vec<Slice> {
     users
         .iter()
         .map(|id| {
-            let added = format!("\"userId\":{}", json_str(id));
-            Slice::new(ep.request_for_id(id), added, None)
+            let keys = pair(added::USER_ID, &json_str(id));
+            Slice::new(ep.request_for_id(id), keys, None)
         })
         .collect()
 }
 
 /// `Plan::CoachingMonths`: for each month, a slice per workspace × manager (in the filters `workspace`,
-/// `manager` and `period`); the month's last slice carries its checkpoint.
+/// `manager` and `period`), each with its month's range (`plan/order.rs`); the month's last slice carries
+/// its checkpoint.
 pub(super) fn coaching_months(
     def: &StreamDef,
     workspace: &str,
@@ -66,7 +71,7 @@ pub(super) fn coaching_months(
     period: Bounds,
     months: &[(DateTime<Utc>, DateTime<Utc>, bool)],
     parents: &Parents,
-) -> Vec<Slice> {
+) -> Vec<Lane> {
     let ep = def.endpoint;
     let pairs: Vec<(&String, &String)> = parents
         .workspaces
@@ -79,16 +84,15 @@ pub(super) fn coaching_months(
             let req = ep.filter(ep.request(), workspace, json!(ws));
             let req = ep.filter(req, manager, json!(mgr));
             let req = bounded(req, def, period, (month, to), fmt_dt);
-            let added = format!(
-                "\"workspaceId\":{},\"managerId\":{},\"from\":\"{}\",\"to\":\"{}\"",
-                json_str(ws),
-                json_str(mgr),
-                fmt_dt(month),
-                fmt_dt(to)
-            );
+            let keys = [
+                pair(added::WORKSPACE_ID, &json_str(ws)),
+                pair(added::MANAGER_ID, &json_str(mgr)),
+                pair(period.from, &json_str(&fmt_dt(month))),
+                pair(period.to, &json_str(&fmt_dt(to))),
+            ];
             // Months are re-read whole: the current month stays open until it ends.
             let checkpoint = (i + 1 == pairs.len()).then_some(if closed { to } else { month });
-            slices.push(Slice::new(req, added, checkpoint));
+            slices.push((month, to, Slice::new(req, keys.join(","), checkpoint)));
         }
     }
     slices
@@ -113,24 +117,30 @@ pub(super) fn per_parent(
     for item in items {
         for value in &values {
             let req = ep.filter(ep.request(), param, item.clone());
-            let mut added = match field {
-                Some(name) => format!("{}:{}", json_str(name), json_str(&id_text(item))),
-                None => String::new(),
-            };
+            let mut keys: Vec<String> = field
+                .map(|name| pair(name, &json_str(&id_text(item))))
+                .into_iter()
+                .collect();
             let req = match (cross, value) {
                 (Some((name, _)), Some(v)) => {
-                    if !added.is_empty() {
-                        added.push(',');
-                    }
-                    added.push_str(&format!("{}:{}", json_str(name), json_str(v)));
+                    keys.push(pair(name, &json_str(v)));
                     ep.filter(req, name, json!(v))
                 }
                 _ => req,
             };
-            slices.push(Slice::new(with_workspace(def, cfg, req), added, None));
+            slices.push(Slice::new(
+                with_workspace(def, cfg, req),
+                keys.join(","),
+                None,
+            ));
         }
     }
     slices
+}
+
+/// One pre-serialised added field: `name` (from `streams::added` or the plan variant) and its JSON value.
+pub(super) fn pair(name: &str, value: &str) -> String {
+    format!("{}:{value}", json_str(name))
 }
 
 /// A parent item as the id its added key holds: a string with the item's digits, like every id.

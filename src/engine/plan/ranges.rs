@@ -8,11 +8,12 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::calendar::{period_end, period_start};
-use super::{bounded, span, with_workspace, Slice};
+use super::order::Lane;
+use super::partitions::pair;
+use super::{bounded, with_workspace, Slice, Span};
 use crate::client::ApiRequest;
 use crate::config::Config;
 use crate::gong::values::{fmt_date, fmt_dt, json_str, midnight};
-use crate::state::Checkpoint;
 use crate::streams::{Bounds, Content, Plan, StreamDef};
 
 /// `Plan::Since`: one request from `from` on (in filter `filter`), checkpointed at `end`.
@@ -28,14 +29,14 @@ pub(super) fn since(
 }
 
 /// `Plan::Periods`: a slice per calendar period (`interaction_period`) from the one holding `from` (not
-/// before `start_date`'s day) up to `last_to`, each keyed by its dates.
+/// before `start_date`'s day) up to `last_to`, each keyed by its dates, with its range (`plan/order.rs`).
 pub(super) fn periods(
     def: &StreamDef,
     cfg: &Config,
     period: Bounds,
     from: DateTime<Utc>,
     last_to: DateTime<Utc>,
-) -> Vec<Slice> {
+) -> Vec<Lane> {
     let ep = def.endpoint;
     let kind = cfg.interaction_period;
     let first = period_start(kind, from.date_naive()).max(cfg.start.date_naive());
@@ -46,16 +47,19 @@ pub(super) fn periods(
     while midnight(period_end(kind, day.date_naive())) <= last_to {
         let next = midnight(period_end(kind, day.date_naive()));
         let req = bounded(ep.request(), def, period, (day, next), fmt_date);
-        let (from, to) = (fmt_date(day), fmt_date(next));
-        let added = format!("\"fromDate\":\"{from}\",\"toDate\":\"{to}\"");
-        slices.push(Slice::new(req, added, Some(next)));
+        let keys = [
+            pair(period.from, &json_str(&fmt_date(day))),
+            pair(period.to, &json_str(&fmt_date(next))),
+        ];
+        slices.push((day, next, Slice::new(req, keys.join(","), Some(next))));
         day = next;
     }
     slices
 }
 
 /// `Plan::DayRanges`: ranges of `stats_window` days from `from`'s day up to `last_to`, on the stream's
-/// window endpoint, in the `period` filters (and with the fixed `body` field, when there is one).
+/// window endpoint, in the `period` filters (and with the fixed `body` field, when there is one), each
+/// with its range (`plan/order.rs`).
 pub(super) fn day_ranges(
     def: &StreamDef,
     cfg: &Config,
@@ -63,7 +67,7 @@ pub(super) fn day_ranges(
     body: Option<(&str, &str)>,
     from: DateTime<Utc>,
     last_to: DateTime<Utc>,
-) -> Vec<Slice> {
+) -> Vec<Lane> {
     let step = Duration::days(cfg.stats_window.num_days().max(1));
     let source = def.window_endpoint();
     consecutive(midnight(from.date_naive()), last_to, step)
@@ -73,24 +77,32 @@ pub(super) fn day_ranges(
                 b[name] = json!(value);
             }
             // Records carry their own day (`engine/per_day.rs`).
-            Slice::new(req, String::new(), Some(next))
+            (day, next, Slice::new(req, String::new(), Some(next)))
         })
         .collect()
 }
 
-/// The slices of a windowed plan in windows of the default width.
-pub(super) fn fixed_windows(
+/// The windows of `span` at the default width, as lanes (`plan/order.rs`): one lane, or one per value of
+/// a typed plan.
+pub(super) fn fixed_lanes(
     def: &StreamDef,
     cfg: &Config,
     now: DateTime<Utc>,
-    saved: Option<&Checkpoint>,
-) -> Vec<Slice> {
-    let Some(span) = span(def, cfg, now, saved) else {
-        return Vec::new();
-    };
-    consecutive(span.from, span.end, span.step)
-        .flat_map(|(from, to)| window_slices(def, cfg, now, from, to))
-        .collect()
+    span: &Span,
+) -> Vec<Vec<Lane>> {
+    let mut lanes: Vec<Vec<Lane>> = Vec::new();
+    for (from, to) in consecutive(span.from, span.end, span.step) {
+        let window = window_slices(def, cfg, now, from, to);
+        let typed = matches!(def.plan, Plan::TypedWindows { .. });
+        for (i, slice) in window.into_iter().enumerate() {
+            let lane = if typed { i } else { 0 };
+            if lanes.len() <= lane {
+                lanes.resize_with(lane + 1, Vec::new);
+            }
+            lanes[lane].push((from, to, slice));
+        }
+    }
+    lanes
 }
 
 /// The consecutive ranges `from`..`end`, each `step` wide but the last (cut at `end`): the walk that day

@@ -25,7 +25,7 @@ fn config(extra: Value) -> Config {
 }
 
 fn plan(stream: &str, cfg: &Config, saved: Option<DateTime<Utc>>, parents: &Parents) -> Vec<Slice> {
-    let saved = saved.map(|cursor| Checkpoint { cursor });
+    let saved = saved.map(Checkpoint::at);
     slices(
         find(stream).unwrap(),
         cfg,
@@ -54,19 +54,82 @@ fn call_windows_resume_with_lookback_and_carry_the_workspace_filter() {
             ("workspaceId".into(), "77".into()),
         ]
     );
-    let checkpoints: Vec<_> = slices.iter().map(|s| s.checkpoint.unwrap()).collect();
+    let checkpoints: Vec<_> = slices
+        .iter()
+        .map(|s| s.checkpoint.unwrap().cursor)
+        .collect();
     assert_eq!(checkpoints, [at(2026, 10, 25, 0), at(2026, 11, 1, 0)]);
 
+    // Without a state the history is read newest first (`plan/order.rs`).
     let extensive = plan("calls_extensive", &cfg, None, &Parents::default());
     let body = extensive[0].request.body.as_ref().unwrap();
     assert_eq!(body["filter"]["workspaceId"], "77");
-    assert_eq!(body["filter"]["fromDateTime"], "2026-10-01T00:00:00Z");
+    assert_eq!(body["filter"]["fromDateTime"], "2026-10-29T00:00:00Z");
+    let oldest = extensive.last().unwrap().request.body.as_ref().unwrap();
+    assert_eq!(oldest["filter"]["fromDateTime"], "2026-10-01T00:00:00Z");
     assert!(body["contentSelector"].is_object());
     let media = plan("call_media", &cfg, None, &Parents::default());
     assert_eq!(
         media[0].request.body.as_ref().unwrap()["contentSelector"],
         json!({"exposedFields": {"media": true}})
     );
+}
+
+#[test]
+fn a_state_with_history_left_reads_what_is_new_then_goes_on_down() {
+    // 2026-10-15 .. 2026-11-20 read; now 2026-11-30 12:00, lookback 2 days.
+    let cfg = config(json!({}));
+    let saved = Checkpoint {
+        cursor: at(2026, 11, 20, 0),
+        backfill: Some(at(2026, 10, 15, 0)),
+    };
+    let def = find("calls").unwrap();
+    let slices = slices(
+        def,
+        &cfg,
+        at(2026, 11, 30, 12),
+        Some(&saved),
+        &Parents::default(),
+    );
+    let from = |s: &Slice| s.request.query[0].1.clone();
+    let froms: Vec<String> = slices.iter().map(from).collect();
+    assert_eq!(
+        froms,
+        [
+            "2026-11-18T00:00:00Z",
+            "2026-11-25T00:00:00Z",
+            "2026-10-08T00:00:00Z",
+            "2026-10-01T00:00:00Z"
+        ]
+    );
+    let cps: Vec<Checkpoint> = slices.iter().map(|s| s.checkpoint.unwrap()).collect();
+    let edge = Some(at(2026, 10, 15, 0));
+    let top = at(2026, 11, 30, 12);
+    assert_eq!(
+        cps[0],
+        Checkpoint {
+            cursor: at(2026, 11, 25, 0),
+            backfill: edge
+        }
+    );
+    assert_eq!(
+        cps[1],
+        Checkpoint {
+            cursor: top,
+            backfill: edge
+        }
+    );
+    assert_eq!(
+        cps[2],
+        Checkpoint {
+            cursor: top,
+            backfill: Some(at(2026, 10, 8, 0))
+        }
+    );
+    assert_eq!(cps[3], Checkpoint::at(top));
+    // The new week spends the reserve; history older than a week leaves it.
+    let history: Vec<bool> = slices.iter().map(|s| s.history).collect();
+    assert_eq!(history, [false, false, true, true]);
 }
 
 #[test]
@@ -113,7 +176,10 @@ fn days_stop_at_closed_days_and_include_a_partial_end_day() {
         None,
         &Parents::default(),
     );
-    assert_eq!(open.last().unwrap().checkpoint, Some(at(2026, 11, 29, 0)));
+    assert_eq!(
+        open.last().unwrap().checkpoint.map(|c| c.cursor),
+        Some(at(2026, 11, 29, 0))
+    );
     assert_eq!(
         closed_days_end(at(2026, 11, 30, 12), at(2026, 11, 2, 15)),
         at(2026, 11, 3, 0)
@@ -140,10 +206,20 @@ fn coaching_is_workspaces_by_managers_by_month_and_checkpoints_closed_months() {
         .map(|(k, _)| k.as_str())
         .collect();
     assert_eq!(names, ["workspace-id", "manager-id", "from", "to"]);
-    let checkpoints: Vec<_> = slices.iter().filter_map(|s| s.checkpoint).collect();
-    // October is over; November is still open, so its checkpoint stays at its start.
+    let checkpoints: Vec<_> = slices
+        .iter()
+        .filter_map(|s| s.checkpoint.map(|c| c.cursor))
+        .collect();
+    // Newest first: November (still open, so the cursor stays at its start), then October.
     assert_eq!(checkpoints, [at(2026, 11, 1, 0), at(2026, 11, 1, 0)]);
-    assert_eq!(slices[11].request.query[3].1, "2026-11-30T00:00:00Z");
+    assert_eq!(slices[5].request.query[3].1, "2026-11-30T00:00:00Z");
+    assert_eq!(slices[11].request.query[2].1, "2026-10-01T00:00:00Z");
+    let edges: Vec<_> = slices
+        .iter()
+        .filter_map(|s| s.checkpoint)
+        .map(|c| c.backfill)
+        .collect();
+    assert_eq!(edges, [Some(at(2026, 11, 1, 0)), None]);
     assert!(reads_parents(
         find("coaching").unwrap(),
         &cfg,
@@ -199,12 +275,15 @@ fn logs_read_every_type_per_window_and_checkpoint_after_the_last() {
         slices[0].request.query,
         [
             ("logType".into(), "AccessLog".into()),
-            ("fromDateTime".into(), "2026-10-01T00:00:00Z".into()),
-            ("toDateTime".into(), "2026-10-08T00:00:00Z".into())
+            ("fromDateTime".into(), "2026-10-08T00:00:00Z".into()),
+            ("toDateTime".into(), "2026-10-15T00:00:00Z".into())
         ]
     );
+    // Newest first: both windows claim the read's top, the history's edge moving down to the start.
     let checkpoints: Vec<_> = slices.iter().filter_map(|s| s.checkpoint).collect();
-    assert_eq!(checkpoints, [at(2026, 10, 8, 0), at(2026, 10, 15, 0)]);
+    let edges: Vec<_> = checkpoints.iter().map(|c| c.backfill).collect();
+    assert!(checkpoints.iter().all(|c| c.cursor == at(2026, 10, 15, 0)));
+    assert_eq!(edges, [Some(at(2026, 10, 8, 0)), None]);
     assert!(slices[types.len() - 1].checkpoint.is_some());
 }
 
@@ -223,7 +302,10 @@ fn since_streams_read_from_the_cursor_less_the_lookback_to_now() {
         slices[0].request.query,
         [("fromDateTime".into(), "2026-11-18T00:00:00Z".into())]
     );
-    assert_eq!(slices[0].checkpoint, Some(at(2026, 11, 30, 12)));
+    assert_eq!(
+        slices[0].checkpoint.map(|c| c.cursor),
+        Some(at(2026, 11, 30, 12))
+    );
 }
 
 #[test]
@@ -297,13 +379,25 @@ fn activity_streams_ask_ranges_of_stats_window_days_up_to_closed_days() {
     let cfg = config(json!({"stats_window_days": 31}));
     for stream in ["stats_activity_aggregate", "stats_activity_day_by_day"] {
         let slices = plan(stream, &cfg, None, &Parents::default());
+        // Newest first, each range claiming the read's top and moving the history's edge down.
         assert_eq!(
             ranges(&slices),
-            pairs(&[("2026-10-01", "2026-11-01"), ("2026-11-01", "2026-11-29")]),
+            pairs(&[("2026-11-01", "2026-11-29"), ("2026-10-01", "2026-11-01")]),
             "{stream}"
         );
         let checkpoints: Vec<_> = slices.iter().map(|s| s.checkpoint.unwrap()).collect();
-        assert_eq!(checkpoints, [at(2026, 11, 1, 0), at(2026, 11, 29, 0)]);
+        let top = at(2026, 11, 29, 0);
+        let edge = Some(at(2026, 11, 1, 0));
+        assert_eq!(
+            checkpoints,
+            [
+                Checkpoint {
+                    cursor: top,
+                    backfill: edge
+                },
+                Checkpoint::at(top)
+            ]
+        );
         assert!(
             slices.iter().all(|s| s.added.is_empty()),
             "days come from the answer"
@@ -348,7 +442,10 @@ fn activity_ranges_resume_at_the_cursor_minus_lookback_and_the_next_day_is_one_r
         &Parents::default(),
     );
     assert_eq!(ranges(&next), pairs(&[("2026-11-26", "2026-11-29")]));
-    assert_eq!(next[0].checkpoint, Some(at(2026, 11, 29, 0)));
+    assert_eq!(
+        next[0].checkpoint.map(|c| c.cursor),
+        Some(at(2026, 11, 29, 0))
+    );
     // A cursor at the last closed day: only the lookback is read again.
     let same = plan(
         "stats_activity_aggregate",
@@ -369,12 +466,14 @@ fn activity_ranges_resume_at_the_cursor_minus_lookback_and_the_next_day_is_one_r
 #[test]
 fn interaction_periods_are_closed_calendar_days_weeks_or_months() {
     // start Thursday 2026-10-01; closed days end on 2026-11-29 (a Sunday's end is Monday 11-30).
-    let week = plan(
+    // Without a state the periods come newest first: reversed here, to read them in calendar order.
+    let oldest_first = |slices: Vec<Slice>| slices.into_iter().rev().collect::<Vec<_>>();
+    let week = oldest_first(plan(
         "stats_interaction",
         &config(json!({})),
         None,
         &Parents::default(),
-    );
+    ));
     let w = ranges(&week);
     assert_eq!(
         w[0],
@@ -392,7 +491,10 @@ fn interaction_periods_are_closed_calendar_days_weeks_or_months() {
         week[1].added,
         r#""fromDate":"2026-10-05","toDate":"2026-10-12""#
     );
-    assert_eq!(week.last().unwrap().checkpoint, Some(at(2026, 11, 23, 0)));
+    assert_eq!(
+        week.last().unwrap().checkpoint.map(|c| c.cursor),
+        Some(at(2026, 11, 23, 0))
+    );
     for (from, to) in &w[1..] {
         let (f, t): (NaiveDate, NaiveDate) = (from.parse().unwrap(), to.parse().unwrap());
         assert_eq!(f.weekday(), chrono::Weekday::Mon);
@@ -412,7 +514,7 @@ fn interaction_periods_are_closed_calendar_days_weeks_or_months() {
         &Parents::default(),
     );
     assert_eq!(day.len(), 59);
-    assert_eq!(ranges(&day)[0], ("2026-10-01".into(), "2026-10-02".into()));
+    assert_eq!(ranges(&day)[58], ("2026-10-01".into(), "2026-10-02".into()));
     // Resuming mid-week with lookback re-reads the whole week the lookback falls in, same keys.
     let resumed = plan(
         "stats_interaction",
