@@ -156,7 +156,12 @@ fn second_sync_reads_only_from_the_cursor_minus_lookback_and_picks_up_late_data(
         s["sourceStats"] = json!({"recordCount": 3.0});
     }
     let state_path = write_json(dir.path(), "state.json", &pyairbyte_state);
-    let second = run_read(&config, &catalog, Some(&state_path));
+    // The next day's first sync (the connector's clock at 00:30 UTC tomorrow) re-reads the whole
+    // lookback; a sync later the same day re-reads hours (`plan::SAME_DAY_LOOKBACK`).
+    let next_day = (Utc::now() + Duration::days(1)).date_naive();
+    let next_day = format!("{next_day}T00:30:00Z");
+    let args = read_args(&config, &catalog, Some(&state_path));
+    let second = run_env(&args, &[("SOURCE_GONG_NOW", next_day.as_str())]);
     assert_eq!(second.code, 0, "{:?}", second.errors());
     assert_counts_match(&second.messages);
 

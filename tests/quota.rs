@@ -455,12 +455,16 @@ fn a_resumed_snapshot_loses_no_record_and_doubles_none_beyond_the_slice_at_the_c
     }
     let read: BTreeSet<&String> = count.keys().copied().collect();
     assert_eq!(read, whole.iter().collect(), "no record missing");
-    // A record read twice belongs to a user whose slice was in flight at one of the two cuts.
+    // A record read twice belongs to a user whose slice was in flight at one of the two cuts: at most
+    // `max_concurrent_requests` (4 by default) slices at each.
     let doubled: BTreeSet<&str> = (count.iter())
         .filter(|(_, &n)| n > 1)
         .map(|(k, _)| k.split('|').next().unwrap())
         .collect();
-    assert!(doubled.len() <= 2, "doubled beyond the cuts: {doubled:?}");
+    assert!(
+        doubled.len() <= 2 * 4,
+        "doubled beyond the cuts: {doubled:?}"
+    );
 }
 
 #[test]

@@ -246,7 +246,7 @@ pub fn spans(
         // Coaching re-reads the month of its cursor (an open month's start), without a lookback.
         Plan::CoachingMonths { .. } => month_start(cp.cursor.max(cfg.start)),
         Plan::CallWindows { .. } | Plan::CallIdBatches { .. } | Plan::TypedWindows { .. } => {
-            from_saved(cfg, Some(cp))
+            (cp.cursor - lookback(cfg, cp, now)).max(cfg.start)
         }
         _ => day(from_saved(cfg, Some(cp))),
     };
@@ -257,6 +257,21 @@ pub fn spans(
     };
     Some(Spans { recent, history })
 }
+
+/// How far before the cursor a sync of the call windows re-reads: `lookback_days` on the first sync of a
+/// UTC day (the cursor is from an earlier day), [`SAME_DAY_LOOKBACK`] (at most `lookback_days`) on the
+/// day's later syncs. Gong processes most calls within hours; an hourly schedule then re-reads hours,
+/// not days, on 23 of its 24 syncs, and the day's first sync still picks up what Gong processed late.
+fn lookback(cfg: &Config, cp: &Checkpoint, now: DateTime<Utc>) -> Duration {
+    if cp.cursor.date_naive() < now.date_naive() {
+        cfg.lookback
+    } else {
+        cfg.lookback.min(SAME_DAY_LOOKBACK)
+    }
+}
+
+/// What the later syncs of a day re-read before the cursor (see [`lookback`]).
+pub const SAME_DAY_LOOKBACK: Duration = Duration::hours(6);
 
 /// Where a sync starts: `start_date`, or the saved cursor less the lookback.
 fn from_saved(cfg: &Config, saved: Option<&Checkpoint>) -> DateTime<Utc> {

@@ -133,6 +133,27 @@ fn a_state_with_history_left_reads_what_is_new_then_goes_on_down() {
 }
 
 #[test]
+fn the_days_first_sync_re_reads_the_lookback_and_its_later_syncs_hours() {
+    let cfg = config(json!({}));
+    let def = find("calls").unwrap();
+    let first_from = |cursor, now| {
+        let saved = Checkpoint::at(cursor);
+        let slices = slices(def, &cfg, now, Some(&saved), &Parents::default());
+        slices[0].request.query[0].1.clone()
+    };
+    // Cursor yesterday: lookback_days (2).
+    assert_eq!(
+        first_from(at(2026, 11, 29, 23), at(2026, 11, 30, 0)),
+        "2026-11-27T23:00:00Z"
+    );
+    // Cursor today: six hours.
+    assert_eq!(
+        first_from(at(2026, 11, 30, 11), at(2026, 11, 30, 12)),
+        "2026-11-30T05:00:00Z"
+    );
+}
+
+#[test]
 fn id_batched_streams_plan_windows_of_their_listing() {
     let cfg = config(json!({"end_date": "2026-10-10T00:00:00Z"}));
     let slices = plan("call_transcripts", &cfg, None, &Parents::default());
