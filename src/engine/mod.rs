@@ -81,6 +81,18 @@ pub struct ReadOutcome {
     pub records: u64,
 }
 
+/// The held deferral of `run` (see `Engine::write_next`), once no slice before it is open.
+fn release(run: &mut Run<'_>) -> Result<()> {
+    let front = run.open.front().map(|&(seq, _, _)| seq);
+    match &run.held {
+        Some((seq, _)) if front.is_none_or(|f| f >= *seq) => match run.held.take() {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
 /// One selected stream's progress through the read.
 struct Run<'s> {
     sel: &'s Selected,
@@ -116,6 +128,9 @@ struct Run<'s> {
     sharing: listings::Sharing,
     /// A full-refresh or snapshot stream's written slices, for its resume STATE (`resume.rs`).
     resume: resume::Resume,
+    /// A slice the budget stopped while slices before it were still open: the stream is deferred once
+    /// they are written (see `write_next`).
+    held: Option<(u64, Error)>,
     /// Whether the stream is read in this sync (`quota.rs`: its cadence).
     due: quota::Due,
     /// The last stream of the read: its final STATE carries the read's whole ledger.
@@ -153,6 +168,7 @@ impl<'s> Run<'s> {
             tally: Arc::new(AtomicU64::new(0)),
             sharing: listings::Sharing::default(),
             resume: resume::Resume::default(),
+            held: None,
             due: quota::Due::Now { hours: 0 },
             last: false,
         }
@@ -413,13 +429,21 @@ impl Engine {
         true
     }
 
-    /// Writes the stream's next event: a page, or a slice's end (and any STATE it completes).
+    /// Writes the stream's next event: a page, or a slice's end (and any STATE it completes). A slice the
+    /// day's budget stopped (history keeps the reserve, so it may stop before newer slices are done)
+    /// defers the stream only once the slices before it are written, so their STATEs are not lost.
     async fn write_next(&self, run: &mut Run<'_>) -> Result<()> {
         match run.rx.recv().await {
             Some(Event::Page(buffered)) => self.write_page(run, &buffered),
             Some(Event::Done(done, Ok(()))) => {
                 self.close_slice(run, done);
-                Ok(())
+                release(run)
+            }
+            Some(Event::Done(done, Err(e))) if quota::defers(&e) => {
+                if run.held.as_ref().is_none_or(|(seq, _)| done < *seq) {
+                    run.held = Some((done, e));
+                }
+                release(run)
             }
             Some(Event::Done(_, Err(e))) => Err(e),
             None => Err(Error::system(format!(
