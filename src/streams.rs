@@ -149,6 +149,18 @@ impl Parent {
 }
 
 impl Plan {
+    /// A plan of time windows (call windows, id batches, typed and review windows): sized adaptively
+    /// (`engine/windows.rs`), laid out by `engine/plan/order.rs`.
+    pub fn windowed(&self) -> bool {
+        matches!(
+            self,
+            Plan::CallWindows { .. }
+                | Plan::CallIdBatches { .. }
+                | Plan::TypedWindows { .. }
+                | Plan::ReviewWindows { .. }
+        )
+    }
+
     /// The parent lists this plan's slices come from.
     pub fn parents(&self) -> &'static [Parent] {
         match self {

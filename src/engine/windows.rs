@@ -131,14 +131,7 @@ impl Engine {
         def: &'static StreamDef,
         saved: Option<&Checkpoint>,
     ) -> Option<Vec<Slice>> {
-        let windowed = matches!(
-            def.plan,
-            Plan::CallWindows { .. }
-                | Plan::CallIdBatches { .. }
-                | Plan::TypedWindows { .. }
-                | Plan::ReviewWindows { .. }
-        );
-        if !windowed {
+        if !def.plan.windowed() {
             return None;
         }
         let spans = spans(def, &self.config, self.now, saved)?;

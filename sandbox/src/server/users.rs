@@ -5,13 +5,14 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use chrono::DateTime;
 use serde_json::{Map, Value};
 
 use super::paging::{canonical_query, page_offset, post_page_offset, records, PAGE_SIZE};
 use super::parse::{parse_body, parse_dt, str_list};
 use super::reply::{bad, not_found, ok, HResult};
-use super::state::St;
+use super::state::{AppState, St};
 
 pub(super) async fn users(State(st): St, Query(q): Query<HashMap<String, String>>) -> HResult {
     let ds = st.dataset.read().unwrap();
@@ -33,7 +34,12 @@ pub(super) async fn users(State(st): St, Query(q): Query<HashMap<String, String>
         &canonical_query(&q),
         q.get("cursor").map(String::as_str),
     )?;
-    let page: Vec<Value> = all
+    Ok(users_page(&st, &all, offset, fh))
+}
+
+/// One page of `users` from `offset`, in Gong's envelope with its `records` (`fh`: the cursor's fingerprint).
+fn users_page(st: &AppState, users: &[&Value], offset: usize, fh: u64) -> Response {
+    let page: Vec<Value> = users
         .iter()
         .skip(offset)
         .take(PAGE_SIZE)
@@ -42,10 +48,10 @@ pub(super) async fn users(State(st): St, Query(q): Query<HashMap<String, String>
     let mut m = Map::new();
     m.insert(
         "records".into(),
-        records(&st, all.len(), offset, page.len(), fh),
+        records(st, users.len(), offset, page.len(), fh),
     );
     m.insert("users".into(), Value::Array(page));
-    Ok(ok(&st, m))
+    ok(st, m)
 }
 
 pub(super) async fn user(State(st): St, Path(id): Path<String>) -> HResult {
@@ -96,19 +102,7 @@ pub(super) async fn users_extensive(State(st): St, body: Bytes) -> HResult {
         ));
     }
     let (offset, fh) = post_page_offset(&st, "/v2/users/extensive", &v)?;
-    let page: Vec<Value> = sel
-        .iter()
-        .skip(offset)
-        .take(PAGE_SIZE)
-        .map(|v| (*v).clone())
-        .collect();
-    let mut m = Map::new();
-    m.insert(
-        "records".into(),
-        records(&st, sel.len(), offset, page.len(), fh),
-    );
-    m.insert("users".into(), Value::Array(page));
-    Ok(ok(&st, m))
+    Ok(users_page(&st, &sel, offset, fh))
 }
 
 pub(super) fn created_in(u: &Value, from: Option<i64>, to: Option<i64>) -> bool {
