@@ -187,7 +187,7 @@ def read(binary: Path, cfg: Path, streams: list[dict], state: dict, clock: dt.da
     sb.admin("/sandbox/reset-stats", "POST")
     records, errors, future = Counter(), [], []
     t0 = time.monotonic()
-    with open(work / f"stderr-{tag}.log", "wb") as err:
+    with open(work / f"stderr-{tag}.log", "wb") as err, open(work / f"log-{tag}.txt", "w") as log:
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env, bufsize=1 << 20)
         for line in p.stdout:
             head = line[:80]
@@ -206,6 +206,8 @@ def read(binary: Path, cfg: Path, streams: list[dict], state: dict, clock: dt.da
             elif b'"STATE"' in head:
                 s = json.loads(line)["state"]
                 state[s["stream"]["stream_descriptor"]["name"]] = s
+            elif b'"LOG"' in head:
+                print(json.loads(line)["log"]["message"], file=log)
             elif b'"TRACE"' in head and b'"ERROR"' in head:
                 errors.append(json.loads(line)["trace"]["error"]["message"][:300])
         rc = p.wait()

@@ -200,7 +200,9 @@ async fn sweep_deletions(
         engine.beyond_reserve(),
         &mut logs,
     );
-    let pending = crate::client::KEEP_RESERVE.scope(true, sweep).await;
+    let pending = crate::client::SPEND
+        .scope(crate::client::Spend::KeepReserve, sweep)
+        .await;
     let mut o = out.lock().unwrap_or_else(|p| p.into_inner());
     for (level, message) in logs {
         let _ = o.emit(&Message::Log { level, message });

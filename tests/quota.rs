@@ -116,7 +116,11 @@ struct Setup {
 }
 
 fn setup(extra: Value) -> Setup {
-    let sandbox = start_sandbox(small_sandbox_config());
+    setup_with(small_sandbox_config(), extra)
+}
+
+fn setup_with(company: gong_sandbox::SandboxConfig, extra: Value) -> Setup {
+    let sandbox = start_sandbox(company);
     let dir = tempfile::tempdir().unwrap();
     let start = Utc::now().date_naive() - Duration::days(45);
     let mut cfg = config_for(&sandbox.base_url(), &format!("{start}T00:00:00Z"));
@@ -350,6 +354,14 @@ fn an_invalid_clock_is_a_config_error() {
 
 /// A read of `stream` alone at `now` with the setup's config less its daily budget (the whole snapshot
 /// in one run), in a directory of its own.
+/// Writes the setup's config with `requests_per_day` set.
+fn set_budget(s: &Setup, per_day: u64) {
+    let cfg = std::fs::read_to_string(&s.config).unwrap();
+    let mut cfg: Value = serde_json::from_str(&cfg).unwrap();
+    cfg["requests_per_day"] = json!(per_day);
+    write_json(s.dir.path(), "config.json", &cfg);
+}
+
 fn whole_read(s: &Setup, stream: &str, now: DateTime<Utc>) -> Run {
     let text = std::fs::read_to_string(&s.config).unwrap();
     let mut cfg: Value = serde_json::from_str(&text).unwrap();
@@ -387,10 +399,7 @@ fn snapshot_over_three_days(stream: &str, pk: &[&str]) -> (Vec<Vec<String>>, Vec
     let cost = requests(&whole);
     // A third of the snapshot a day, plus the users list each run plans with.
     let per_day = cost.div_ceil(3) + 1;
-    let cfg = std::fs::read_to_string(&s.config).unwrap();
-    let mut cfg: Value = serde_json::from_str(&cfg).unwrap();
-    cfg["requests_per_day"] = json!(per_day);
-    write_json(s.dir.path(), "config.json", &cfg);
+    set_budget(&s, per_day);
     let catalog = s.catalog(&[(stream, "incremental")]);
     let stamp = s.t0.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let (mut state, mut runs) = (None, Vec::new());
@@ -508,4 +517,80 @@ fn the_deletion_sweep_is_held_to_the_share_and_leaves_the_reserve_to_new_calls()
     assert!(requests(&run) <= 8);
     let kept = &run.states("calls").last().unwrap()["stream"]["stream_state"]["deletions"];
     assert_eq!(kept, memory, "the memory is carried as it was");
+}
+
+/// The budget goes to new calls first, then to due snapshots, then to history: with a share that holds
+/// the calls' recent week and the whole `flows` snapshot but not the calls' history too, the first sync
+/// reads `flows` whole (though it is read after `calls`), writes every call of the recent week, and
+/// defers `calls` with its history's edge kept; the next day's sync goes on down the history.
+#[test]
+fn due_snapshots_are_read_before_other_streams_history() {
+    let company = gong_sandbox::SandboxConfig {
+        calls: 3000,
+        days: 60,
+        users: 18,
+        ..gong_sandbox::SandboxConfig::default()
+    };
+    let s = setup_with(company, json!({"max_concurrent_requests": 1}));
+    let flows = requests(&whole_read(&s, "flows", s.t0));
+    let whole = whole_read(&s, "calls", s.t0);
+    let calls = requests(&whole);
+    // Short of both by 10 requests, after the reserve (5%) for the next syncs' new calls.
+    let target = flows + calls - 10;
+    let per_day = (target..).find(|b| b - b * 5 / 100 == target).unwrap();
+    set_budget(&s, per_day);
+    let catalog = s.catalog(&[("calls", "incremental"), ("flows", "incremental")]);
+    let first = s.read(&catalog, None, s.t0);
+    assert!(requests(&first) <= per_day);
+    assert!(
+        rate_limited(&first, "flows").is_empty(),
+        "flows is read whole: {:?}",
+        logs(&first)
+    );
+    assert_eq!(
+        keys(&first, "flows"),
+        keys(&whole_read(&s, "flows", s.t0), "flows")
+    );
+    assert_eq!(
+        rate_limited(&first, "calls").len(),
+        1,
+        "calls' history is deferred"
+    );
+    let week = s.t0 - Duration::days(7);
+    let started = |r: &Value| DateTime::parse_from_rfc3339(r["started"].as_str().unwrap()).unwrap();
+    let recent: BTreeSet<String> = (whole.records("calls").iter())
+        .filter(|r| started(r) >= week)
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        recent.len() > 100,
+        "{} calls in the recent week",
+        recent.len()
+    );
+    assert!(
+        keys(&first, "calls").is_superset(&recent),
+        "every call of the recent week"
+    );
+    let state = &first.states("calls").last().unwrap()["stream"]["stream_state"];
+    assert!(
+        state["backfill"].is_string(),
+        "the history's edge is kept: {state}"
+    );
+    // What flows cost per slice, for what its next read holds.
+    let flows_state = &first.states("flows").last().unwrap()["stream"]["stream_state"];
+    let per_slice = flows_state["requests_per_slice"].as_f64().unwrap_or(0.0);
+    assert!(per_slice >= 1.0, "{flows_state}");
+    // The next day: flows is not due, the calls' history goes on and completes.
+    set_budget(&s, 10_000);
+    let next = s.read(
+        &catalog,
+        Some(&next_state(None, &first)),
+        s.t0 + Duration::hours(24),
+    );
+    assert!(next.records("flows").is_empty(), "flows is not due");
+    let both: BTreeSet<String> = keys(&first, "calls")
+        .union(&keys(&next, "calls"))
+        .cloned()
+        .collect();
+    assert_eq!(both, keys(&whole, "calls"), "no call lost");
 }

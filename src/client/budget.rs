@@ -5,7 +5,8 @@
 //! Invariants: the interval between slots only grows (down to [`MIN_RATE`] requests per second), and a
 //! waiting request leaves the queue however its wait ends.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -22,12 +23,31 @@ tokio::task_local! {
     /// slices with the stream's counter, so a request (a retry too) counts against the stream that sent
     /// it, and a shared page against the stream that asked for it first. Gong sends no quota headers,
     /// so these counts are all a sync knows of what it spent.
-    pub static TALLY: std::sync::Arc<std::sync::atomic::AtomicU64>;
+    pub static TALLY: Arc<AtomicU64>;
 
-    /// Requests that may not use the budget's last [`RateBudget::reserve`] requests: the sync runs the
-    /// streams that are not read on every sync (history, periods, snapshots) with `true`, so a long
-    /// backfill leaves the rest of the day's budget to the next syncs' new calls. Outside it: `false`.
-    pub static KEEP_RESERVE: bool;
+    /// What of the day's budget the requests a task sends may spend (see [`Spend`]); outside any
+    /// scope, [`Spend::All`].
+    pub static SPEND: Spend;
+}
+
+/// What of the day's budget a task's requests may spend. The sync engine decides it per slice (and per
+/// stream's planning) so that the budget goes, in order, to new calls, then to the open periods and
+/// snapshots due in this sync, then to history: a long backfill never takes what the next syncs' new
+/// calls need (the reserve) nor what this sync's due snapshots need (their holds).
+#[derive(Debug, Clone, Default)]
+pub enum Spend {
+    /// The whole budget: new calls and what is read from them, and every request outside a sync.
+    #[default]
+    All,
+    /// All but the reserve ([`RateBudget::reserve`]): the planning of the streams not read on every
+    /// sync, and the deletion sweep.
+    KeepReserve,
+    /// A due open period or snapshot: all but the reserve; each request granted draws one from its
+    /// hold ([`RateBudget::hold`]), so history may use what it does not need.
+    Held(Arc<AtomicU64>),
+    /// History (older than the recent week, of any stream): all but the reserve and what the holds of
+    /// the due periods and snapshots still keep.
+    History,
 }
 
 /// Client-side request budget: requests are spaced at most `per_second` apart, and at most `per_day` are
@@ -38,9 +58,11 @@ tokio::task_local! {
 pub struct RateBudget {
     /// Requests this process may send: `requests_per_day`, less what the ledger says the last 24 hours
     /// spent (`ledger.rs`, set by the sync through [`RateBudget::limit`]).
-    per_day: std::sync::atomic::AtomicU64,
-    /// The last requests of `per_day` only [`KEEP_RESERVE`]-free requests may use.
-    reserve: std::sync::atomic::AtomicU64,
+    per_day: AtomicU64,
+    /// The last requests of `per_day` only [`Spend::All`] requests may use.
+    reserve: AtomicU64,
+    /// The requests the holds of due periods and snapshots keep from [`Spend::History`].
+    held: AtomicU64,
     state: Mutex<BudgetState>,
     changed: tokio::sync::Notify,
 }
@@ -78,6 +100,7 @@ impl RateBudget {
         RateBudget {
             per_day: per_day.into(),
             reserve: 0.into(),
+            held: 0.into(),
             state: Mutex::new(BudgetState {
                 interval: Duration::from_secs_f64(1.0 / per_second),
                 slowed_at: None,
@@ -131,6 +154,7 @@ impl RateBudget {
                         return Err(self.spent());
                     }
                     st.used += 1;
+                    self.draw_hold();
                     let slot = if now <= st.next_slot + SLOT_SLACK {
                         st.next_slot
                     } else {
@@ -153,24 +177,78 @@ impl RateBudget {
         }
     }
 
-    /// The limit of the calling task's requests: `per_day`, less the reserve for a task that keeps it.
+    /// The limit of the calling task's requests (see [`Spend`]).
     fn limit_now(&self) -> u64 {
-        let all = self.per_day.load(std::sync::atomic::Ordering::Relaxed);
-        if KEEP_RESERVE.try_with(|k| *k).unwrap_or(false) {
-            all.saturating_sub(self.reserve.load(std::sync::atomic::Ordering::Relaxed))
-        } else {
-            all
-        }
+        self.per_day.load(Relaxed).saturating_sub(self.kept_from())
     }
 
-    /// Keeps the last `n` requests of the limit for tasks outside [`KEEP_RESERVE`].
+    /// What the calling task's requests leave to others: the reserve, and for history the holds too.
+    fn kept_from(&self) -> u64 {
+        let reserve = self.reserve.load(Relaxed);
+        SPEND
+            .try_with(|s| match s {
+                Spend::All => 0,
+                Spend::KeepReserve | Spend::Held(_) => reserve,
+                Spend::History => reserve.saturating_add(self.held.load(Relaxed)),
+            })
+            .unwrap_or(0)
+    }
+
+    /// Keeps the last `n` requests of the limit for [`Spend::All`] requests.
     pub fn reserve(&self, n: u64) {
-        self.reserve.store(n, std::sync::atomic::Ordering::Relaxed);
+        self.reserve.store(n, Relaxed);
+    }
+
+    /// Keeps `n` requests from history for a due period or snapshot: the hold its [`Spend::Held`]
+    /// requests draw on, until they have drawn `n` or [`RateBudget::release`] gives the rest back.
+    pub fn hold(&self, n: u64) -> Arc<AtomicU64> {
+        self.held.fetch_add(n, Relaxed);
+        self.changed.notify_waiters();
+        Arc::new(AtomicU64::new(n))
+    }
+
+    /// Gives back what a hold did not draw (its stream is read, failed or deferred).
+    pub fn release(&self, hold: &AtomicU64) {
+        let rest = hold.swap(0, Relaxed);
+        self.lower_held(rest);
+    }
+
+    /// A granted request of a [`Spend::Held`] task draws one from its hold.
+    fn draw_hold(&self) {
+        let _ = SPEND.try_with(|s| {
+            if let Spend::Held(hold) = s {
+                if hold
+                    .fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1))
+                    .is_ok()
+                {
+                    self.lower_held(1);
+                }
+            }
+        });
+    }
+
+    fn lower_held(&self, n: u64) {
+        let _ = self
+            .held
+            .fetch_update(Relaxed, Relaxed, |h| Some(h.saturating_sub(n)));
     }
 
     fn spent(&self) -> Error {
+        let reserve = self.reserve.load(Relaxed);
+        let kept = SPEND
+            .try_with(|s| match s {
+                Spend::All => String::new(),
+                Spend::KeepReserve | Spend::Held(_) => {
+                    format!(", less {reserve} kept for new calls")
+                }
+                Spend::History => format!(
+                    ", less {reserve} kept for new calls and {} for the periods and snapshots due in this sync",
+                    self.held.load(Relaxed)
+                ),
+            })
+            .unwrap_or_default();
         Error::transient(format!(
-            "The request budget of this sync ({} requests: requests_per_day less what the last 24 hours spent) is spent. Progress is saved; the next sync goes on once the budget frees up.",
+            "The request budget of this sync ({} requests: requests_per_day less what the last 24 hours spent{kept}) is spent. Progress is saved; the next sync goes on once the budget frees up.",
             self.limit_now()
         ))
         .with_reason(Reason::BudgetSpent)
@@ -179,8 +257,7 @@ impl RateBudget {
     /// Lowers the number of requests this process may send to `most` (never raises it): the sync sets
     /// what its ledger leaves of the day's budget, or closes the budget when Gong's quota is spent.
     pub fn limit(&self, most: u64) {
-        self.per_day
-            .fetch_min(most, std::sync::atomic::Ordering::Relaxed);
+        self.per_day.fetch_min(most, Relaxed);
         self.changed.notify_waiters();
     }
 
@@ -257,10 +334,13 @@ mod tests {
         let budget = RateBudget::new(100.0, 10);
         budget.reserve(3);
         for _ in 0..7 {
-            KEEP_RESERVE.scope(true, budget.acquire()).await.unwrap();
+            SPEND
+                .scope(Spend::KeepReserve, budget.acquire())
+                .await
+                .unwrap();
         }
-        let e = KEEP_RESERVE
-            .scope(true, budget.acquire())
+        let e = SPEND
+            .scope(Spend::KeepReserve, budget.acquire())
             .await
             .unwrap_err();
         assert_eq!(e.reason, Reason::BudgetSpent);
@@ -269,6 +349,40 @@ mod tests {
         }
         assert!(budget.acquire().await.is_err());
         assert_eq!(budget.used(), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn history_leaves_what_the_due_snapshots_hold() {
+        let budget = RateBudget::new(100.0, 20);
+        budget.reserve(2);
+        let hold = budget.hold(5);
+        let history = || SPEND.scope(Spend::History, budget.acquire());
+        for _ in 0..13 {
+            history().await.unwrap();
+        }
+        let e = history().await.unwrap_err();
+        assert_eq!(e.reason, Reason::BudgetSpent);
+        assert!(
+            e.message.contains("5 for the periods and snapshots"),
+            "{}",
+            e.message
+        );
+        // The snapshot draws on its hold; what it leaves of it goes back to history once released.
+        for _ in 0..3 {
+            SPEND
+                .scope(Spend::Held(hold.clone()), budget.acquire())
+                .await
+                .unwrap();
+        }
+        assert_eq!(hold.load(Relaxed), 2);
+        assert!(history().await.is_err(), "still held: 2");
+        budget.release(&hold);
+        history().await.unwrap();
+        history().await.unwrap();
+        assert!(history().await.is_err(), "the reserve is left");
+        budget.acquire().await.unwrap();
+        budget.acquire().await.unwrap();
+        assert_eq!(budget.used(), 20);
     }
 
     #[tokio::test(start_paused = true)]

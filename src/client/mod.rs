@@ -40,7 +40,7 @@ use crate::protocol::{LogLevel, Message, Output};
 
 /// The request value the client sends; it lives with the endpoint table that builds it.
 pub use crate::gong::request::ApiRequest;
-pub use budget::{RateBudget, KEEP_RESERVE, MIN_RATE, PRIORITY, TALLY};
+pub use budget::{RateBudget, Spend, MIN_RATE, PRIORITY, SPEND, TALLY};
 pub use classify::{gong_errors, kind_of, reason_of, retry_of, unreachable, Retry};
 pub use driver::{Attempt, Target};
 pub use retry::{parse_retry_after, Attempts, Profile, RateLimitWait, RetryPolicy};
@@ -268,9 +268,19 @@ impl GongClient {
         self.budget.limit(self.budget.used().saturating_add(most));
     }
 
-    /// Keeps the last `n` of those requests for tasks outside `KEEP_RESERVE` (the sync's new calls).
+    /// Keeps the last `n` of those requests for [`Spend::All`] tasks (the sync's new calls).
     pub fn reserve_requests(&self, n: u64) {
         self.budget.reserve(n);
+    }
+
+    /// Keeps `n` requests from history for a due period or snapshot (see [`RateBudget::hold`]).
+    pub fn hold_requests(&self, n: u64) -> Arc<AtomicU64> {
+        self.budget.hold(n)
+    }
+
+    /// Gives back what a hold did not draw.
+    pub fn release_hold(&self, hold: &AtomicU64) {
+        self.budget.release(hold);
     }
 
     /// When Gong said its quota resets, and its error, after a 429 whose `Retry-After` was beyond the

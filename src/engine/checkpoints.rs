@@ -56,6 +56,10 @@ impl Engine {
         let fresh = matches!(run.due, super::quota::Due::Now { hours } if hours > 0);
         if fresh {
             self.quota.read_whole(name);
+            if matches!(run.sel.def.cadence, crate::streams::Cadence::Snapshot(_)) {
+                let requests = run.tally.load(std::sync::atomic::Ordering::Relaxed);
+                self.quota.learn(name, requests, run.due_slices);
+            }
         }
         if !run.incremental {
             self.emit_state(

@@ -135,6 +135,10 @@ struct Run<'s> {
     due: quota::Due,
     /// The last stream of the read: its final STATE carries the read's whole ledger.
     last: bool,
+    /// What a due period or snapshot keeps from history until it is read (`quota.rs`).
+    hold: Option<Arc<AtomicU64>>,
+    /// The slices of a due period or snapshot that are newer than history (what its hold is for).
+    due_slices: usize,
 }
 
 impl<'s> Run<'s> {
@@ -171,6 +175,8 @@ impl<'s> Run<'s> {
             held: None,
             due: quota::Due::Now { hours: 0 },
             last: false,
+            hold: None,
+            due_slices: 0,
         }
     }
 
@@ -404,14 +410,14 @@ impl Engine {
         }
         if let Some(e) = run.plan_error.take() {
             self.fail(run, e, outcome);
-            at.next_stream();
+            self.leave(run, at);
             return false;
         }
         if run.open.is_empty() {
             if run.planned {
                 self.finish(run);
                 outcome.records += run.total;
-                at.next_stream();
+                self.leave(run, at);
             }
             // Otherwise `start_slices` starts the stream's next slice.
             return false;
@@ -424,9 +430,18 @@ impl Engine {
                 at.next_plan += 1;
             }
             self.fail(run, e, outcome);
-            at.next_stream();
+            self.leave(run, at);
         }
         true
+    }
+
+    /// The stream being written is done with (finished, failed or deferred): what it held from history
+    /// goes back to the budget, and the next stream is written.
+    fn leave(&self, run: &mut Run<'_>, at: &mut Schedule) {
+        if let Some(hold) = run.hold.take() {
+            self.client.release_hold(&hold);
+        }
+        at.next_stream();
     }
 
     /// Writes the stream's next event: a page, or a slice's end (and any STATE it completes). A slice the
@@ -512,8 +527,7 @@ impl Engine {
         // The budget serves the slice the writer needs first (see `client::PRIORITY`); its requests
         // count against its stream (`client::TALLY`).
         let task = crate::client::TALLY.scope(run.tally.clone(), task);
-        let keep = quota::keeps_reserve(run.sel.def) || history;
-        let task = crate::client::KEEP_RESERVE.scope(keep, task);
+        let task = crate::client::SPEND.scope(quota::slice_spend(run, history), task);
         tokio::spawn(crate::client::PRIORITY.scope(seq, task)).abort_handle()
     }
 

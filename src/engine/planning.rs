@@ -34,6 +34,7 @@ impl Engine {
         share(runs, &mut plans);
         self.probes.clear();
         let costs = self.log_plan(runs, &plans);
+        self.hold_due(runs, &plans);
         (plans, costs)
     }
 
@@ -79,7 +80,7 @@ impl Engine {
                     engine.plan(def, saved.as_ref()).await
                 };
                 let task = crate::client::TALLY.scope(run.tally.clone(), task);
-                let task = crate::client::KEEP_RESERVE.scope(quota::keeps_reserve(def), task);
+                let task = crate::client::SPEND.scope(quota::planning_spend(def), task);
                 handles.push((i, def.name, tokio::spawn(task)));
             }
             for (i, name, handle) in handles {
@@ -125,6 +126,28 @@ impl Engine {
         costs::Costs {
             planned: costs::planned_total(&rows),
             rows,
+        }
+    }
+
+    /// Holds, for each due period or snapshot stream, what its slices newer than history will cost:
+    /// history, of every stream and read earlier, leaves that much to them (`client::Spend`), so the
+    /// budget goes to new calls, then due periods and snapshots, then history.
+    fn hold_due(&self, runs: &mut [Run<'_>], plans: &[Planned]) {
+        for (run, plan) in runs.iter_mut().zip(plans) {
+            let Some(Ok(slices)) = plan else { continue };
+            if !quota::keeps_reserve(run.sel.def) {
+                continue;
+            }
+            let due: Vec<Slice> = slices.iter().filter(|s| !s.history).cloned().collect();
+            if due.is_empty() {
+                continue;
+            }
+            let estimate = (run.sel.def.plan)
+                .estimate(&due, self.known(&due, &run.sharing))
+                .requests;
+            let need = self.quota.need(run.sel.def.name, due.len(), estimate);
+            run.hold = Some(self.client.hold_requests(need));
+            run.due_slices = due.len();
         }
     }
 

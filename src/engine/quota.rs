@@ -14,6 +14,14 @@
 //! sync goes on from the state. The last [`RESERVE_PERCENT`] of the budget is kept for the streams read
 //! on every sync.
 //!
+//! The budget goes, in order, to new calls (and what is read from them), then to the open periods and
+//! snapshots due in this sync, then to history (`client::Spend`). Streams are written one after another
+//! and history is read with its own stream, so the order is kept by holds rather than by the order of
+//! writing: before the first slice, each due period or snapshot holds what its slices newer than history
+//! will cost (the plan's estimate, or for a snapshot what its last read cost per slice,
+//! [`PER_SLICE_KEY`]); history of any stream may not spend what the holds still keep, and a stream's
+//! hold goes back to the budget once it is read, failed or deferred.
+//!
 //! Invariants: a STATE's cursor is the engine's checkpoint, untouched here (a STATE never claims data
 //! not written); the ledger's counts only grow; `read_at` moves only when a stream was read whole.
 
@@ -23,6 +31,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
+use crate::client::Spend;
 use crate::config::Config;
 use crate::ledger::{self, Ledger};
 use crate::protocol::{LogLevel, Message, RateLimited, RateLimitedReason, StreamStatus};
@@ -33,6 +42,14 @@ use super::{Engine, ReadOutcome, Run, Slice};
 
 /// The key of a stream's last whole read inside its state.
 pub const READ_AT_KEY: &str = "read_at";
+
+/// The key, in a snapshot stream's state, of the requests per slice its last whole read cost: what its
+/// next read holds from history ([`Quota::need`]), where the plan's estimate is only a floor (`flows`:
+/// one request per user planned, two to three sent, as the company's flows come a page per 100).
+pub const PER_SLICE_KEY: &str = "requests_per_slice";
+
+/// The most requests per slice a state may claim: beyond it, the figure is not ours and is ignored.
+const MOST_PER_SLICE: f64 = 1000.0;
 
 /// A stream whose cadence is this close to over is due: schedules drift by seconds to minutes, and a
 /// daily stream read at 09:00:40 must be due at 09:00:10 the next day.
@@ -60,6 +77,8 @@ pub struct Quota {
     read_at: Mutex<HashMap<String, DateTime<Utc>>>,
     /// The snapshot streams whose state holds an unfinished snapshot, and its instant (`resume.rs`).
     unfinished: Mutex<HashMap<String, DateTime<Utc>>>,
+    /// Requests per slice of each snapshot stream's last whole read ([`PER_SLICE_KEY`]).
+    per_slice: Mutex<HashMap<String, f64>>,
 }
 
 impl Quota {
@@ -71,6 +90,7 @@ impl Quota {
             ledger: Mutex::new((Ledger::default(), 0)),
             read_at: Mutex::new(HashMap::new()),
             unfinished: Mutex::new(HashMap::new()),
+            per_slice: Mutex::new(HashMap::new()),
         }
     }
 
@@ -90,7 +110,31 @@ impl Quota {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .extend(read_at);
+        let per_slice = states.iter().filter_map(|(name, state)| {
+            let n = state.get(PER_SLICE_KEY)?.as_f64()?;
+            (1.0..=MOST_PER_SLICE)
+                .contains(&n)
+                .then(|| (name.clone(), n))
+        });
+        *lock(&self.per_slice) = per_slice.collect();
         *self.lock_ledger() = (Ledger::from_states(states), 0);
+    }
+
+    /// What a due stream's `slices` (planned at `estimate` requests) hold from history: the estimate,
+    /// or what the stream's last whole read cost per slice when that is more.
+    pub fn need(&self, stream: &str, slices: usize, estimate: u64) -> u64 {
+        let learned = lock(&self.per_slice).get(stream).copied().unwrap_or(0.0);
+        estimate.max((learned * slices as f64).ceil() as u64)
+    }
+
+    /// A snapshot stream's read in this sync cost `requests` for its `slices` (read whole, or in part
+    /// when the budget stopped it): its next read holds that much per slice ([`PER_SLICE_KEY`]).
+    pub fn learn(&self, stream: &str, requests: u64, slices: usize) {
+        if slices == 0 {
+            return;
+        }
+        let n = (requests as f64 / slices as f64).clamp(1.0, MOST_PER_SLICE);
+        lock(&self.per_slice).insert(stream.to_string(), (n * 100.0).round() / 100.0);
     }
 
     /// Requests sent in the last 24 hours before this read.
@@ -105,11 +149,12 @@ impl Quota {
             .remaining(self.per_day, crate::clock::now())
     }
 
-    /// When the budget has room again (the oldest counted hour leaves the 24 hours).
-    pub fn frees_at(&self) -> DateTime<Utc> {
+    /// When the budget has room for `wanted` requests again (as the oldest counted hours leave the
+    /// 24 hours).
+    pub fn frees_at(&self, wanted: u64) -> DateTime<Utc> {
         self.lock_ledger()
             .0
-            .frees_at(self.per_day, 1, crate::clock::now())
+            .frees_at(self.per_day, wanted, crate::clock::now())
     }
 
     fn lock_ledger(&self) -> std::sync::MutexGuard<'_, (Ledger, u64)> {
@@ -186,8 +231,15 @@ impl Quota {
                 json!(t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
             );
         }
+        if let Some(n) = lock(&self.per_slice).get(stream) {
+            map.insert(PER_SLICE_KEY.into(), json!(n));
+        }
         state
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The hours between reads of `def`: the config's override, else its cadence's.
@@ -235,8 +287,29 @@ pub fn keeps_reserve(def: &StreamDef) -> bool {
     def.cadence != Cadence::EveryRun
 }
 
+/// What a stream's planning may spend: the whole budget for the streams read on every sync, all but
+/// the reserve for the others.
+pub fn planning_spend(def: &StreamDef) -> Spend {
+    match keeps_reserve(def) {
+        true => Spend::KeepReserve,
+        false => Spend::All,
+    }
+}
+
+/// What a slice of `run` may spend: history leaves the reserve and what due periods and snapshots
+/// hold; a due period's or snapshot's slice draws on its stream's hold.
+pub(super) fn slice_spend(run: &Run<'_>, history: bool) -> Spend {
+    match (&run.hold, history) {
+        (_, true) => Spend::History,
+        (Some(hold), false) => Spend::Held(hold.clone()),
+        (None, false) => planning_spend(run.sel.def),
+    }
+}
+
 /// The selected streams in the order they get the budget: new calls and what is read from them, then
-/// periods and slow windows, then snapshots (a stable sort: the catalog's order within each).
+/// periods and slow windows, then snapshots (a stable sort: the catalog's order within each). History,
+/// read with each stream, comes after all of them: it may not spend what the due periods and snapshots
+/// hold ([`slice_spend`], `planning.rs`).
 pub fn by_priority(selected: &[Selected]) -> Vec<Selected> {
     let mut ordered = selected.to_vec();
     ordered.sort_by_key(|s| match s.def.cadence {
@@ -320,7 +393,7 @@ impl Engine {
         if left == 0 {
             line.push_str(&format!(
                 " The budget is spent: nothing is read; it frees up from {} (the next sync after that goes on from the saved state).",
-                fmt_time(self.quota.frees_at())
+                fmt_time(self.quota.frees_at(1))
             ));
         }
         self.log(LogLevel::Info, line);
@@ -367,8 +440,19 @@ impl Engine {
         // Gong's own quota, when a 429 said it is spent: its reset time and its words.
         let (reset, why) = match self.client.quota_spent() {
             Some((at, gong)) => (at, gong),
-            None => (self.quota.frees_at(), why.clone()),
+            // Stopped with part of the share left: by the reserve (or a hold), so what it waits for is
+            // room beyond the reserve; else by the whole share.
+            None => match self.quota.remaining() {
+                0 => (self.quota.frees_at(1), why.clone()),
+                _ => (self.quota.frees_at(self.reserve() + 1), why.clone()),
+            },
         };
+        // What the part read cost per slice: the unfinished snapshot's next read holds that much.
+        let written = run.resume.written() as usize;
+        if matches!(run.sel.def.cadence, Cadence::Snapshot(_)) && run.incremental && written >= 10 {
+            let requests = run.tally.load(std::sync::atomic::Ordering::Relaxed);
+            self.quota.learn(name, requests, written);
+        }
         let state = self.kept_state(run);
         self.emit_state(name, state, run.since_state);
         run.since_state = 0;
@@ -413,6 +497,31 @@ mod tests {
     fn config() -> Config {
         let v = json!({"credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"}});
         Config::from_value(v, t("2026-03-02T09:00:00Z")).unwrap()
+    }
+
+    #[test]
+    fn a_snapshot_holds_what_its_last_read_cost_per_slice() {
+        let now = t("2026-03-02T09:00:00Z");
+        let q = Quota::new(&config(), now);
+        assert_eq!(q.need("flows", 100, 100), 100, "never read: the estimate");
+        q.learn("flows", 290, 100);
+        assert_eq!(q.need("flows", 50, 50), 145);
+        assert_eq!(
+            q.need("flows", 50, 200),
+            200,
+            "the estimate when it is more"
+        );
+        let state = q.decorate("flows", json!({}), 0);
+        assert_eq!(state[PER_SLICE_KEY], json!(2.9));
+        // Read back from the state; a figure that is not ours is ignored.
+        let q = Quota::new(&config(), now);
+        let bad = json!({ PER_SLICE_KEY: 1e9 });
+        q.load(&HashMap::from([
+            ("flows".into(), state),
+            ("users".into(), bad),
+        ]));
+        assert_eq!(q.need("flows", 10, 0), 29);
+        assert_eq!(q.need("users", 10, 3), 3);
     }
 
     #[test]

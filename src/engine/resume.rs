@@ -45,6 +45,8 @@ pub(super) struct Resume {
     open: HashMap<u64, String>,
     /// A snapshot stream's snapshot being read (its records' `snapshotAt`), until it is read whole.
     snapshot: Option<DateTime<Utc>>,
+    /// Slices written by this read (those skipped not counted).
+    written: u64,
 }
 
 impl Resume {
@@ -63,6 +65,7 @@ impl Resume {
                 .get(SNAPSHOT_AT)
                 .and_then(Value::as_str)
                 .and_then(parse_time),
+            written: 0,
         })
     }
 
@@ -78,7 +81,13 @@ impl Resume {
     /// Slice `seq` is written, with every slice before it.
     pub(super) fn closed(&mut self, seq: u64) {
         self.done += 1;
+        self.written += 1;
         self.last = self.open.remove(&seq);
+    }
+
+    /// Slices written by this read, before the snapshot was read whole.
+    pub(super) fn written(&self) -> u64 {
+        self.written
     }
 
     /// The snapshot is read whole: its cursor says so, no position is kept.
