@@ -432,3 +432,52 @@ fn three_empty_years_cost_the_sweep_a_few_requests_not_one_a_week() {
     );
     assert!(extra <= 40, "{cost:?}");
 }
+
+/// Requests a run sent, from its last LOG line.
+fn run_requests(run: &Run) -> u64 {
+    let line = (run.of_type("LOG"))
+        .filter_map(|m| m["log"]["message"].as_str())
+        .find(|l| l.starts_with("Read ") && l.contains(" requests ("))
+        .expect("the end's LOG line");
+    let before = line.split(" requests (").next().unwrap();
+    before.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+/// A sync the day's budget stops is deferred, not failed: its streams write their deletion records and
+/// the sweep's memory is saved, so the next sync announces a call erased since. (Were the memory dropped
+/// with every deferred sync, a company whose history takes days would list every week of calls again
+/// each day and announce no deletion until the history is in.)
+#[test]
+fn a_sync_the_budget_defers_keeps_the_sweeps_memory_and_the_next_announces_deletions() {
+    let sandbox = start_sandbox(sandbox_config());
+    let whole = setup(&sandbox.base_url(), json!({}));
+    let all = whole.read(None);
+    let (cost, sweep) = (run_requests(&all), sweep_requests(&all));
+    // The sweep and half of the streams' requests.
+    let limited = setup(
+        &sandbox.base_url(),
+        json!({"requests_per_day": sweep + (cost - sweep) / 2}),
+    );
+    let first = limited.read(None);
+    let deferred = (first.of_type("TRACE"))
+        .filter(|m| m["trace"]["stream_status"]["reasons"][0]["type"] == "RATE_LIMITED")
+        .count();
+    assert!(deferred > 0, "the budget defers a stream");
+    let state = state_from(&first.messages);
+    assert!(
+        state.to_string().contains("\"deletions\""),
+        "the memory is saved: {state:#}"
+    );
+    let synced = first.records("calls")[0]["id"].clone();
+    sandbox_json(
+        &whole.base,
+        "/sandbox/erase",
+        &[],
+        Some(json!({"callIds": [synced]})),
+    );
+    let next = whole.read(Some(&state));
+    assert_eq!(
+        deletion_records(&next.messages, "calls"),
+        BTreeSet::from([synced.as_str().unwrap().to_string()])
+    );
+}

@@ -522,11 +522,13 @@ fn the_deletion_sweep_is_held_to_the_share_and_leaves_the_reserve_to_new_calls()
 /// The budget goes to new calls first, then to due snapshots, then to history: with a share that holds
 /// the calls' recent week and the whole `flows` snapshot but not the calls' history too, the first sync
 /// reads `flows` whole (though it is read after `calls`), writes every call of the recent week, and
-/// defers `calls` with its history's edge kept; the next day's sync goes on down the history.
+/// defers `calls` with its history's edge kept; the next day's sync goes on down the history. (The
+/// holds keep at most half the share from history, which flows' here is within.)
 #[test]
 fn due_snapshots_are_read_before_other_streams_history() {
+    // Calls' history costs more than flows: the holds keep at most half the share from history.
     let company = gong_sandbox::SandboxConfig {
-        calls: 3000,
+        calls: 6000,
         days: 60,
         users: 18,
         ..gong_sandbox::SandboxConfig::default()

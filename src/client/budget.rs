@@ -63,6 +63,8 @@ pub struct RateBudget {
     reserve: AtomicU64,
     /// The requests the holds of due periods and snapshots keep from [`Spend::History`].
     held: AtomicU64,
+    /// The most the holds together keep from history ([`RateBudget::cap_holds`]).
+    hold_cap: AtomicU64,
     state: Mutex<BudgetState>,
     changed: tokio::sync::Notify,
 }
@@ -101,6 +103,7 @@ impl RateBudget {
             per_day: per_day.into(),
             reserve: 0.into(),
             held: 0.into(),
+            hold_cap: u64::MAX.into(),
             state: Mutex::new(BudgetState {
                 interval: Duration::from_secs_f64(1.0 / per_second),
                 slowed_at: None,
@@ -189,9 +192,19 @@ impl RateBudget {
             .try_with(|s| match s {
                 Spend::All => 0,
                 Spend::KeepReserve | Spend::Held(_) => reserve,
-                Spend::History => reserve.saturating_add(self.held.load(Relaxed)),
+                Spend::History => reserve.saturating_add(self.held_now()),
             })
             .unwrap_or(0)
+    }
+
+    /// What the holds keep from history now: their sum, at most the cap.
+    fn held_now(&self) -> u64 {
+        self.held.load(Relaxed).min(self.hold_cap.load(Relaxed))
+    }
+
+    /// Lets the holds together keep at most `n` requests from history, so history always gets the rest.
+    pub fn cap_holds(&self, n: u64) {
+        self.hold_cap.store(n, Relaxed);
     }
 
     /// Keeps the last `n` requests of the limit for [`Spend::All`] requests.
@@ -243,7 +256,7 @@ impl RateBudget {
                 }
                 Spend::History => format!(
                     ", less {reserve} kept for new calls and {} for the periods and snapshots due in this sync",
-                    self.held.load(Relaxed)
+                    self.held_now()
                 ),
             })
             .unwrap_or_default();
@@ -383,6 +396,21 @@ mod tests {
         budget.acquire().await.unwrap();
         budget.acquire().await.unwrap();
         assert_eq!(budget.used(), 20);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn holds_keep_at_most_their_cap_from_history() {
+        let budget = RateBudget::new(100.0, 20);
+        let _hold = budget.hold(15);
+        budget.cap_holds(6);
+        for _ in 0..14 {
+            SPEND.scope(Spend::History, budget.acquire()).await.unwrap();
+        }
+        let e = SPEND
+            .scope(Spend::History, budget.acquire())
+            .await
+            .unwrap_err();
+        assert!(e.message.contains("6 for the periods"), "{}", e.message);
     }
 
     #[tokio::test(start_paused = true)]

@@ -278,6 +278,11 @@ impl GongClient {
         self.budget.hold(n)
     }
 
+    /// Lets the holds together keep at most `n` requests from history.
+    pub fn cap_holds(&self, n: u64) {
+        self.budget.cap_holds(n);
+    }
+
     /// Gives back what a hold did not draw.
     pub fn release_hold(&self, hold: &AtomicU64) {
         self.budget.release(hold);

@@ -84,13 +84,14 @@ impl Engine {
     /// A stream that cannot go on. Records already written are not lost: their count goes into a final
     /// state of the last checkpoint, so the platform's counts match; the other streams carry on.
     pub(super) fn fail(&self, run: &mut Run, e: Error, outcome: &mut ReadOutcome) {
-        // Deletion records not written (failed or deferred): the memory must not move on.
+        if super::quota::defers(&e) {
+            // The day's budget or Gong's quota: deferred, not failed (`quota.rs`); its deletion records
+            // are written before its kept state.
+            return self.defer(run, &e, outcome);
+        }
+        // Deletion records not written: the memory must not move on.
         if let Some(pending) = &self.deletions {
             pending.target_failed(run.sel.def.name);
-        }
-        if super::quota::defers(&e) {
-            // The day's budget or Gong's quota: deferred, not failed (`quota.rs`).
-            return self.defer(run, &e, outcome);
         }
         let name = run.sel.def.name;
         run.failed = true;

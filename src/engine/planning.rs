@@ -133,6 +133,8 @@ impl Engine {
     /// history, of every stream and read earlier, leaves that much to them (`client::Spend`), so the
     /// budget goes to new calls, then due periods and snapshots, then history.
     fn hold_due(&self, runs: &mut [Run<'_>], plans: &[Planned]) {
+        self.client
+            .cap_holds(self.beyond_reserve() * quota::HOLD_PERCENT / 100);
         for (run, plan) in runs.iter_mut().zip(plans) {
             let Some(Ok(slices)) = plan else { continue };
             if !quota::keeps_reserve(run.sel.def) {

@@ -282,6 +282,13 @@ pub fn defers(e: &crate::error::Error) -> bool {
 /// requests a day less.
 pub const RESERVE_PERCENT: u64 = 5;
 
+/// The most the due periods and snapshots together hold from history, in percent of what the sync may
+/// spend beyond the reserve: history always gets the rest. Without it, a company whose snapshots outgrow
+/// the share starves its history: on the 5,000-user company of the schedule benchmark the first reads of
+/// the weekly snapshots (flows about 15,000 requests, settings history 5,000) and coaching's open month
+/// (1,000 a day) held more than the whole share for a week, and the calls' history read nothing.
+pub const HOLD_PERCENT: u64 = 50;
+
 /// Whether `def`'s requests leave the reserve alone (see [`RESERVE_PERCENT`]).
 pub fn keeps_reserve(def: &StreamDef) -> bool {
     def.cadence != Cadence::EveryRun
@@ -453,8 +460,11 @@ impl Engine {
             let requests = run.tally.load(std::sync::atomic::Ordering::Relaxed);
             self.quota.learn(name, requests, written);
         }
+        // Its deletion records too (a deferred stream is not a failed one): the sweep's memory moves on,
+        // or a company whose history takes days would list every week of calls again each day.
+        let carrier = run.incremental && self.write_deletions(run);
         let state = self.kept_state(run);
-        self.emit_state(name, state, run.since_state);
+        self.emit_state_with(name, state, run.since_state, carrier);
         run.since_state = 0;
         self.emit(&Message::StreamStatus {
             stream: name.to_string(),
