@@ -58,8 +58,9 @@ impl Engine {
             self.quota.read_whole(name);
             if matches!(run.sel.def.cadence, crate::streams::Cadence::Snapshot(_)) {
                 let requests = run.tally.load(std::sync::atomic::Ordering::Relaxed);
-                self.quota.learn(name, requests, run.due_slices);
+                self.quota.costs.learn(name, requests, run.due_slices);
             }
+            (self.quota.costs).read_whole(name, run.need, run.all_slices);
         }
         if !run.incremental {
             self.emit_state(

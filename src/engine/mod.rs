@@ -32,6 +32,7 @@ mod planning;
 mod private;
 pub mod producer;
 pub mod quota;
+pub mod read_costs;
 mod resume;
 pub mod riders;
 pub mod shared;
@@ -137,8 +138,12 @@ struct Run<'s> {
     last: bool,
     /// What a due period or snapshot keeps from history until it is read (`quota.rs`).
     hold: Option<Arc<AtomicU64>>,
-    /// The slices of a due period or snapshot that are newer than history (what its hold is for).
+    /// The slices of a due period or snapshot that are newer than history (what its hold is for), and
+    /// with those an earlier sync read of an unfinished snapshot.
     due_slices: usize,
+    all_slices: usize,
+    /// What its hold was (`quota.rs`), for its read's cost (`read_costs.rs`).
+    need: u64,
 }
 
 impl<'s> Run<'s> {
@@ -177,6 +182,8 @@ impl<'s> Run<'s> {
             last: false,
             hold: None,
             due_slices: 0,
+            all_slices: 0,
+            need: 0,
         }
     }
 

@@ -147,9 +147,11 @@ impl Engine {
             let estimate = (run.sel.def.plan)
                 .estimate(&due, self.known(&due, &run.sharing))
                 .requests;
-            let need = self.quota.need(run.sel.def.name, due.len(), estimate);
+            let need = (self.quota.costs).need(run.sel.def.name, due.len(), estimate);
             run.hold = Some(self.client.hold_requests(need));
             run.due_slices = due.len();
+            run.all_slices = due.len() + run.resume.skipped();
+            run.need = need;
         }
     }
 

@@ -19,7 +19,7 @@
 //! and history is read with its own stream, so the order is kept by holds rather than by the order of
 //! writing: before the first slice, each due period or snapshot holds what its slices newer than history
 //! will cost (the plan's estimate, or for a snapshot what its last read cost per slice,
-//! [`PER_SLICE_KEY`]); history of any stream may not spend what the holds still keep, and a stream's
+//! `read_costs.rs`); history of any stream may not spend what the holds still keep, and a stream's
 //! hold goes back to the budget once it is read, failed or deferred.
 //!
 //! Invariants: a STATE's cursor is the engine's checkpoint, untouched here (a STATE never claims data
@@ -38,18 +38,12 @@ use crate::protocol::{LogLevel, Message, RateLimited, RateLimitedReason, StreamS
 use crate::state::{Checkpoint, Selected};
 use crate::streams::{Cadence, StreamDef, SNAPSHOT_FIELD};
 
+use super::read_costs::ReadCosts;
+
 use super::{Engine, ReadOutcome, Run, Slice};
 
 /// The key of a stream's last whole read inside its state.
 pub const READ_AT_KEY: &str = "read_at";
-
-/// The key, in a snapshot stream's state, of the requests per slice its last whole read cost: what its
-/// next read holds from history ([`Quota::need`]), where the plan's estimate is only a floor (`flows`:
-/// one request per user planned, two to three sent, as the company's flows come a page per 100).
-pub const PER_SLICE_KEY: &str = "requests_per_slice";
-
-/// The most requests per slice a state may claim: beyond it, the figure is not ours and is ignored.
-const MOST_PER_SLICE: f64 = 1000.0;
 
 /// A stream whose cadence is this close to over is due: schedules drift by seconds to minutes, and a
 /// daily stream read at 09:00:40 must be due at 09:00:10 the next day.
@@ -77,8 +71,8 @@ pub struct Quota {
     read_at: Mutex<HashMap<String, DateTime<Utc>>>,
     /// The snapshot streams whose state holds an unfinished snapshot, and its instant (`resume.rs`).
     unfinished: Mutex<HashMap<String, DateTime<Utc>>>,
-    /// Requests per slice of each snapshot stream's last whole read ([`PER_SLICE_KEY`]).
-    per_slice: Mutex<HashMap<String, f64>>,
+    /// What the streams' last reads cost (`read_costs.rs`).
+    pub costs: ReadCosts,
 }
 
 impl Quota {
@@ -90,7 +84,7 @@ impl Quota {
             ledger: Mutex::new((Ledger::default(), 0)),
             read_at: Mutex::new(HashMap::new()),
             unfinished: Mutex::new(HashMap::new()),
-            per_slice: Mutex::new(HashMap::new()),
+            costs: ReadCosts::default(),
         }
     }
 
@@ -110,31 +104,8 @@ impl Quota {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .extend(read_at);
-        let per_slice = states.iter().filter_map(|(name, state)| {
-            let n = state.get(PER_SLICE_KEY)?.as_f64()?;
-            (1.0..=MOST_PER_SLICE)
-                .contains(&n)
-                .then(|| (name.clone(), n))
-        });
-        *lock(&self.per_slice) = per_slice.collect();
+        self.costs.load(states);
         *self.lock_ledger() = (Ledger::from_states(states), 0);
-    }
-
-    /// What a due stream's `slices` (planned at `estimate` requests) hold from history: the estimate,
-    /// or what the stream's last whole read cost per slice when that is more.
-    pub fn need(&self, stream: &str, slices: usize, estimate: u64) -> u64 {
-        let learned = lock(&self.per_slice).get(stream).copied().unwrap_or(0.0);
-        estimate.max((learned * slices as f64).ceil() as u64)
-    }
-
-    /// A snapshot stream's read in this sync cost `requests` for its `slices` (read whole, or in part
-    /// when the budget stopped it): its next read holds that much per slice ([`PER_SLICE_KEY`]).
-    pub fn learn(&self, stream: &str, requests: u64, slices: usize) {
-        if slices == 0 {
-            return;
-        }
-        let n = (requests as f64 / slices as f64).clamp(1.0, MOST_PER_SLICE);
-        lock(&self.per_slice).insert(stream.to_string(), (n * 100.0).round() / 100.0);
     }
 
     /// Requests sent in the last 24 hours before this read.
@@ -167,7 +138,9 @@ impl Quota {
         if !incremental {
             return Due::FullRefresh;
         }
-        let hours = cadence_hours(def, config);
+        let hours = self
+            .costs
+            .stretch(def.name, cadence_hours(def, config), config);
         if self.unfinished(def).is_some() {
             return Due::Now { hours };
         }
@@ -231,15 +204,9 @@ impl Quota {
                 json!(t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
             );
         }
-        if let Some(n) = lock(&self.per_slice).get(stream) {
-            map.insert(PER_SLICE_KEY.into(), json!(n));
-        }
+        self.costs.decorate(stream, map);
         state
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The hours between reads of `def`: the config's override, else its cadence's.
@@ -414,16 +381,16 @@ impl Engine {
                         Some(at) => format!(
                             "{}: due ({}; resuming its unfinished snapshot of {})",
                             def.name,
-                            cadence_word(def, hours),
+                            self.cadence_note(def, hours),
                             fmt_time(at)
                         ),
-                        None => format!("{}: due ({})", def.name, cadence_word(def, hours)),
+                        None => format!("{}: due ({})", def.name, self.cadence_note(def, hours)),
                     },
                     Due::Until { hours, until } => format!(
                         "{}: not due until {} ({}), state kept",
                         def.name,
                         fmt_time(until),
-                        cadence_word(def, hours)
+                        self.cadence_note(def, hours)
                     ),
                 }
             })
@@ -432,6 +399,20 @@ impl Engine {
             LogLevel::Info,
             format!("Streams this sync: {}.", per_stream.join("; ")),
         );
+    }
+
+    /// A stream's cadence in words, and why when its cost stretched it (`read_costs.rs`).
+    fn cadence_note(&self, def: &StreamDef, hours: u32) -> String {
+        let word = cadence_word(def, hours);
+        let base = cadence_hours(def, &self.config);
+        match self.quota.costs.cost(def.name) {
+            Some(cost) if hours > base => format!(
+                "{word}, not {}: its last read cost {cost} requests, over {}% of requests_per_day a day at that cadence",
+                cadence_word(def, base),
+                super::read_costs::STREAM_SHARE_PERCENT
+            ),
+            _ => word,
+        }
     }
 
     /// A stream the budget or Gong's quota stopped: its last honest STATE (with the records written
@@ -458,7 +439,7 @@ impl Engine {
         let written = run.resume.written() as usize;
         if matches!(run.sel.def.cadence, Cadence::Snapshot(_)) && run.incremental && written >= 10 {
             let requests = run.tally.load(std::sync::atomic::Ordering::Relaxed);
-            self.quota.learn(name, requests, written);
+            self.quota.costs.learn(name, requests, written);
         }
         // Its deletion records too (a deferred stream is not a failed one): the sweep's memory moves on,
         // or a company whose history takes days would list every week of calls again each day.
@@ -507,31 +488,6 @@ mod tests {
     fn config() -> Config {
         let v = json!({"credentials": {"auth_type": "access_key", "access_key": "k", "access_key_secret": "s"}});
         Config::from_value(v, t("2026-03-02T09:00:00Z")).unwrap()
-    }
-
-    #[test]
-    fn a_snapshot_holds_what_its_last_read_cost_per_slice() {
-        let now = t("2026-03-02T09:00:00Z");
-        let q = Quota::new(&config(), now);
-        assert_eq!(q.need("flows", 100, 100), 100, "never read: the estimate");
-        q.learn("flows", 290, 100);
-        assert_eq!(q.need("flows", 50, 50), 145);
-        assert_eq!(
-            q.need("flows", 50, 200),
-            200,
-            "the estimate when it is more"
-        );
-        let state = q.decorate("flows", json!({}), 0);
-        assert_eq!(state[PER_SLICE_KEY], json!(2.9));
-        // Read back from the state; a figure that is not ours is ignored.
-        let q = Quota::new(&config(), now);
-        let bad = json!({ PER_SLICE_KEY: 1e9 });
-        q.load(&HashMap::from([
-            ("flows".into(), state),
-            ("users".into(), bad),
-        ]));
-        assert_eq!(q.need("flows", 10, 0), 29);
-        assert_eq!(q.need("users", 10, 3), 3);
     }
 
     #[test]

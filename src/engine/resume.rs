@@ -85,6 +85,11 @@ impl Resume {
         self.last = self.open.remove(&seq);
     }
 
+    /// Slices an earlier read wrote, skipped by this one (0 once the snapshot is read whole).
+    pub(super) fn skipped(&self) -> usize {
+        (self.done - self.written) as usize
+    }
+
     /// Slices written by this read, before the snapshot was read whole.
     pub(super) fn written(&self) -> u64 {
         self.written
