@@ -144,12 +144,12 @@ pub fn may_hold_number_ids(bytes: &[u8]) -> bool {
     let mut start = 0;
     while start < n {
         let end = (start + BLOCK).min(n);
-        // A full block with three bytes before it and one after; the record's first and last blocks
+        // A full block with four bytes before it and one after; the record's first and last blocks
         // are checked colon by colon.
         let window = start
-            .checked_sub(3)
+            .checked_sub(4)
             .and_then(|from| bytes.get(from..end + 1))
-            .and_then(|w| <&[u8; BLOCK + 4]>::try_from(w).ok());
+            .and_then(|w| <&[u8; BLOCK + 5]>::try_from(w).ok());
         let maybe = match window {
             Some(window) => block_may_hold(window),
             None => true,
@@ -168,21 +168,25 @@ pub fn may_hold_number_ids(bytes: &[u8]) -> bool {
 /// Bytes per block of [`may_hold_number_ids`]'s first pass.
 const BLOCK: usize = 64;
 
-/// Whether a colon at one of the positions 3..BLOCK+3 of `w` may be one of an id number, from its
-/// neighbours alone: the key's closing quote before it, after two bytes an id key can end with, and a
+/// Whether a colon at one of the positions 4..BLOCK+4 of `w` may be one of an id number, from its
+/// neighbours alone: the key's closing quote before it, after bytes an id key can end with, and a
 /// number or an array after it; whitespace on either side makes it a candidate too (checked by
-/// [`colon_may_hold`]). An id key decodes to one ending in `id`, `Id`, `ID` or `ds`/`Ds`, and each of
-/// those characters is either itself or an escape: `\u0069`/`\u0049` end in `9`, `\u0064`/`\u0044`
-/// in `4` and `\u0073` in `3`; a key ending in a digit before its quote is always a candidate. So every
-/// colon the full scan could quote a number after is a candidate.
-fn block_may_hold(w: &[u8; BLOCK + 4]) -> bool {
+/// [`colon_may_hold`]). An id key decodes to one ending in `id`, `Id`, `ID`, `ids`, `Ids` or `IDs`,
+/// and each of those characters is either itself or an escape, which ends in a digit: `\u0069` and
+/// `\u0049` in `9`, `\u0064` and `\u0044` in `4` (after a `6` or a `4`), `\u0073` in `3`; a key
+/// ending in `3` or `4` before its quote is always a candidate. So every colon the full scan could
+/// quote a number after is a candidate (Gong's `"methods":[…]`, ending in `ds`, is not).
+fn block_may_hold(w: &[u8; BLOCK + 5]) -> bool {
     // Few operations a byte: `| 0x20` folds case, `<= b' '` takes JSON's whitespace (and control
     // bytes, which valid JSON has only there).
     let mut hit = false;
     for j in 0..BLOCK {
-        let (second, last, before, at, after) = (w[j], w[j + 1], w[j + 2], w[j + 3], w[j + 4]);
+        let (third, second, last) = (w[j], w[j + 1], w[j + 2]);
+        let (before, at, after) = (w[j + 3], w[j + 4], w[j + 5]);
         let id = ((last | 0x20) == b'd') & (((second | 0x20) == b'i') | (second == b'9'));
-        let ids = (last == b's') & (((second | 0x20) == b'd') | (second == b'4'));
+        let ids = (last == b's')
+            & (((second | 0x20) == b'd') | (second == b'4'))
+            & (((third | 0x20) == b'i') | (third.wrapping_sub(b'0') < 10));
         let escaped = last.wrapping_sub(b'3') < 2;
         let key = ((before == b'"') & (id | ids | escaped)) | (before <= b' ');
         let value =
