@@ -138,8 +138,27 @@ pub fn scan_ids(record: &str) -> Cow<'_, str> {
 /// Most records have a colon every 20-30 bytes, so the colons are not visited one by one: a branch-free
 /// pass over blocks of [`BLOCK`] bytes (which the compiler vectorises) looks for a colon whose
 /// neighbours could make it one of an id number ([`block_may_hold`]), and only a block that has one is
-/// checked colon by colon ([`colon_may_hold`]).
+/// checked colon by colon ([`colon_may_hold`]). With AVX2 (nearly every x86-64 CPU since 2013, detected
+/// at run time) the first pass is compiled for it and runs about twice as fast.
 pub fn may_hold_number_ids(bytes: &[u8]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { blocks_avx2(bytes) };
+    }
+    blocks(bytes)
+}
+
+/// [`blocks`] compiled for AVX2: the first pass takes 32 bytes at a time, not SSE2's 16.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn blocks_avx2(bytes: &[u8]) -> bool {
+    blocks(bytes)
+}
+
+/// [`may_hold_number_ids`]'s two passes.
+#[inline(always)]
+fn blocks(bytes: &[u8]) -> bool {
     let n = bytes.len();
     let mut start = 0;
     while start < n {
@@ -176,6 +195,7 @@ const BLOCK: usize = 64;
 /// `\u0049` in `9`, `\u0064` and `\u0044` in `4` (after a `6` or a `4`), `\u0073` in `3`; a key
 /// ending in `3` or `4` before its quote is always a candidate. So every colon the full scan could
 /// quote a number after is a candidate (Gong's `"methods":[…]`, ending in `ds`, is not).
+#[inline(always)]
 fn block_may_hold(w: &[u8; BLOCK + 5]) -> bool {
     // Few operations a byte: `| 0x20` folds case, `<= b' '` takes JSON's whitespace (and control
     // bytes, which valid JSON has only there).
