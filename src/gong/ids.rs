@@ -80,9 +80,9 @@ pub fn scan_ids(record: &str) -> Cow<'_, str> {
     while i < n {
         match bytes[i] {
             b'"' => {
-                let end = string_end(bytes, i + 1);
+                let (end, escaped) = string_end(bytes, i + 1);
                 if at_key {
-                    key_is_id = key_at(record, i, end);
+                    key_is_id = key_at(record, i, end, escaped);
                     at_key = false;
                 }
                 i = end;
@@ -248,13 +248,31 @@ fn value_is_id(stack: &[Frame], key_is_id: bool) -> bool {
     }
 }
 
-/// The index after the closing quote of the string whose contents start at `from`.
-fn string_end(bytes: &[u8], mut from: usize) -> usize {
+/// The index after the closing quote of the string whose contents start at `from`, and whether the
+/// string holds an escape.
+fn string_end(bytes: &[u8], from: usize) -> (usize, bool) {
+    let mut escaped = false;
+    let mut i = from;
+    // Keys and most values are short: a byte loop ends them before memchr would have set up.
+    let short = (from + 24).min(bytes.len());
+    while i < short {
+        match bytes[i] {
+            b'"' => return (i + 1, escaped),
+            b'\\' => {
+                escaped = true;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
     loop {
-        match memchr::memchr2(b'"', b'\\', bytes.get(from..).unwrap_or_default()) {
-            None => return bytes.len(),
-            Some(k) if bytes[from + k] == b'\\' => from += k + 2,
-            Some(k) => return from + k + 1,
+        match memchr::memchr2(b'"', b'\\', bytes.get(i..).unwrap_or_default()) {
+            None => return (bytes.len(), escaped),
+            Some(k) if bytes[i + k] == b'\\' => {
+                escaped = true;
+                i += k + 2;
+            }
+            Some(k) => return (i + k + 1, escaped),
         }
     }
 }
@@ -267,15 +285,16 @@ fn number_end(bytes: &[u8], from: usize) -> usize {
         .map_or(bytes.len(), |k| from + k)
 }
 
-/// Whether the key spanning `start..end` (quotes included) is an id key; escaped keys are decoded.
-fn key_at(record: &str, start: usize, end: usize) -> bool {
+/// Whether the key spanning `start..end` (quotes included) is an id key; escaped keys (`escaped`: it
+/// holds a backslash) are decoded.
+fn key_at(record: &str, start: usize, end: usize, escaped: bool) -> bool {
     let Some(quoted) = record.get(start..end) else {
         return false;
     };
     let Some(inner) = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"')) else {
         return false;
     };
-    if inner.contains('\\') {
+    if escaped {
         serde_json::from_str::<String>(quoted).is_ok_and(|key| is_id_key(&key))
     } else {
         is_id_key(inner)
