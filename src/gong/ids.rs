@@ -160,18 +160,26 @@ unsafe fn blocks_avx2(bytes: &[u8]) -> bool {
 #[inline(always)]
 fn blocks(bytes: &[u8]) -> bool {
     let n = bytes.len();
-    let mut start = 0;
+    // The first four bytes, which no block's window can have four bytes before: colon by colon.
+    if memchr::memchr_iter(b':', &bytes[..n.min(4)]).any(|k| colon_may_hold(bytes, k)) {
+        return true;
+    }
+    let mut start = 4;
     while start < n {
         let end = (start + BLOCK).min(n);
-        // A full block with four bytes before it and one after; the record's first and last blocks
-        // are checked colon by colon.
-        let window = start
-            .checked_sub(4)
-            .and_then(|from| bytes.get(from..end + 1))
-            .and_then(|w| <&[u8; BLOCK + 5]>::try_from(w).ok());
-        let maybe = match window {
+        // A block with the four bytes before it and the one after; the record's last block is
+        // padded with `x`, which is no colon, quote, whitespace or number (a colon at the record's
+        // end has no value after it).
+        let maybe = match bytes
+            .get(start - 4..end + 1)
+            .and_then(|w| <&[u8; BLOCK + 5]>::try_from(w).ok())
+        {
             Some(window) => block_may_hold(window),
-            None => true,
+            None => {
+                let mut window = [b'x'; BLOCK + 5];
+                window[..n - (start - 4)].copy_from_slice(&bytes[start - 4..]);
+                block_may_hold(&window)
+            }
         };
         if maybe
             && memchr::memchr_iter(b':', &bytes[start..end])
@@ -406,6 +414,9 @@ mod tests {
                 );
                 assert!(may_hold_number_ids(record.as_bytes()), "{record}");
                 assert!(matches!(quote_ids(&record), Cow::Owned(_)), "{record}");
+                // The member last, in the record's last block.
+                let last = format!(r#"{{"text":"{}",{member}}}"#, "x".repeat(pad));
+                assert!(may_hold_number_ids(last.as_bytes()), "{last}");
             }
         }
         for pad in 0..150 {
