@@ -24,8 +24,10 @@
 //! `null`, `true` and `false` stay as they are.
 //!
 //! Most records hold no number under an id key (every stream but the scorecard ones), so a cheap
-//! pre-check ([`may_hold_number_ids`]: a vectorised search for `:` and a look at the bytes around each)
-//! lets them through untouched before the structural scan runs; it may say "maybe" wrongly, never "no".
+//! pre-check ([`may_hold_number_ids`]: a vectorised pass for a `:` with an id key's last byte and a
+//! quote before it and a number or an array after it, then a closer look at the colons of the blocks
+//! that have one) lets them through untouched before the structural scan runs; it may say "maybe"
+//! wrongly, never "no".
 //!
 //! Input is a JSON value that serde_json has already checked (a record of a page); on other input the
 //! scan never panics, but what it returns is unspecified.
@@ -78,9 +80,9 @@ pub fn scan_ids(record: &str) -> Cow<'_, str> {
     while i < n {
         match bytes[i] {
             b'"' => {
-                let end = string_end(bytes, i + 1);
+                let (end, escaped) = string_end(bytes, i + 1);
                 if at_key {
-                    key_is_id = key_at(record, i, end);
+                    key_is_id = key_at(record, i, end, escaped);
                     at_key = false;
                 }
                 i = end;
@@ -132,30 +134,117 @@ pub fn scan_ids(record: &str) -> Cow<'_, str> {
 /// or an array and preceded by a key that ends like an id key (`id`, `Id`, `ID`, `ids`, `Ids`, `IDs`)
 /// or holds an escape near its end (an escaped key is decoded by the full scan). Colons inside strings
 /// only make it say "maybe" more often.
+///
+/// Most records have a colon every 20-30 bytes, so the colons are not visited one by one: a branch-free
+/// pass over blocks of [`BLOCK`] bytes (which the compiler vectorises) looks for a colon whose
+/// neighbours could make it one of an id number ([`block_may_hold`]), and only a block that has one is
+/// checked colon by colon ([`colon_may_hold`]). With AVX2 (nearly every x86-64 CPU since 2013, detected
+/// at run time) the first pass is compiled for it and runs about twice as fast.
 pub fn may_hold_number_ids(bytes: &[u8]) -> bool {
-    let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
-    for colon in memchr::memchr_iter(b':', bytes) {
-        let after = bytes[colon + 1..].iter().position(|&b| !is_ws(b));
-        let value = after.map(|k| bytes[colon + 1 + k]);
-        if !matches!(value, Some(b'0'..=b'9' | b'-' | b'[')) {
-            continue;
-        }
-        let Some(quote) = bytes[..colon].iter().rposition(|&b| !is_ws(b)) else {
-            continue;
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { blocks_avx2(bytes) };
+    }
+    blocks(bytes)
+}
+
+/// [`blocks`] compiled for AVX2: the first pass takes 32 bytes at a time, not SSE2's 16.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn blocks_avx2(bytes: &[u8]) -> bool {
+    blocks(bytes)
+}
+
+/// [`may_hold_number_ids`]'s two passes.
+#[inline(always)]
+fn blocks(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    // The first four bytes, which no block's window can have four bytes before: colon by colon.
+    if memchr::memchr_iter(b':', &bytes[..n.min(4)]).any(|k| colon_may_hold(bytes, k)) {
+        return true;
+    }
+    let mut start = 4;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        // A block with the four bytes before it and the one after; the record's last block is
+        // padded with `x`, which is no colon, quote, whitespace or number (a colon at the record's
+        // end has no value after it).
+        let maybe = match bytes
+            .get(start - 4..end + 1)
+            .and_then(|w| <&[u8; BLOCK + 5]>::try_from(w).ok())
+        {
+            Some(window) => block_may_hold(window),
+            None => {
+                let mut window = [b'x'; BLOCK + 5];
+                window[..n - (start - 4)].copy_from_slice(&bytes[start - 4..]);
+                block_may_hold(&window)
+            }
         };
-        if bytes[quote] != b'"' {
-            continue;
-        }
-        // An id key's last three characters, each possibly a six-byte escape.
-        let tail = &bytes[quote.saturating_sub(18)..quote];
-        let id_like = [&b"id"[..], b"Id", b"ID", b"ids", b"Ids", b"IDs"]
-            .iter()
-            .any(|end| tail.ends_with(end));
-        if id_like || tail.contains(&b'\\') {
+        if maybe
+            && memchr::memchr_iter(b':', &bytes[start..end])
+                .any(|k| colon_may_hold(bytes, start + k))
+        {
             return true;
         }
+        start = end;
     }
     false
+}
+
+/// Bytes per block of [`may_hold_number_ids`]'s first pass.
+const BLOCK: usize = 64;
+
+/// Whether a colon at one of the positions 4..BLOCK+4 of `w` may be one of an id number, from its
+/// neighbours alone: the key's closing quote before it, after bytes an id key can end with, and a
+/// number or an array after it; whitespace on either side makes it a candidate too (checked by
+/// [`colon_may_hold`]). An id key decodes to one ending in `id`, `Id`, `ID`, `ids`, `Ids` or `IDs`,
+/// and each of those characters is either itself or an escape, which ends in a digit: `\u0069` and
+/// `\u0049` in `9`, `\u0064` and `\u0044` in `4` (after a `6` or a `4`), `\u0073` in `3`; a key
+/// ending in `3` or `4` before its quote is always a candidate. So every colon the full scan could
+/// quote a number after is a candidate (Gong's `"methods":[…]`, ending in `ds`, is not).
+#[inline(always)]
+fn block_may_hold(w: &[u8; BLOCK + 5]) -> bool {
+    // Few operations a byte: `| 0x20` folds case, `<= b' '` takes JSON's whitespace (and control
+    // bytes, which valid JSON has only there).
+    let mut hit = false;
+    for j in 0..BLOCK {
+        let (third, second, last) = (w[j], w[j + 1], w[j + 2]);
+        let (before, at, after) = (w[j + 3], w[j + 4], w[j + 5]);
+        let id = ((last | 0x20) == b'd') & (((second | 0x20) == b'i') | (second == b'9'));
+        let ids = (last == b's')
+            & (((second | 0x20) == b'd') | (second == b'4'))
+            & (((third | 0x20) == b'i') | (third.wrapping_sub(b'0') < 10));
+        let escaped = last.wrapping_sub(b'3') < 2;
+        let key = ((before == b'"') & (id | ids | escaped)) | (before <= b' ');
+        let value =
+            (after.wrapping_sub(b'0') < 10) | (after == b'-') | (after == b'[') | (after <= b' ');
+        hit |= (at == b':') & key & value;
+    }
+    hit
+}
+
+/// Whether the `:` at `colon` may separate an id key from a number or an array (see
+/// [`may_hold_number_ids`]).
+fn colon_may_hold(bytes: &[u8], colon: usize) -> bool {
+    let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let after = bytes[colon + 1..].iter().position(|&b| !is_ws(b));
+    let value = after.map(|k| bytes[colon + 1 + k]);
+    if !matches!(value, Some(b'0'..=b'9' | b'-' | b'[')) {
+        return false;
+    }
+    let Some(quote) = bytes[..colon].iter().rposition(|&b| !is_ws(b)) else {
+        return false;
+    };
+    if bytes[quote] != b'"' {
+        return false;
+    }
+    // An id key's last three characters, each possibly a six-byte escape.
+    let tail = &bytes[quote.saturating_sub(18)..quote];
+    let id_like = [&b"id"[..], b"Id", b"ID", b"ids", b"Ids", b"IDs"]
+        .iter()
+        .any(|end| tail.ends_with(end));
+    id_like || tail.contains(&b'\\')
 }
 
 /// A value at this point is an id: the member of an id key, or an item of an array of ids.
@@ -167,13 +256,31 @@ fn value_is_id(stack: &[Frame], key_is_id: bool) -> bool {
     }
 }
 
-/// The index after the closing quote of the string whose contents start at `from`.
-fn string_end(bytes: &[u8], mut from: usize) -> usize {
+/// The index after the closing quote of the string whose contents start at `from`, and whether the
+/// string holds an escape.
+fn string_end(bytes: &[u8], from: usize) -> (usize, bool) {
+    let mut escaped = false;
+    let mut i = from;
+    // Keys and most values are short: a byte loop ends them before memchr would have set up.
+    let short = (from + 24).min(bytes.len());
+    while i < short {
+        match bytes[i] {
+            b'"' => return (i + 1, escaped),
+            b'\\' => {
+                escaped = true;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
     loop {
-        match memchr::memchr2(b'"', b'\\', bytes.get(from..).unwrap_or_default()) {
-            None => return bytes.len(),
-            Some(k) if bytes[from + k] == b'\\' => from += k + 2,
-            Some(k) => return from + k + 1,
+        match memchr::memchr2(b'"', b'\\', bytes.get(i..).unwrap_or_default()) {
+            None => return (bytes.len(), escaped),
+            Some(k) if bytes[i + k] == b'\\' => {
+                escaped = true;
+                i += k + 2;
+            }
+            Some(k) => return (i + k + 1, escaped),
         }
     }
 }
@@ -186,15 +293,16 @@ fn number_end(bytes: &[u8], from: usize) -> usize {
         .map_or(bytes.len(), |k| from + k)
 }
 
-/// Whether the key spanning `start..end` (quotes included) is an id key; escaped keys are decoded.
-fn key_at(record: &str, start: usize, end: usize) -> bool {
+/// Whether the key spanning `start..end` (quotes included) is an id key; escaped keys (`escaped`: it
+/// holds a backslash) are decoded.
+fn key_at(record: &str, start: usize, end: usize, escaped: bool) -> bool {
     let Some(quoted) = record.get(start..end) else {
         return false;
     };
     let Some(inner) = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"')) else {
         return false;
     };
-    if inner.contains('\\') {
+    if escaped {
         serde_json::from_str::<String>(quoted).is_ok_and(|key| is_id_key(&key))
     } else {
         is_id_key(inner)
@@ -280,6 +388,43 @@ mod tests {
             r#"{"id":"7782342274025937895","duration":1834,"started":"2026-01-01T10:00:00Z"}"#,
             r#"{"mediaChannel":1,"score":4,"sizes":[1,2,3]}"#,
         ] {
+            assert!(!may_hold_number_ids(record.as_bytes()), "{record}");
+        }
+    }
+
+    #[test]
+    fn the_pre_check_finds_an_id_number_at_every_offset_of_a_long_record() {
+        // The first pass works on blocks: the id member is moved across the block boundaries.
+        let members = [
+            r#""callId":5"#,
+            r#""userIds":[5]"#,
+            r#""speakerID":-5"#,
+            r#""crmIDs" : [5]"#,
+            "\"callId\"\n:\t5",
+            r#""call\u0049\u0064":5"#,
+            r#""call\u0049\u0064\u0073":[5]"#,
+            r#""a\"Id":5"#,
+        ];
+        for member in members {
+            for pad in 0..150 {
+                let record = format!(
+                    r#"{{"text":"{}","at":"10:15:00","n":[1,2],{member},"tail":"{}"}}"#,
+                    "x".repeat(pad),
+                    "y".repeat(150 - pad)
+                );
+                assert!(may_hold_number_ids(record.as_bytes()), "{record}");
+                assert!(matches!(quote_ids(&record), Cow::Owned(_)), "{record}");
+                // The member last, in the record's last block.
+                let last = format!(r#"{{"text":"{}",{member}}}"#, "x".repeat(pad));
+                assert!(may_hold_number_ids(last.as_bytes()), "{last}");
+            }
+        }
+        for pad in 0..150 {
+            let record = format!(
+                r#"{{"text":"{}","at":"10:15:00","sizes":[1,2],"id":"5","n":5,"callId":null,"t":"{}"}}"#,
+                "x".repeat(pad),
+                "y".repeat(150 - pad)
+            );
             assert!(!may_hold_number_ids(record.as_bytes()), "{record}");
         }
     }

@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use bytes::Bytes;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -156,10 +156,7 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
         while let Some(key) = map.next_key::<String>()? {
             if key == self.record_key {
                 key_seen = true;
-                items = match map.next_value::<Option<&'de RawValue>>()? {
-                    Some(raw) => record_spans(raw).map_err(serde::de::Error::custom)?,
-                    None => Vec::new(),
-                };
+                items = map.next_value::<Spans<'de>>()?.0;
             } else if key == "records" {
                 records = map.next_value::<Option<Records>>()?;
             } else {
@@ -170,16 +167,53 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
     }
 }
 
-/// The records under a page's record key: a list's items, or, where the key holds a map of lists
-/// (crm/entity-schema's `objectTypeToSelectedFields`: object type → fields), the items of every list in
-/// the map's key order. Spans stay inside the page's body, as the parser borrows them from it.
-fn record_spans(raw: &RawValue) -> serde_json::Result<Vec<&RawValue>> {
-    if raw.get().trim_start().starts_with('{') {
-        let lists: std::collections::BTreeMap<String, Option<Vec<&RawValue>>> =
-            serde_json::from_str(raw.get())?;
-        return Ok(lists.into_values().flatten().flatten().collect());
+/// The records under a page's record key, read in the same pass as the page: a list's items, or, where
+/// the key holds a map of lists (crm/entity-schema's `objectTypeToSelectedFields`: object type →
+/// fields), the items of every list in the map's key order (a key given twice keeps its last list);
+/// `null` is no records. Spans stay inside the page's body, as the parser borrows them from it. (Taking
+/// the value whole first and parsing it again scanned every page twice.)
+struct Spans<'de>(Vec<&'de RawValue>);
+
+impl<'de> Deserialize<'de> for Spans<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(SpansVisitor)
     }
-    serde_json::from_str(raw.get())
+}
+
+struct SpansVisitor;
+
+impl<'de> Visitor<'de> for SpansVisitor {
+    type Value = Spans<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of records, a map of lists of records, or null")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Spans(Vec::new()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            items.push(item);
+        }
+        Ok(Spans(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut lists = std::collections::BTreeMap::new();
+        while let Some((key, list)) = map.next_entry::<String, Option<Vec<&'de RawValue>>>()? {
+            lists.insert(key, list);
+        }
+        Ok(Spans(lists.into_values().flatten().flatten().collect()))
+    }
 }
 
 /// The raw value of `key` when it is the record's first field, as Gong writes `callId` and
@@ -210,6 +244,22 @@ mod tests {
             .map(|r| std::str::from_utf8(&body[r.clone()]).unwrap())
             .collect();
         assert_eq!(texts, vec![r#"{"id":"1","x":[1,2]}"#, r#"{"id":"2"}"#]);
+    }
+
+    #[test]
+    fn a_map_of_lists_gives_every_list_s_records_in_key_order() {
+        let body = br#"{"requestId":"r","objectTypeToSelectedFields":{"DEAL":[{"n":"d1"},{"n":"d2"}],"ACCOUNT":[{"n":"a1"}],"LEAD":null,"CONTACT":[]}}"#;
+        let (ranges, _, _) = parse_page(body, "objectTypeToSelectedFields").unwrap();
+        let texts: Vec<&str> = ranges
+            .iter()
+            .map(|r| std::str::from_utf8(&body[r.clone()]).unwrap())
+            .collect();
+        assert_eq!(texts, [r#"{"n":"a1"}"#, r#"{"n":"d1"}"#, r#"{"n":"d2"}"#]);
+        let dup = br#"{"m":{"A":[{"n":1}],"A":[{"n":2}]}}"#;
+        let (ranges, _, _) = parse_page(dup, "m").unwrap();
+        assert_eq!(&dup[ranges[0].clone()], br#"{"n":2}"#);
+        assert!(parse_page(br#"{"m":{"A":[1]}}"#, "m").is_err());
+        assert!(parse_page(br#"{"m":{"A":{"n":1}}}"#, "m").is_err());
     }
 
     #[test]
