@@ -56,11 +56,13 @@ impl Engine {
         let fresh = matches!(run.due, super::quota::Due::Now { hours } if hours > 0);
         if fresh {
             self.quota.read_whole(name);
+        }
+        if let (true, Some(hold)) = (fresh, &run.hold) {
             if matches!(run.sel.def.cadence, crate::streams::Cadence::Snapshot(_)) {
                 let requests = run.tally.load(std::sync::atomic::Ordering::Relaxed);
-                self.quota.costs.learn(name, requests, run.due_slices);
+                self.quota.costs.learn(name, requests, hold.due_slices);
             }
-            (self.quota.costs).read_whole(name, run.need, run.all_slices);
+            (self.quota.costs).read_whole(name, hold.need, hold.all_slices);
         }
         if !run.incremental {
             self.emit_state(

@@ -137,13 +137,19 @@ struct Run<'s> {
     /// The last stream of the read: its final STATE carries the read's whole ledger.
     last: bool,
     /// What a due period or snapshot keeps from history until it is read (`quota.rs`).
-    hold: Option<Arc<AtomicU64>>,
-    /// The slices of a due period or snapshot that are newer than history (what its hold is for), and
-    /// with those an earlier sync read of an unfinished snapshot.
+    hold: Option<Hold>,
+}
+
+/// A due period's or snapshot's hold on the budget, and what it was for.
+struct Hold {
+    /// The requests it still keeps from history (drawn by its slices' requests).
+    left: Arc<AtomicU64>,
+    /// The requests held: what its due slices were planned to cost (`read_costs.rs`).
+    need: u64,
+    /// Its slices newer than history, and with them those an earlier sync read of an unfinished
+    /// snapshot.
     due_slices: usize,
     all_slices: usize,
-    /// What its hold was (`quota.rs`), for its read's cost (`read_costs.rs`).
-    need: u64,
 }
 
 impl<'s> Run<'s> {
@@ -181,9 +187,6 @@ impl<'s> Run<'s> {
             due: quota::Due::Now { hours: 0 },
             last: false,
             hold: None,
-            due_slices: 0,
-            all_slices: 0,
-            need: 0,
         }
     }
 
@@ -446,7 +449,7 @@ impl Engine {
     /// goes back to the budget, and the next stream is written.
     fn leave(&self, run: &mut Run<'_>, at: &mut Schedule) {
         if let Some(hold) = run.hold.take() {
-            self.client.release_hold(&hold);
+            self.client.release_hold(&hold.left);
         }
         at.next_stream();
     }

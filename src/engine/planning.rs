@@ -148,10 +148,12 @@ impl Engine {
                 .estimate(&due, self.known(&due, &run.sharing))
                 .requests;
             let need = (self.quota.costs).need(run.sel.def.name, due.len(), estimate);
-            run.hold = Some(self.client.hold_requests(need));
-            run.due_slices = due.len();
-            run.all_slices = due.len() + run.resume.skipped();
-            run.need = need;
+            run.hold = Some(super::Hold {
+                left: self.client.hold_requests(need),
+                need,
+                due_slices: due.len(),
+                all_slices: due.len() + run.resume.skipped(),
+            });
         }
     }
 

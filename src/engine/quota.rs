@@ -275,7 +275,7 @@ pub fn planning_spend(def: &StreamDef) -> Spend {
 pub(super) fn slice_spend(run: &Run<'_>, history: bool) -> Spend {
     match (&run.hold, history) {
         (_, true) => Spend::History,
-        (Some(hold), false) => Spend::Held(hold.clone()),
+        (Some(hold), false) => Spend::Held(hold.left.clone()),
         (None, false) => planning_spend(run.sel.def),
     }
 }
