@@ -315,15 +315,8 @@ fn a_state_without_memory_builds_it_without_announcing_deletions() {
     let state = state_from(&second.messages);
     assert!(state.to_string().contains("\"deletions\""));
     let next = first.records("calls")[1]["id"].clone();
-    sandbox_json(
-        &on.base,
-        "/sandbox/erase",
-        &[],
-        Some(json!({"callIds": [next]})),
-    );
-    let third = on.read(Some(&state));
     assert_eq!(
-        deletion_records(&third.messages, "calls"),
+        announced_after_erasing(&on, &state, &next),
         BTreeSet::from([next.as_str().unwrap().to_string()])
     );
 }
@@ -433,14 +426,15 @@ fn three_empty_years_cost_the_sweep_a_few_requests_not_one_a_week() {
     assert!(extra <= 40, "{cost:?}");
 }
 
-/// Requests a run sent, from its last LOG line.
-fn run_requests(run: &Run) -> u64 {
-    let line = (run.of_type("LOG"))
-        .filter_map(|m| m["log"]["message"].as_str())
-        .find(|l| l.starts_with("Read ") && l.contains(" requests ("))
-        .expect("the end's LOG line");
-    let before = line.split(" requests (").next().unwrap();
-    before.rsplit(' ').next().unwrap().parse().unwrap()
+/// Erases the call `id` in the sandbox, then reads with `state`: the call ids the read announces deleted.
+fn announced_after_erasing(s: &Setup, state: &Value, id: &Value) -> BTreeSet<String> {
+    sandbox_json(
+        &s.base,
+        "/sandbox/erase",
+        &[],
+        Some(json!({"callIds": [id]})),
+    );
+    deletion_records(&s.read(Some(state)).messages, "calls")
 }
 
 /// A sync the day's budget stops is deferred, not failed: its streams write their deletion records and
@@ -452,7 +446,7 @@ fn a_sync_the_budget_defers_keeps_the_sweeps_memory_and_the_next_announces_delet
     let sandbox = start_sandbox(sandbox_config());
     let whole = setup(&sandbox.base_url(), json!({}));
     let all = whole.read(None);
-    let (cost, sweep) = (run_requests(&all), sweep_requests(&all));
+    let (cost, sweep) = (requests_sent(&all), sweep_requests(&all));
     // The sweep and half of the streams' requests.
     let limited = setup(
         &sandbox.base_url(),
@@ -469,15 +463,8 @@ fn a_sync_the_budget_defers_keeps_the_sweeps_memory_and_the_next_announces_delet
         "the memory is saved: {state:#}"
     );
     let synced = first.records("calls")[0]["id"].clone();
-    sandbox_json(
-        &whole.base,
-        "/sandbox/erase",
-        &[],
-        Some(json!({"callIds": [synced]})),
-    );
-    let next = whole.read(Some(&state));
     assert_eq!(
-        deletion_records(&next.messages, "calls"),
+        announced_after_erasing(&whole, &state, &synced),
         BTreeSet::from([synced.as_str().unwrap().to_string()])
     );
 }

@@ -58,17 +58,6 @@ fn name_of(state: &Value) -> String {
         .to_string()
 }
 
-/// Requests the run sent, from its last LOG line.
-fn requests(run: &Run) -> u64 {
-    let line = run
-        .of_type("LOG")
-        .filter_map(|m| m["log"]["message"].as_str())
-        .find(|l| l.starts_with("Read ") && l.contains(" requests ("))
-        .expect("the end's LOG line");
-    let before = line.split(" requests (").next().unwrap();
-    before.rsplit(' ').next().unwrap().parse().unwrap()
-}
-
 /// The ledger's count of the hour starting at `hour` in the last STATE of `stream`.
 fn ledger_hour(run: &Run, stream: &str, hour: DateTime<Utc>) -> u64 {
     let state = run.states(stream).last().copied().expect("a STATE").clone();
@@ -168,13 +157,13 @@ fn the_ledger_adds_up_the_runs_of_a_day_and_frees_them_a_day_later() {
     let catalog = s.catalog(&[("calls", "incremental")]);
     let hour = s.t0.duration_trunc(Duration::hours(1)).unwrap();
     let first = s.read(&catalog, None, s.t0);
-    let spent1 = requests(&first);
+    let spent1 = requests_sent(&first);
     assert!(spent1 > 0);
     assert_eq!(ledger_hour(&first, "calls", hour), spent1);
     // Half an hour later, the same hour: the runs add up.
     let state = next_state(None, &first);
     let second = s.read(&catalog, Some(&state), s.t0 + Duration::minutes(30));
-    let spent2 = requests(&second);
+    let spent2 = requests_sent(&second);
     assert_eq!(ledger_hour(&second, "calls", hour), spent1 + spent2);
     assert!(logs(&second).iter().any(|l| l.contains(&format!(
         "Request budget: {} of requests_per_day (4000) spent in the last 24 hours",
@@ -183,7 +172,7 @@ fn the_ledger_adds_up_the_runs_of_a_day_and_frees_them_a_day_later() {
     // Three hours later: another hour, the first still counts.
     let state = next_state(Some(&state), &second);
     let third = s.read(&catalog, Some(&state), s.t0 + Duration::hours(3));
-    let spent3 = requests(&third);
+    let spent3 = requests_sent(&third);
     assert_eq!(ledger_hour(&third, "calls", hour), spent1 + spent2);
     assert_eq!(
         ledger_hour(&third, "calls", hour + Duration::hours(3)),
@@ -217,7 +206,7 @@ fn a_spent_budget_defers_with_rate_limited_keeps_state_and_loses_nothing() {
     let hour = s.t0.duration_trunc(Duration::hours(1)).unwrap();
     // Day 1: the budget of 2 runs out inside the first run.
     let first = s.read(&catalog, None, s.t0);
-    assert_eq!(requests(&first), 2, "never more than the budget");
+    assert_eq!(requests_sent(&first), 2, "never more than the budget");
     seen.extend(keys(&first, "calls"));
     assert!(seen.len() < whole.len(), "the budget stops the first run");
     let deferred = [
@@ -233,7 +222,7 @@ fn a_spent_budget_defers_with_rate_limited_keeps_state_and_loses_nothing() {
     let kept = cursor(&first, "calls");
     // The same day: nothing is sent, the state is kept, the LOG says when the budget frees up.
     let again = s.read(&catalog, state.as_ref(), s.t0 + Duration::hours(2));
-    assert_eq!(requests(&again), 0);
+    assert_eq!(requests_sent(&again), 0);
     assert!(again.records("calls").is_empty());
     assert_eq!(cursor(&again, "calls"), kept);
     assert_eq!(
@@ -253,7 +242,7 @@ fn a_spent_budget_defers_with_rate_limited_keeps_state_and_loses_nothing() {
     let mut days = 0;
     for day in 1..40 {
         let run = s.read(&catalog, state.as_ref(), s.t0 + Duration::hours(24 * day));
-        assert!(requests(&run) <= 2);
+        assert!(requests_sent(&run) <= 2);
         seen.extend(keys(&run, "calls"));
         state = Some(next_state(state.as_ref(), &run));
         days = day;
@@ -320,7 +309,7 @@ fn old_states_and_a_deselected_streams_ledger_keep_working() {
     let run = s.read(&catalog, Some(&cursor_only), s.t0);
     assert!(!run.records("calls").is_empty());
     let hour = s.t0.duration_trunc(Duration::hours(1)).unwrap();
-    assert_eq!(ledger_hour(&run, "calls", hour), requests(&run));
+    assert_eq!(ledger_hour(&run, "calls", hour), requests_sent(&run));
     // The ledger of a stream not selected any more (flows) still counts: 100 spent an hour ago.
     let key = (hour - Duration::hours(1))
         .format("%Y-%m-%dT%H:%M:%SZ")
@@ -331,7 +320,7 @@ fn old_states_and_a_deselected_streams_ledger_keep_working() {
         "stream_state": {"state_version": 1, "ledger": {"requests_per_hour": {key: 100}}}}}),
     );
     let run = s.read(&catalog, Some(&Value::Array(state)), s.t0);
-    assert_eq!(requests(&run), 0);
+    assert_eq!(requests_sent(&run), 0);
     assert!(run.records("calls").is_empty());
     assert_eq!(rate_limited(&run, "calls").len(), 1);
 }
@@ -396,7 +385,7 @@ fn snapshot_over_three_days(stream: &str, pk: &[&str]) -> (Vec<Vec<String>>, Vec
     // One request at a time: the cut is at a slice boundary, and at most one slice is in flight.
     let s = setup(json!({"max_concurrent_requests": 1}));
     let whole = whole_read(&s, stream, s.t0);
-    let cost = requests(&whole);
+    let cost = requests_sent(&whole);
     // A third of the snapshot a day, plus the users list each run plans with.
     let per_day = cost.div_ceil(3) + 1;
     set_budget(&s, per_day);
@@ -406,7 +395,10 @@ fn snapshot_over_three_days(stream: &str, pk: &[&str]) -> (Vec<Vec<String>>, Vec
     for day in 0..3 {
         let now = s.t0 + Duration::hours(24 * day);
         let run = s.read(&catalog, state.as_ref(), now);
-        assert!(requests(&run) <= per_day, "day {day}: within the budget");
+        assert!(
+            requests_sent(&run) <= per_day,
+            "day {day}: within the budget"
+        );
         let records = run.records(stream);
         assert!(!records.is_empty(), "day {day} reads part of the snapshot");
         assert!(
@@ -486,8 +478,8 @@ fn the_deletion_sweep_is_held_to_the_share_and_leaves_the_reserve_to_new_calls()
     assert!(logs(&first)
         .iter()
         .any(|l| l.starts_with("Deletion sweep:")));
-    assert!(requests(&first) <= 200);
-    assert_eq!(ledger_hour(&first, "calls", hour), requests(&first));
+    assert!(requests_sent(&first) <= 200);
+    assert_eq!(ledger_hour(&first, "calls", hour), requests_sent(&first));
     let state = next_state(None, &first);
     let memory = &first.states("calls").last().unwrap()["stream"]["stream_state"]["deletions"];
     assert!(memory.is_object());
@@ -499,7 +491,7 @@ fn the_deletion_sweep_is_held_to_the_share_and_leaves_the_reserve_to_new_calls()
         .to_string();
     spent.push(
         json!({"type": "STREAM", "stream": {"stream_descriptor": {"name": "flows"},
-        "stream_state": {"ledger": {"requests_per_hour": {key: 192 - requests(&first)}}}}}),
+        "stream_state": {"ledger": {"requests_per_hour": {key: 192 - requests_sent(&first)}}}}}),
     );
     let run = s.read(
         &catalog,
@@ -514,7 +506,7 @@ fn the_deletion_sweep_is_held_to_the_share_and_leaves_the_reserve_to_new_calls()
         logs(&run)
     );
     assert!(!logs(&run).iter().any(|l| l.starts_with("Deletion sweep:")));
-    assert!(requests(&run) <= 8);
+    assert!(requests_sent(&run) <= 8);
     let kept = &run.states("calls").last().unwrap()["stream"]["stream_state"]["deletions"];
     assert_eq!(kept, memory, "the memory is carried as it was");
 }
@@ -534,16 +526,16 @@ fn due_snapshots_are_read_before_other_streams_history() {
         ..gong_sandbox::SandboxConfig::default()
     };
     let s = setup_with(company, json!({"max_concurrent_requests": 1}));
-    let flows = requests(&whole_read(&s, "flows", s.t0));
+    let flows = requests_sent(&whole_read(&s, "flows", s.t0));
     let whole = whole_read(&s, "calls", s.t0);
-    let calls = requests(&whole);
+    let calls = requests_sent(&whole);
     // Short of both by 10 requests, after the reserve (5%) for the next syncs' new calls.
     let target = flows + calls - 10;
     let per_day = (target..).find(|b| b - b * 5 / 100 == target).unwrap();
     set_budget(&s, per_day);
     let catalog = s.catalog(&[("calls", "incremental"), ("flows", "incremental")]);
     let first = s.read(&catalog, None, s.t0);
-    assert!(requests(&first) <= per_day);
+    assert!(requests_sent(&first) <= per_day);
     assert!(
         rate_limited(&first, "flows").is_empty(),
         "flows is read whole: {:?}",

@@ -238,3 +238,14 @@ pub fn pk_of(record: &Value, pk: &[Value]) -> String {
         .collect::<Vec<_>>()
         .join("|")
 }
+
+/// The API requests a read sent, from its last LOG line ("Read N records … with M requests (…").
+pub fn requests_sent(run: &Run) -> u64 {
+    let line = run
+        .of_type("LOG")
+        .filter_map(|m| m["log"]["message"].as_str())
+        .find(|l| l.starts_with("Read ") && l.contains(" requests ("))
+        .expect("the end's LOG line");
+    let before = line.split(" requests (").next().unwrap();
+    before.rsplit(' ').next().unwrap().parse().unwrap()
+}
